@@ -1,0 +1,175 @@
+// Package generator discovers launcher-style container configs, loads them with
+// their templates, merges them the way the bash launcher and pups do, and turns
+// each into a typed App. It does no unit rendering (see package units) and must
+// stay cheap: the systemd generator runs it at every boot and daemon-reload.
+package generator
+
+import "fmt"
+
+// Pos is a place in a config file, kept from yaml.Node so that every error and
+// warning can say file:line.
+type Pos struct {
+	File string
+	Line int
+}
+
+func (p Pos) String() string {
+	if p.Line <= 0 {
+		return p.File
+	}
+	return fmt.Sprintf("%s:%d", p.File, p.Line)
+}
+
+// Diagnostic is an error or warning about one config, tied to a position and a key.
+type Diagnostic struct {
+	Pos Pos
+	Key string // dotted key path, e.g. "env.DB_PASSWORD" or "run[3].exec.cmd"
+	Msg string
+}
+
+func (d Diagnostic) String() string {
+	if d.Key == "" {
+		return fmt.Sprintf("%s: %s", d.Pos, d.Msg)
+	}
+	return fmt.Sprintf("%s: %s: %s", d.Pos, d.Key, d.Msg)
+}
+
+// ConfigError is a Diagnostic that stops one app from loading.
+type ConfigError struct{ Diagnostic }
+
+func (e *ConfigError) Error() string { return e.Diagnostic.String() }
+
+// App is one fully merged config (templates first, the app file last).
+type App struct {
+	Name       string   // file stem of containers/<name>.yml
+	ConfigPath string   // absolute path of the app file
+	Templates  []string // absolute paths of the templates, in merge order
+
+	BaseImage   string
+	BootCommand string            // launcher's boot_command ("" = not set)
+	Params      map[string]string // merged params, values as strings
+	Env         []EnvVar          // merged env, sorted by name, {{config}} expanded
+	Labels      []Label           // merged labels, sorted by name, {{config}} expanded
+	Expose      []Port
+	Volumes     []Volume
+	Links       []Link
+	DockerArgs  string   // launcher's docker_args, verbatim
+	PodmanArgs  []string // our podman_args, one argument per element
+
+	Run   []Step            // merged run steps, params NOT substituted (see Step.Expand)
+	Hooks map[string][]Step // "before_code", "after_code", ... concatenated in template order
+
+	// Our keys.
+	Roles       []Role   // web first; defaults to web running BootCommand
+	Migrate     *Command // nil: launcher-style, pups steps tagged db/migrate
+	Configure   *Command // nil: launcher-style, pups steps tagged db/precompile
+	Healthcheck *Healthcheck
+	ReadOnly    bool
+	Secrets     []string // env keys whose values are secret (config + known secret keys)
+
+	Warnings []Diagnostic // unknown keys, world-readable config, ...
+}
+
+// EnvVar is one environment variable. Value is byte-exact (multiline allowed).
+type EnvVar struct {
+	Name   string
+	Value  string
+	Secret bool
+	Pos    Pos
+}
+
+type Label struct {
+	Name, Value string
+}
+
+// Port is one expose entry: "80:80", "127.0.0.1:80:80", "8080:80/udp" or a bare "90".
+type Port struct {
+	HostIP    string
+	HostPort  string // "" for a bare exposed (not published) port
+	Container string
+	Proto     string // "" = tcp
+	Pos       Pos
+}
+
+// Volume is one volume entry. Host is an absolute path (bind mount) or a name
+// (named volume, rendered as a Quadlet .volume unit).
+type Volume struct {
+	Host    string
+	Guest   string
+	Options string // e.g. "ro", "Z"
+	Pos     Pos
+}
+
+// Named reports whether the volume is a named volume rather than a bind mount.
+func (v Volume) Named() bool { return v.Host != "" && v.Host[0] != '/' && v.Host[0] != '.' && v.Host[0] != '~' }
+
+// Link is launcher's `links: - link: {name: data, alias: data}`: the app reaches
+// app Name under the host name Alias.
+type Link struct {
+	Name  string
+	Alias string
+	Pos   Pos
+}
+
+// Role is one long-running container of the app (web, worker, ...).
+type Role struct {
+	Name    string
+	Command []string // nil = the image's default command
+	Primary bool     // the role a deploy gates on (web)
+}
+
+// Command is a command run in a one-off container of the app's image.
+type Command struct {
+	Args []string
+	Pos  Pos
+}
+
+// Healthcheck maps to Podman health checks.
+type Healthcheck struct {
+	Cmd         []string
+	Interval    string // Go/systemd duration strings, e.g. "2s"
+	Timeout     string
+	Retries     int
+	StartPeriod string
+	Pos         Pos
+}
+
+// StepKind is what a pups run step does.
+type StepKind string
+
+const (
+	StepExec    StepKind = "exec"
+	StepFile    StepKind = "file"
+	StepReplace StepKind = "replace"
+	StepMerge   StepKind = "merge"
+)
+
+// Step is one pups run step (or hook step).
+type Step struct {
+	Kind StepKind
+	Pos  Pos
+	Tag  string // pups tag (db, migrate, precompile, build, ...)
+	Hook string // name: before_<hook>/after_<hook> hooks run around this step
+
+	// exec
+	Cmd         []string // one shell command per element
+	Cd          string
+	Background  bool
+	RaiseOnFail bool // pups default: true
+	StopSignal  string
+
+	// file
+	Path     string
+	Contents string
+	Chmod    string
+	Chown    string
+
+	// replace
+	Filename string
+	From     string // a plain string, or a /regex/flags
+	To       string
+	Global   bool
+
+	// merge: merge YAML Data into the YAML file at Path
+	MergeData map[string]any
+}
