@@ -1,0 +1,118 @@
+// Command quadlaunch-generator is a systemd generator (systemd.generator(7)): at
+// every boot and daemon-reload it turns the launcher-style configs under
+// /etc/quadlaunch/containers (or the user's config dir) into Quadlet units, runs the
+// host's quadlet on them, and writes plain oneshot/target units next to them.
+//
+// It runs in early boot, in parallel with other generators: stdlib flags only, no
+// /var, D-Bus or network, logs to /dev/kmsg (system) or stderr (user), one bad
+// config never stops the others, and it exits 0 unless nothing could be done.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/quadlaunch/quadlaunch/generator"
+	"github.com/quadlaunch/quadlaunch/units"
+)
+
+const defaultQuadlet = "/usr/libexec/podman/quadlet"
+
+func main() {
+	user := isUserGenerator(os.Args[0])
+	log := newLogger(user)
+	if len(os.Args) != 2 && len(os.Args) != 4 {
+		log.Printf("usage: %s normal-dir [early-dir late-dir]", filepath.Base(os.Args[0]))
+		os.Exit(1)
+	}
+	if err := run(os.Args[1], user, log); err != nil {
+		log.Printf("%v", err)
+		os.Exit(1)
+	}
+}
+
+// isUserGenerator: systemd runs the same binary from user-generators/; the name tells.
+func isUserGenerator(argv0 string) bool {
+	return strings.Contains(filepath.Base(argv0), "user")
+}
+
+// run generates into normalDir. Errors about single apps are logged and skipped;
+// the returned error means nothing could be done at all.
+func run(normalDir string, user bool, log *logger) error {
+	root := os.Getenv("QUADLAUNCH_ROOT")
+	if root == "" {
+		root = generator.DefaultRoot(user)
+	}
+	apps, errs := generator.LoadAll(root)
+	for _, err := range errs {
+		log.Printf("%v", err)
+	}
+	for _, app := range apps {
+		for _, w := range app.Warnings {
+			log.Printf("warning: %s", w)
+		}
+	}
+	if len(apps) == 0 {
+		return nil
+	}
+
+	quadlet := os.Getenv("QUADLAUNCH_QUADLET")
+	if quadlet == "" {
+		quadlet = defaultQuadlet
+	}
+	qver, err := units.QuadletVersion(quadlet)
+	if err != nil {
+		return fmt.Errorf("quadlet: %w", err)
+	}
+	bin := os.Getenv("QUADLAUNCH_BIN")
+	if bin == "" {
+		bin = "/usr/bin/quadlaunch"
+	}
+	plan, err := units.Plan(apps, units.Options{
+		User:           user,
+		QuadletVersion: qver,
+		QuadlaunchBin:  bin,
+		PrivateDir:     filepath.Join(normalDir, "quadlaunch.private"),
+	})
+	if err != nil {
+		return fmt.Errorf("plan: %w", err)
+	}
+	for _, d := range plan.Diagnostics {
+		log.Printf("%s", d)
+	}
+	return units.Generate(plan, normalDir, quadlet, user)
+}
+
+// logger writes prefixed lines to /dev/kmsg (system generators: stderr is not
+// kept that early in boot) or stderr (user generators end up in the journal).
+type logger struct{ w io.Writer }
+
+func newLogger(user bool) *logger {
+	if !user {
+		if f, err := os.OpenFile("/dev/kmsg", os.O_WRONLY, 0); err == nil {
+			return &logger{w: kmsgWriter{f}}
+		}
+	}
+	return &logger{w: os.Stderr}
+}
+
+func (l *logger) Printf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	// One record per line: kmsg splits on writes, and journal readers on newlines.
+	for _, line := range strings.Split(strings.TrimRight(msg, "\n"), "\n") {
+		fmt.Fprintf(l.w, "quadlaunch-generator: %s\n", line)
+	}
+}
+
+// kmsgWriter writes each line as one kmsg record with priority "warning" (<4>).
+type kmsgWriter struct{ f *os.File }
+
+func (k kmsgWriter) Write(p []byte) (int, error) {
+	if _, err := k.f.Write(append([]byte("<4>"), p...)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
