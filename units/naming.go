@@ -1,0 +1,66 @@
+// Package units turns typed apps (generator.App) into unit files: Quadlet
+// .container/.volume/.network files, plain systemd units, and the private env
+// files holding the apps' environment. Everything here except quadlet.go and
+// write.go is a pure function of its input, so the generator, `quadlaunch
+// render` and the tests all see the same files.
+//
+// units must stay cheap to import: the generator binary imports it and has to
+// start in about a millisecond, so nothing here pulls in Podman bindings.
+package units
+
+// Names of everything quadlaunch creates for an app. They are part of the
+// user-visible contract (systemctl status A-web), so they live in one place.
+
+// NetworkFile is the Quadlet file of the network shared by apps that use links.
+const NetworkFile = "quadlaunch.network"
+
+// NetworkUnit is the service Quadlet generates from NetworkFile.
+const NetworkUnit = "quadlaunch-network.service"
+
+// NetworkName is the Podman network that NetworkFile creates.
+const NetworkName = "quadlaunch"
+
+// ImageRepo is the local repository holding an app's images; the tag "current"
+// is the one the units run.
+func ImageRepo(app string) string { return "localhost/quadlaunch/" + app }
+
+// ImageRef is the reference of one tag of an app's image.
+func ImageRef(app, tag string) string { return ImageRepo(app) + ":" + tag }
+
+// CurrentTag is the image tag every unit runs; the helper retags on deploy.
+const CurrentTag = "current"
+
+// ContainerName is the Podman container name of a role (and of the one-off
+// migrate/configure containers, with role "migrate"/"configure").
+func ContainerName(app, role string) string { return app + "-" + role }
+
+// RoleContainerFile is the Quadlet file of a role.
+func RoleContainerFile(app, role string) string { return app + "-" + role + ".container" }
+
+// RoleUnit is the systemd service running a role.
+func RoleUnit(app, role string) string { return app + "-" + role + ".service" }
+
+// MigrateUnit and ConfigureUnit are the oneshot services run before the roles.
+func MigrateUnit(app string) string   { return app + "-migrate.service" }
+func ConfigureUnit(app string) string { return app + "-configure.service" }
+
+// MigrateContainerFile and ConfigureContainerFile are their Quadlet files, used
+// when the config gives a migrate/configure command.
+func MigrateContainerFile(app string) string   { return app + "-migrate.container" }
+func ConfigureContainerFile(app string) string { return app + "-configure.container" }
+
+// TargetUnit groups an app's roles.
+func TargetUnit(app string) string { return app + ".target" }
+
+// VolumeFile is the Quadlet file of a named volume; VolumeName is the Podman
+// volume it creates and VolumeUnit the service Quadlet generates for it.
+func VolumeFile(app, name string) string { return app + "-" + name + ".volume" }
+func VolumeName(app, name string) string { return app + "-" + name }
+func VolumeUnit(app, name string) string { return app + "-" + name + "-volume.service" }
+
+// EnvFile is the private env file of an app, inside Options.PrivateDir.
+func EnvFile(app string) string { return app + ".env" }
+
+// SourceDropIn is the drop-in that points a Quadlet-generated service's
+// SourcePath= at the app's config (Quadlet itself sets it to the staging file).
+func SourceDropIn(unit string) string { return unit + ".d/quadlaunch-source.conf" }
