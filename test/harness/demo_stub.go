@@ -1,0 +1,3 @@
+package main
+
+func runDemo(env *runEnv) error { return nil }
