@@ -56,7 +56,7 @@ type App struct {
 	DockerArgs  string   // launcher's docker_args, verbatim
 	PodmanArgs  []string // our podman_args, one argument per element
 
-	Run   []Step            // merged run steps, params NOT substituted (see Step.Expand)
+	Run   []Step            // merged run steps, hooks not injected, params NOT substituted (see App.ExpandedRun)
 	Hooks map[string][]Step // "before_code", "after_code", ... concatenated in template order
 
 	// Our keys.
@@ -66,6 +66,13 @@ type App struct {
 	Healthcheck *Healthcheck
 	ReadOnly    bool
 	Secrets     []string // env keys whose values are secret (config + known secret keys)
+
+	// ParamOrder lists Params' names in pups order (first appearance across
+	// the merged documents); pups substitutes params in this order.
+	ParamOrder []string
+	// ParamData holds params whose value is a mapping or list (the data of
+	// pups `merge:` steps); they are not in Params.
+	ParamData map[string]any
 
 	Warnings []Diagnostic // unknown keys, world-readable config, ...
 }
@@ -101,7 +108,9 @@ type Volume struct {
 }
 
 // Named reports whether the volume is a named volume rather than a bind mount.
-func (v Volume) Named() bool { return v.Host != "" && v.Host[0] != '/' && v.Host[0] != '.' && v.Host[0] != '~' }
+func (v Volume) Named() bool {
+	return v.Host != "" && v.Host[0] != '/' && v.Host[0] != '.' && v.Host[0] != '~'
+}
 
 // Link is launcher's `links: - link: {name: data, alias: data}`: the app reaches
 // app Name under the host name Alias.
@@ -157,6 +166,7 @@ type Step struct {
 	Background  bool
 	RaiseOnFail bool // pups default: true
 	StopSignal  string
+	Stdin       string // written to the command's stdin (pups exec stdin:)
 
 	// file
 	Path     string
@@ -169,7 +179,10 @@ type Step struct {
 	From     string // a plain string, or a /regex/flags
 	To       string
 	Global   bool
+	// Direction "reverse" replaces the last match instead of the first.
+	Direction string
 
 	// merge: merge YAML Data into the YAML file at Path
-	MergeData map[string]any
+	MergeData  map[string]any
+	MergeParam string // the param MergeData came from ("merge: $path $param")
 }

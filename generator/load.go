@@ -1,0 +1,184 @@
+package generator
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// loader loads apps of one root, parsing each template once: every Discourse
+// app shares web.template.yml, and the generator runs at every boot.
+type loader struct {
+	root      string
+	templates map[string]templateResult // by cleaned path
+}
+
+type templateResult struct {
+	l   *layer
+	err error
+}
+
+func newLoader(root string) *loader {
+	return &loader{root: root, templates: map[string]templateResult{}}
+}
+
+// LoadApp loads the app file at path (normally <root>/containers/<name>.yml)
+// with its templates and merges them. Every error is a *ConfigError naming
+// file:line and, where there is one, the key.
+func LoadApp(root, path string) (*App, error) {
+	return newLoader(root).load(path)
+}
+
+// LoadAll loads every config Discover finds. A broken file yields one error
+// and never stops the others; apps come back in file name order.
+func LoadAll(root string) (apps []*App, errs []error) {
+	paths, err := Discover(root)
+	if err != nil {
+		return nil, []error{&ConfigError{Diagnostic{Pos: Pos{File: filepath.Join(root, "containers")}, Msg: err.Error()}}}
+	}
+	ld := newLoader(root)
+	seen := map[string]string{}
+	for _, p := range paths {
+		stem, _ := configStem(filepath.Base(p))
+		if first, dup := seen[stem]; dup {
+			errs = append(errs, &ConfigError{Diagnostic{Pos: Pos{File: p}, Msg: fmt.Sprintf("app %q is already defined by %s", stem, first)}})
+			continue
+		}
+		seen[stem] = p
+		app, err := ld.load(p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		apps = append(apps, app)
+	}
+	return apps, errs
+}
+
+func (ld *loader) load(path string) (*App, error) {
+	data, mode, err := readConfig(path)
+	if err != nil {
+		return nil, &ConfigError{Diagnostic{Pos: Pos{File: path}, Msg: err.Error()}}
+	}
+	return ld.loadBytes(path, data, mode)
+}
+
+func readConfig(path string) ([]byte, os.FileMode, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, 0, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, 0, fmt.Errorf("not a regular file")
+	}
+	// A config is a few KB; refuse anything that could exhaust the generator.
+	data, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(data) > maxConfigSize {
+		return nil, 0, fmt.Errorf("larger than %d bytes", maxConfigSize)
+	}
+	return data, st.Mode(), nil
+}
+
+const maxConfigSize = 4 << 20
+
+// loadBytes is load without the file system for the app file itself.
+func (ld *loader) loadBytes(path string, data []byte, mode os.FileMode) (*App, error) {
+	stem, ok := configStem(filepath.Base(path))
+	if !ok {
+		return nil, &ConfigError{Diagnostic{Pos: Pos{File: path}, Msg: "a config file name ends in .yml or .yaml"}}
+	}
+	if err := validateName(stem); err != nil {
+		return nil, &ConfigError{Diagnostic{Pos: Pos{File: path}, Msg: err.Error()}}
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
+	}
+	app := &App{Name: stem, ConfigPath: abs}
+
+	root, err := parseYAML(path, data)
+	if err != nil {
+		return nil, err
+	}
+	al, err := decodeLayer(path, root, true)
+	if err != nil {
+		return nil, err
+	}
+	if mode&0o004 != 0 {
+		// Secrets live in the config; the generated env file is 0600 but this is not.
+		app.Warnings = append(app.Warnings, Diagnostic{Pos: Pos{File: path}, Msg: fmt.Sprintf("config is world-readable (mode %04o) but holds the app's secrets: chmod o-r %s", mode.Perm(), path)})
+	}
+
+	layers := make([]*layer, 0, len(al.templates)+1)
+	for _, t := range al.templates {
+		tp, err := ld.findTemplate(t.name)
+		if err != nil {
+			return nil, &ConfigError{Diagnostic{Pos: t.pos, Key: t.key, Msg: err.Error()}}
+		}
+		tl, err := ld.template(tp)
+		if err != nil {
+			return nil, err
+		}
+		app.Templates = append(app.Templates, tp)
+		layers = append(layers, tl)
+	}
+	layers = append(layers, al)
+	if err := merge(app, layers); err != nil {
+		return nil, err
+	}
+	return app, nil
+}
+
+// findTemplate resolves a `templates:` entry: relative to the root (so
+// launcher's "templates/web.template.yml" works), then under
+// SystemTemplateDir, where the leading "templates/" may also be left out.
+func (ld *loader) findTemplate(name string) (string, error) {
+	var candidates []string
+	if filepath.IsAbs(name) {
+		candidates = []string{name}
+	} else {
+		candidates = []string{filepath.Join(ld.root, name), filepath.Join(systemTemplateDir, name)}
+		if rest, ok := strings.CutPrefix(filepath.Clean(name), "templates/"); ok {
+			candidates = append(candidates, filepath.Join(systemTemplateDir, rest))
+		}
+	}
+	for _, c := range candidates {
+		if st, err := os.Stat(c); err == nil && st.Mode().IsRegular() {
+			return filepath.Clean(c), nil
+		}
+	}
+	return "", fmt.Errorf("template %q not found (looked in %s)", name, strings.Join(candidates, ", "))
+}
+
+func (ld *loader) template(path string) (*layer, error) {
+	if r, ok := ld.templates[path]; ok {
+		return r.l, r.err
+	}
+	var l *layer
+	data, _, err := readConfig(path)
+	if err != nil {
+		err = &ConfigError{Diagnostic{Pos: Pos{File: path}, Msg: err.Error()}}
+	} else {
+		root, perr := parseYAML(path, data)
+		if perr != nil {
+			err = perr
+		} else {
+			l, err = decodeLayer(path, root, false)
+		}
+	}
+	if err != nil {
+		l = nil
+	}
+	ld.templates[path] = templateResult{l, err}
+	return l, err
+}

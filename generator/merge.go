@@ -1,0 +1,286 @@
+package generator
+
+import (
+	"slices"
+	"strings"
+)
+
+// The merge follows pups' deep_merge with :merge_arrays, which is what the
+// bash launcher and launcher2 feed pups (every template, then the app file,
+// split by _FILE_SEPERATOR_):
+//
+//   - mappings merge key by key, recursively; a later document wins;
+//   - lists are concatenated in document order (run, each hooks list,
+//     expose, volumes, links, podman_args, list-valued params);
+//   - a null never overrides: `KEY:` with no value keeps an earlier value.
+//     A key that is only ever null is kept with the empty value, as pups
+//     (nil.to_s == "") and both launchers (bash prints `KEY=`, launcher2
+//     decodes null into "") do: DISCOURSE_DB_HOST stays set, and empty.
+//   - an empty string is a value and does override (pups and bash launcher
+//     agree; launcher2's mergo drops it, which we do not copy).
+//
+// Exceptions, for our own keys: a command (roles.X, migrate, configure,
+// healthcheck.cmd) is replaced, not concatenated, since half of two commands
+// is no command; secrets is a set.
+
+// orderedEntries is a merged map that remembers first-appearance order, as a
+// Ruby Hash does (pups substitutes params in that order).
+type orderedEntries struct {
+	names []string
+	byKey map[string]*entry
+}
+
+func (o *orderedEntries) merge(src []entry) {
+	if o.byKey == nil {
+		o.byKey = map[string]*entry{}
+	}
+	for _, e := range src {
+		cur, ok := o.byKey[e.name]
+		if !ok {
+			c := e
+			o.byKey[e.name] = &c
+			o.names = append(o.names, e.name)
+			continue
+		}
+		if e.null {
+			continue
+		}
+		if cur.data != nil && e.data != nil {
+			e.data = mergeData(cur.data, e.data)
+		}
+		*cur = e
+	}
+}
+
+// mergeData is pups' deep_merge on plain data, copying so that cached
+// template layers are never modified.
+func mergeData(a, b any) any {
+	switch bv := b.(type) {
+	case nil:
+		return a
+	case map[string]any:
+		av, ok := a.(map[string]any)
+		if !ok {
+			return b
+		}
+		out := make(map[string]any, len(av)+len(bv))
+		for k, v := range av {
+			out[k] = v
+		}
+		for k, v := range bv {
+			if old, ok := out[k]; ok {
+				out[k] = mergeData(old, v)
+			} else {
+				out[k] = v
+			}
+		}
+		return out
+	case []any:
+		if av, ok := a.([]any); ok {
+			return append(slices.Clip(av), bv...)
+		}
+	}
+	return b
+}
+
+// merge builds the App from its layers, templates first and the app file last.
+func merge(app *App, layers []*layer) error {
+	var params, env, labels orderedEntries
+	hookOrder := []string{}
+	hooks := map[string][]Step{}
+	roleOrder := []string{}
+	roles := map[string]*roleEntry{}
+	secrets := map[string]entry{}
+	var hc *Healthcheck
+
+	for _, l := range layers {
+		app.Warnings = append(app.Warnings, l.warnings...)
+		for _, s := range []struct {
+			src optString
+			dst *string
+		}{{l.baseImage, &app.BaseImage}, {l.bootCommand, &app.BootCommand}, {l.dockerArgs, &app.DockerArgs}} {
+			if s.src.set {
+				*s.dst = s.src.v
+			}
+		}
+		if l.readOnly != nil {
+			app.ReadOnly = *l.readOnly
+		}
+		params.merge(l.params)
+		env.merge(l.env)
+		labels.merge(l.labels)
+		app.Expose = append(app.Expose, l.expose...)
+		app.Volumes = append(app.Volumes, l.volumes...)
+		app.Links = append(app.Links, l.links...)
+		app.Run = append(app.Run, l.run...)
+		app.PodmanArgs = append(app.PodmanArgs, l.podmanArgs...)
+		for _, h := range l.hooks {
+			if _, ok := hooks[h.name]; !ok {
+				hookOrder = append(hookOrder, h.name)
+			}
+			hooks[h.name] = append(hooks[h.name], h.steps...)
+		}
+		for _, r := range l.roles {
+			cur, ok := roles[r.name]
+			if !ok {
+				c := r
+				roles[r.name] = &c
+				roleOrder = append(roleOrder, r.name)
+			} else if !r.null {
+				*cur = r
+			}
+		}
+		for _, s := range l.secrets {
+			if _, ok := secrets[s.name]; !ok {
+				secrets[s.name] = s
+			}
+		}
+		if l.migrate != nil {
+			app.Migrate = l.migrate
+		}
+		if l.configure != nil {
+			app.Configure = l.configure
+		}
+		if h := l.healthcheck; h != nil {
+			if hc == nil {
+				hc = &Healthcheck{}
+			}
+			hc.Pos = h.pos
+			if h.cmd != nil {
+				hc.Cmd = h.cmd
+			}
+			for _, s := range []struct {
+				src optString
+				dst *string
+			}{{h.interval, &hc.Interval}, {h.timeout, &hc.Timeout}, {h.startPeriod, &hc.StartPeriod}} {
+				if s.src.set {
+					*s.dst = s.src.v
+				}
+			}
+			if h.retries != nil {
+				hc.Retries = *h.retries
+			}
+		}
+	}
+
+	// params: scalars (and only-null keys, as "") in Params; data in ParamData.
+	app.Params = make(map[string]string, len(params.names))
+	for _, n := range params.names {
+		e := params.byKey[n]
+		if e.data != nil {
+			if app.ParamData == nil {
+				app.ParamData = map[string]any{}
+			}
+			app.ParamData[n] = e.data
+			continue
+		}
+		app.Params[n] = e.text
+		app.ParamOrder = append(app.ParamOrder, n)
+	}
+
+	// env and labels: {{config}} is the app name (bash launcher and launcher2).
+	for _, n := range env.names {
+		e := env.byKey[n]
+		_, listed := secrets[n]
+		app.Env = append(app.Env, EnvVar{
+			Name:   n,
+			Value:  strings.ReplaceAll(e.text, "{{config}}", app.Name),
+			Secret: listed || IsSecretEnv(n),
+			Pos:    e.pos,
+		})
+	}
+	slices.SortFunc(app.Env, func(a, b EnvVar) int { return strings.Compare(a.Name, b.Name) })
+	for _, v := range app.Env {
+		if v.Secret {
+			app.Secrets = append(app.Secrets, v.Name)
+		}
+	}
+	for n, s := range secrets {
+		if _, ok := env.byKey[n]; !ok {
+			app.Warnings = append(app.Warnings, Diagnostic{Pos: s.pos, Key: "secrets", Msg: n + " is listed as secret but not set in env"})
+		}
+	}
+	for _, n := range labels.names {
+		app.Labels = append(app.Labels, Label{Name: n, Value: strings.ReplaceAll(labels.byKey[n].text, "{{config}}", app.Name)})
+	}
+	slices.SortFunc(app.Labels, func(a, b Label) int { return strings.Compare(a.Name, b.Name) })
+
+	if len(hookOrder) > 0 {
+		app.Hooks = make(map[string][]Step, len(hookOrder))
+		for _, n := range hookOrder {
+			app.Hooks[n] = hooks[n]
+		}
+	}
+
+	// roles: without `roles:`, one web role running boot_command.
+	if len(roleOrder) == 0 {
+		roleOrder = []string{"web"}
+		roles["web"] = &roleEntry{name: "web", null: true}
+	}
+	slices.SortFunc(roleOrder, func(a, b string) int {
+		if (a == "web") != (b == "web") {
+			if a == "web" {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
+	for i, n := range roleOrder {
+		r := roles[n]
+		cmd := r.args
+		if r.null && n == "web" && app.BootCommand != "" {
+			args, err := splitCommand(app.BootCommand, true)
+			if err != nil || len(args) == 0 {
+				return &ConfigError{Diagnostic{Pos: Pos{File: app.ConfigPath}, Key: "boot_command", Msg: "cannot split into a command: " + errString(err)}}
+			}
+			cmd = args
+		}
+		primary := n == "web" || (i == 0 && roles["web"] == nil)
+		app.Roles = append(app.Roles, Role{Name: n, Command: cmd, Primary: primary})
+	}
+	app.Healthcheck = hc
+	if hc != nil && len(hc.Cmd) == 0 {
+		return &ConfigError{Diagnostic{Pos: hc.Pos, Key: "healthcheck.cmd", Msg: "a healthcheck needs cmd"}}
+	}
+
+	// merge steps take their data from a param (pups: params[name]).
+	if err := app.resolveMergeSteps(app.Run); err != nil {
+		return err
+	}
+	for _, n := range hookOrder {
+		steps := slices.Clone(app.Hooks[n])
+		if err := app.resolveMergeSteps(steps); err != nil {
+			return err
+		}
+		app.Hooks[n] = steps
+	}
+
+	if app.BaseImage == "" {
+		return &ConfigError{Diagnostic{Pos: Pos{File: app.ConfigPath}, Key: "base_image",
+			Msg: "no base image: set `base_image:` or use a template that sets it (launcher2 requires one too)"}}
+	}
+	return nil
+}
+
+func (a *App) resolveMergeSteps(steps []Step) error {
+	for i := range steps {
+		s := &steps[i]
+		if s.Kind != StepMerge {
+			continue
+		}
+		m, ok := a.ParamData[s.MergeParam].(map[string]any)
+		if !ok {
+			return &ConfigError{Diagnostic{Pos: s.Pos, Key: "merge", Msg: "param " + s.MergeParam + " must be a mapping (the YAML to merge)"}}
+		}
+		s.MergeData = m
+	}
+	return nil
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "empty"
+	}
+	return err.Error()
+}
