@@ -172,6 +172,11 @@ func (r *appRender) prepareVolumes() {
 				r.errorf(v.Pos, key, "host path %q must be absolute and contain no ':'", v.Host)
 				continue
 			}
+			if strings.ContainsFunc(v.Host, func(r rune) bool { return r <= ' ' }) {
+				// Quadlet copies the path into RequiresMountsFor=, which splits at white space.
+				r.errorf(v.Pos, key, "host path %q contains white space, which Quadlet cannot pass to RequiresMountsFor=", v.Host)
+				continue
+			}
 			r.mkdirs = appendUnique(r.mkdirs, v.Host)
 		}
 		value := source + ":" + v.Guest
