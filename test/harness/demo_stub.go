@@ -1,3 +1,0 @@
-package main
-
-func runDemo(env *runEnv) error { return nil }

@@ -1,0 +1,524 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The scenarios of issue #3: the demo app (test/demo) under the system manager
+// (group "system", in order, sharing one testbed) and rootless (group "rootless").
+func init() {
+	register(Group{
+		Name:  "system",
+		Order: 10,
+		Setup: func(tb *Testbed) error { return installDemo(tb, false) },
+		Scenarios: []Scenario{
+			{Name: "1 daemon-reload creates the demo units", Run: scenarioUnits},
+			{Name: "2 start demo.target: migrate, configure, roles in order; web serves", Run: scenarioStart},
+			{Name: "3 restart demo-web re-runs migrate and configure first", Run: scenarioRestart},
+			{Name: "4 failing migration stops web; fixed config serves again", Run: scenarioFailingMigration},
+			{Name: "5 broken config next to demo: demo runs, error has file:line", Run: scenarioBrokenConfig},
+			{Name: "7 secrets reach the container byte-exact and nowhere else", Run: scenarioSecrets},
+			{Name: "8 after a reboot the app comes back by itself", Run: scenarioReboot},
+		},
+	})
+	register(Group{
+		Name:  "rootless",
+		Order: 20,
+		Setup: func(tb *Testbed) error { return installDemo(tb, true) },
+		Scenarios: []Scenario{
+			{Name: "6 rootless under systemctl --user, survives restart of user@1000", Run: scenarioRootless},
+		},
+	})
+}
+
+// checkServes asserts the web role answers with the app file's greeting.
+func checkServes(tb *Testbed) error {
+	body, err := tb.HTTPGet(demoPort)
+	if err != nil {
+		return err
+	}
+	want := "demo " + demoVersion + ": hello from demo.yml"
+	if strings.TrimSpace(body) != want {
+		return fmt.Errorf("HTTP body %q, want %q", strings.TrimSpace(body), want)
+	}
+	return nil
+}
+
+func waitServes(tb *Testbed, d time.Duration) error {
+	return tb.WaitFor(d, fmt.Sprintf("HTTP on :%d", demoPort), func() error { return checkServes(tb) })
+}
+
+// unitValue returns one property of a unit (systemctl show -p P --value).
+func unitValue(tb *Testbed, user bool, unit, prop string) string {
+	sc := tb.Systemctl
+	if user {
+		sc = tb.SystemctlUser
+	}
+	out, _ := sc("show", "-p", prop, "--value", unit)
+	return strings.TrimSpace(out)
+}
+
+// demoSchema returns the lines of the migration log on the demo-data volume.
+func demoSchema(tb *Testbed, user bool) ([]string, error) {
+	run := tb.Run
+	if user {
+		run = tb.RunUser
+	}
+	out, err := run("podman", "volume", "ls", "--format", "{{.Name}} {{.Mountpoint}}")
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Fields(l)
+		if len(f) == 2 && strings.Contains(f[0], "demo-data") {
+			data, err := tb.ReadFile(f[1] + "/schema")
+			if err != nil {
+				return nil, err
+			}
+			return strings.Split(strings.TrimRight(data, "\n"), "\n"), nil
+		}
+	}
+	return nil, fmt.Errorf("no demo-data volume in podman volume ls:\n%s", out)
+}
+
+func scenarioUnits(tb *Testbed) error {
+	if _, err := tb.Systemctl("daemon-reload"); err != nil {
+		return err
+	}
+	var problems []string
+	for _, u := range demoUnits {
+		if st := unitValue(tb, false, u, "LoadState"); st != "loaded" {
+			problems = append(problems, fmt.Sprintf("%s: LoadState=%q", u, st))
+		}
+	}
+	status, _ := tb.Systemctl("status", "demo-web.service")
+	if !strings.Contains(status, demoConfigPath(false)) {
+		problems = append(problems, fmt.Sprintf("systemctl status demo-web does not name %s:\n%s", demoConfigPath(false), status))
+	}
+	if len(problems) > 0 {
+		gen, _ := tb.Exec("sh", "-c", "ls -la /run/systemd/generator/ | grep -i demo; journalctl -b -o cat --no-pager | grep -i quadlaunch | tail -20")
+		return fmt.Errorf("%s\ngenerator dir / generator log:\n%s", strings.Join(problems, "\n"), gen)
+	}
+	return nil
+}
+
+func scenarioStart(tb *Testbed) error {
+	t0 := time.Now()
+	if _, err := tb.Systemctl("start", "demo.target"); err != nil {
+		return err
+	}
+	if err := waitServes(tb, 90*time.Second); err != nil {
+		return err
+	}
+	for _, u := range []string{"demo-web.service", "demo-worker.service"} {
+		if st := unitValue(tb, false, u, "ActiveState"); st != "active" {
+			return fmt.Errorf("%s is %q after starting demo.target", u, st)
+		}
+	}
+	// The worker prints its first line right at start: wait for it, then check the order.
+	var entries []JournalEntry
+	err := tb.WaitFor(30*time.Second, "worker start in journal", func() (err error) {
+		entries, err = tb.JournalSince(t0, false, "demo-migrate.service", "demo-configure.service", "demo-web.service", "demo-worker.service")
+		if err != nil {
+			return err
+		}
+		if _, ok := firstMatch(entries, `^demo worker: version`); !ok {
+			return fmt.Errorf("no worker start yet")
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := assertOrder(entries, `^demo migrate: applied schema`, `^demo configure: `, `^demo serve: version`); err != nil {
+		return err
+	}
+	if err := assertOrder(entries, `^demo configure: `, `^demo worker: version`); err != nil {
+		return err
+	}
+	j, err := tb.Journal("demo-migrate.service")
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(j, "demo migrate: applied schema 2 (run 1)") {
+		return fmt.Errorf("journalctl -u demo-migrate lacks the migration's output:\n%s", j)
+	}
+	return nil
+}
+
+func scenarioRestart(tb *Testbed) error {
+	before, err := demoSchema(tb, false)
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	if _, err := tb.Systemctl("restart", "demo-web.service"); err != nil {
+		return err
+	}
+	if err := waitServes(tb, 60*time.Second); err != nil {
+		return err
+	}
+	entries, err := tb.JournalSince(t0, false, "demo-migrate.service", "demo-configure.service", "demo-web.service")
+	if err != nil {
+		return err
+	}
+	if err := assertOrder(entries, `^demo migrate: applied schema`, `^demo configure: `, `^demo serve: version`); err != nil {
+		return err
+	}
+	after, err := demoSchema(tb, false)
+	if err != nil {
+		return err
+	}
+	if len(after) != len(before)+1 {
+		return fmt.Errorf("migration log had %d lines before the restart and %d after, want one more:\n%s", len(before), len(after), strings.Join(after, "\n"))
+	}
+	return nil
+}
+
+func scenarioFailingMigration(tb *Testbed) error {
+	before, err := demoSchema(tb, false)
+	if err != nil {
+		return err
+	}
+	if err := editDemoConfig(tb, false, `DEMO_FAIL_MIGRATION: "0"`, `DEMO_FAIL_MIGRATION: "1"`); err != nil {
+		return err
+	}
+	if _, err := tb.Systemctl("daemon-reload"); err != nil {
+		return err
+	}
+	_, err = tb.Systemctl("restart", "demo-web.service")
+	if err == nil {
+		return fmt.Errorf("systemctl restart demo-web exited 0 with a failing migration")
+	}
+	var problems []string
+	status, _ := tb.Systemctl("status", "demo-web.service")
+	if !strings.Contains(status, "demo-migrate") {
+		problems = append(problems, "systemctl status demo-web does not name the failed dependency demo-migrate:\n"+indent(status))
+	}
+	if st := unitValue(tb, false, "demo-web.service", "ActiveState"); st == "active" {
+		problems = append(problems, "demo-web is active after the failed migration")
+	}
+	j, _ := tb.Journal("demo-migrate.service")
+	if !strings.Contains(j, "demo migrate: ERROR: migration to schema 2 failed: DEMO_FAIL_MIGRATION=1") {
+		problems = append(problems, "journalctl -u demo-migrate lacks the migration's error:\n"+indent(lastLines(j, 15)))
+	}
+	// Fix the config: web serves again, the data is still there.
+	if err := editDemoConfig(tb, false, `DEMO_FAIL_MIGRATION: "1"`, `DEMO_FAIL_MIGRATION: "0"`); err != nil {
+		return err
+	}
+	if _, err := tb.Systemctl("daemon-reload"); err != nil {
+		return err
+	}
+	if _, err := tb.Systemctl("restart", "demo-web.service"); err != nil {
+		problems = append(problems, "restart after fixing the config: "+err.Error())
+	} else if err := waitServes(tb, 60*time.Second); err != nil {
+		problems = append(problems, err.Error())
+	}
+	after, err := demoSchema(tb, false)
+	if err != nil {
+		problems = append(problems, err.Error())
+	} else if len(after) != len(before)+1 || strings.Join(after[:len(before)], "\n") != strings.Join(before, "\n") {
+		problems = append(problems, fmt.Sprintf("volume data: before %q, after %q (want the old lines plus one)", before, after))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%s", strings.Join(problems, "\n"))
+	}
+	return nil
+}
+
+func lastLines(s string, n int) string {
+	l := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(l) > n {
+		l = l[len(l)-n:]
+	}
+	return strings.Join(l, "\n")
+}
+
+// Two broken apps next to demo: bad YAML and a missing template.
+var brokenConfigs = map[string]string{
+	"broken.yml":      "env:\n  GOOD: \"1\"\n  BAD: [unclosed\nexpose:\n  - \"9090:9090\"\n",
+	"badtemplate.yml": "templates:\n  - templates/does-not-exist.template.yml\nexpose:\n  - \"9091:9091\"\n",
+}
+
+func scenarioBrokenConfig(tb *Testbed) error {
+	for name, content := range brokenConfigs {
+		if err := tb.WriteFile("/etc/quadlaunch/containers/"+name, content, 0o600); err != nil {
+			return err
+		}
+	}
+	defer func() {
+		for name := range brokenConfigs {
+			os.Remove(tb.Root() + "/etc/quadlaunch/containers/" + name)
+		}
+		tb.Systemctl("daemon-reload")
+	}()
+	t0 := time.Now()
+	if _, err := tb.Systemctl("daemon-reload"); err != nil {
+		return err
+	}
+	var problems []string
+	for _, u := range demoUnits {
+		if st := unitValue(tb, false, u, "LoadState"); st != "loaded" {
+			problems = append(problems, fmt.Sprintf("%s: LoadState=%q next to broken configs", u, st))
+		}
+	}
+	if st := unitValue(tb, false, "demo-web.service", "ActiveState"); st != "active" {
+		problems = append(problems, "demo-web is "+st)
+	}
+	if err := checkServes(tb); err != nil {
+		problems = append(problems, err.Error())
+	}
+	var entries []JournalEntry
+	err := tb.WaitFor(10*time.Second, "generator errors in the journal", func() (err error) {
+		entries, err = tb.JournalSince(t0, false)
+		if err != nil {
+			return err
+		}
+		for name := range brokenConfigs {
+			if _, ok := firstMatch(entries, regexp.QuoteMeta(name)+`:\d+`); !ok {
+				return fmt.Errorf("no message naming %s:<line>", name)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		var gen []JournalEntry
+		for _, e := range entries {
+			if strings.Contains(e.Message, "quadlaunch") {
+				gen = append(gen, e)
+			}
+		}
+		problems = append(problems, err.Error()+"; quadlaunch messages since daemon-reload:\n"+formatEntries(gen, 20))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%s", strings.Join(problems, "\n"))
+	}
+	return nil
+}
+
+// secretValues returns the demo's canary env values (name -> value).
+func secretValues(repo string) (map[string]string, error) {
+	env, err := demoEnv(repo)
+	if err != nil {
+		return nil, err
+	}
+	secrets := map[string]string{}
+	multiline := false
+	for k, v := range env {
+		if strings.Contains(v, canaryMark) {
+			secrets[k] = v
+			multiline = multiline || strings.Contains(strings.TrimRight(v, "\n"), "\n")
+		}
+	}
+	if len(secrets) < 2 || !multiline {
+		return nil, fmt.Errorf("demo.yml must hold at least two %s values, one multiline (have %d)", canaryMark, len(secrets))
+	}
+	return secrets, nil
+}
+
+// canaryPattern matches the canary without containing it, so the grep's own
+// command line is not a leak.
+var canaryPattern = canaryMark[:len(canaryMark)-1] + "[" + canaryMark[len(canaryMark)-1:] + "]"
+
+func containsCanary(s string) bool { return strings.Contains(strings.ToLower(s), canaryMark) }
+
+// scanCmdlines looks for the canary in every process's command line on the
+// host (the testbed's processes, containers included, are host processes).
+func scanCmdlines() []string {
+	var hits []string
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		cl, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err == nil && containsCanary(string(cl)) {
+			hits = append(hits, fmt.Sprintf("pid %s: %q", e.Name(), strings.ReplaceAll(string(cl), "\x00", " ")))
+		}
+	}
+	return hits
+}
+
+func scenarioSecrets(tb *Testbed) error {
+	secrets, err := secretValues(tb.Repo)
+	if err != nil {
+		return err
+	}
+	var problems []string
+	// Byte-exact inside the container (compared by hash: the value is never printed).
+	for name, want := range secrets {
+		for _, ctr := range []string{"demo-web", "demo-worker"} {
+			got, err := tb.Run("podman", "exec", ctr, "/usr/bin/demo", "env-sha256", name)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("%s in %s: %v", name, ctr, err))
+			} else if strings.TrimSpace(got) != sha256hex(want) {
+				problems = append(problems, fmt.Sprintf("%s in %s differs from demo.yml's value (sha256 %s, want %s)", name, ctr, strings.TrimSpace(got), sha256hex(want)))
+			}
+		}
+	}
+	// Command lines, also while the units restart (podman run's arguments).
+	var mu sync.Mutex
+	hits := map[string]bool{}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			for _, h := range scanCmdlines() {
+				mu.Lock()
+				hits[h] = true
+				mu.Unlock()
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	_, rerr := tb.Systemctl("restart", "demo-web.service", "demo-worker.service")
+	close(stop)
+	<-done
+	if rerr != nil {
+		problems = append(problems, "restart demo-web demo-worker: "+rerr.Error())
+	}
+	for h := range hits {
+		problems = append(problems, "canary in a command line: "+h)
+	}
+	if err := waitServes(tb, 60*time.Second); err != nil {
+		problems = append(problems, err.Error())
+	}
+	// Unit text and properties.
+	for _, u := range demoUnits {
+		for _, args := range [][]string{{"cat", u}, {"show", u}} {
+			out, err := tb.Systemctl(args...)
+			if err != nil {
+				problems = append(problems, err.Error())
+			}
+			if containsCanary(out) {
+				problems = append(problems, fmt.Sprintf("canary in systemctl %s %s", args[0], u))
+			}
+		}
+	}
+	// Anything the test user can read: generator output, /run, /etc, /var, /tmp.
+	out, err := tb.ExecUser("sh", "-c", "grep -rlis --devices=skip '"+canaryPattern+"' /run /etc /var /tmp /home 2>/dev/null; true")
+	if err != nil {
+		problems = append(problems, "scan as tester: "+err.Error())
+	} else if strings.TrimSpace(out) != "" {
+		problems = append(problems, "files readable by tester holding the canary:\n"+indent(out))
+	}
+	priv, _ := tb.Exec("sh", "-c", "stat -c '%a %U %n' /run/systemd/generator/quadlaunch.private /run/systemd/generator/quadlaunch.private/demo.env")
+	if !strings.Contains(priv, "700 root /run/systemd/generator/quadlaunch.private\n") || !strings.Contains(priv, "600 root /run/systemd/generator/quadlaunch.private/demo.env") {
+		problems = append(problems, "private env file modes (want dir 700, file 600, root):\n"+indent(priv))
+	}
+	// podman inspect as another user: tester's own podman, and root's socket.
+	for _, args := range [][]string{
+		{"podman", "inspect", "demo-web"},
+		{"podman", "--remote", "--url", "unix:///run/podman/podman.sock", "inspect", "demo-web"},
+	} {
+		out, err := tb.ExecUser(args...)
+		var msg string
+		if err != nil {
+			msg = err.Error()
+		}
+		if containsCanary(out + msg) {
+			problems = append(problems, fmt.Sprintf("canary in `%s` as tester", strings.Join(args, " ")))
+		}
+	}
+	// The journal, every field.
+	j, err := tb.Exec("journalctl", "--no-pager", "-o", "export")
+	if err != nil {
+		problems = append(problems, "journal: "+err.Error())
+	} else if containsCanary(j) {
+		var lines []string
+		for _, l := range strings.Split(j, "\n") {
+			if containsCanary(l) && len(lines) < 5 {
+				lines = append(lines, l)
+			}
+		}
+		problems = append(problems, "canary in the journal:\n"+indent(strings.Join(lines, "\n")))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%s", strings.Join(problems, "\n"))
+	}
+	return nil
+}
+
+func scenarioReboot(tb *Testbed) error {
+	before, err := demoSchema(tb, false)
+	if err != nil {
+		return err
+	}
+	if err := tb.Reboot(); err != nil {
+		return err
+	}
+	if err := waitServes(tb, 120*time.Second); err != nil {
+		st, _ := tb.Systemctl("status", "demo.target", "demo-web.service", "demo-migrate.service")
+		return fmt.Errorf("%v\n%s", err, indent(st))
+	}
+	for _, u := range []string{"demo-web.service", "demo-worker.service"} {
+		if st := unitValue(tb, false, u, "ActiveState"); st != "active" {
+			return fmt.Errorf("%s is %q after the reboot", u, st)
+		}
+	}
+	after, err := demoSchema(tb, false)
+	if err != nil {
+		return err
+	}
+	if len(after) != len(before)+1 {
+		return fmt.Errorf("migration log: %d lines before the reboot, %d after (want the boot's migration added)", len(before), len(after))
+	}
+	return nil
+}
+
+func scenarioRootless(tb *Testbed) error {
+	if _, err := tb.SystemctlUser("daemon-reload"); err != nil {
+		return err
+	}
+	for _, u := range demoUnits {
+		if st := unitValue(tb, true, u, "LoadState"); st != "loaded" {
+			gen, _ := tb.Exec("sh", "-c", "ls -la /run/user/1000/systemd/generator/ 2>&1 | grep -i demo; journalctl -b -o cat --no-pager | grep -i quadlaunch | tail -20")
+			return fmt.Errorf("user unit %s: LoadState=%q\n%s", u, st, indent(gen))
+		}
+	}
+	t0 := time.Now()
+	if _, err := tb.SystemctlUser("start", "demo.target"); err != nil {
+		return err
+	}
+	if err := waitServes(tb, 90*time.Second); err != nil {
+		return err
+	}
+	entries, err := tb.JournalSince(t0, true, "demo-migrate.service", "demo-configure.service", "demo-web.service")
+	if err != nil {
+		return err
+	}
+	if err := assertOrder(entries, `^demo migrate: applied schema`, `^demo configure: `, `^demo serve: version`); err != nil {
+		return err
+	}
+	ps, err := tb.RunUser("podman", "ps", "--format", "{{.Names}}")
+	if err != nil || !strings.Contains(ps, "demo-web") {
+		return fmt.Errorf("tester's podman ps does not list demo-web: %q %v", ps, err)
+	}
+	// The user manager restarts (as on logout/login without linger, or an upgrade):
+	// the app must come back with it.
+	if _, err := tb.Systemctl("restart", "user@1000.service"); err != nil {
+		return err
+	}
+	err = tb.WaitFor(90*time.Second, "demo-web active again under user@1000", func() error {
+		if st := unitValue(tb, true, "demo-web.service", "ActiveState"); st != "active" {
+			return fmt.Errorf("demo-web is %q", st)
+		}
+		return checkServes(tb)
+	})
+	if err != nil {
+		st, _ := tb.SystemctlUser("status", "demo.target", "demo-web.service")
+		return fmt.Errorf("%v\n%s", err, indent(st))
+	}
+	return nil
+}
