@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/quadlaunch/quadlaunch/runtime"
+)
+
+func init() { commands = append(commands, bootstrapCommand()) }
+
+func bootstrapCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "bootstrap",
+		Usage:     "build, migrate and configure the app (launcher2's bootstrap); roles are not started",
+		ArgsUsage: "APP",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "full-build", Usage: "ignore the layer cache"},
+			lockTimeoutFlag(),
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			s, err := openSession(ctx, cmd, sessionOpts{podman: true, lock: true})
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			old, err := buildAndPromote(s, cmd.Bool("full-build"))
+			if err != nil {
+				return err
+			}
+			if err := runMigrateUnit(ctx, s, false); err != nil {
+				_ = runtime.RestoreTags(s.Podman, s.App.Name, old)
+				return err
+			}
+			if err := runOneshotUnit(ctx, s, runtime.ConfigureUnit(s.App.Name)); err != nil {
+				_ = runtime.RestoreTags(s.Podman, s.App.Name, old)
+				return err
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/quadlaunch/quadlaunch/runtime"
+)
+
+func init() {
+	commands = append(commands, lifecycleCommand("start"), lifecycleCommand("stop"), lifecycleCommand("restart"))
+}
+
+// lifecycleCommand drives the app's role units over D-Bus. Start and restart pull
+// in migrate and configure through the units' Requires=.
+func lifecycleCommand(op string) *cli.Command {
+	return &cli.Command{
+		Name:      op,
+		Usage:     op + " the app's roles (systemd units, over D-Bus)",
+		ArgsUsage: "APP",
+		Flags:     []cli.Flag{lockTimeoutFlag()},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			s, err := openSession(ctx, cmd, sessionOpts{lock: true})
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			sd, err := s.Systemd(ctx)
+			if err != nil {
+				return err
+			}
+			if op == "restart" {
+				return restartRoles(ctx, s, sd)
+			}
+			units := runtime.RoleUnits(s.App)
+			if op == "start" {
+				units = append(units, runtime.TargetUnit(s.App.Name))
+			}
+			return sd.JobsTogether(ctx, op, units)
+		},
+	}
+}

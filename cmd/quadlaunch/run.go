@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/quadlaunch/quadlaunch/runtime"
+)
+
+func init() { commands = append(commands, runCommand(), enterCommand()) }
+
+func runCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "run",
+		Usage:     "run a command in a one-off container of current with the app's env, volumes and network",
+		ArgsUsage: "APP -- CMD [ARG...]",
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.Args().Len() < 2 {
+				return cli.Exit("usage: quadlaunch run APP -- CMD [ARG...]", 2)
+			}
+			s, err := openSession(ctx, cmd, sessionOpts{podman: true})
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			code, err := runtime.RunOneOff(s.Podman, s.App, cmd.Args().Tail(), runtime.FullEnv(s.App, nil))
+			if err != nil {
+				return err
+			}
+			if code != 0 {
+				return cli.Exit("", code)
+			}
+			return nil
+		},
+	}
+}
+
+func enterCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "enter",
+		Usage:     "open a shell (or run CMD) in the app's running web container",
+		ArgsUsage: "APP [-- CMD...]",
+		Flags:     []cli.Flag{&cli.StringFlag{Name: "role", Value: "web", Usage: "role whose container to enter"}},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			s, err := openSession(ctx, cmd, sessionOpts{podman: true})
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			code, err := runtime.Enter(s.Podman, s.App, cmd.String("role"), cmd.Args().Tail(), runtime.FullEnv(s.App, os.LookupEnv))
+			if err != nil {
+				return err
+			}
+			if code != 0 {
+				return cli.Exit("", code)
+			}
+			return nil
+		},
+	}
+}

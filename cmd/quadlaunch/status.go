@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/quadlaunch/quadlaunch/runtime"
+)
+
+func init() { commands = append(commands, statusCommand()) }
+
+type statusReport struct {
+	App     string              `json:"app"`
+	Current string              `json:"current_version"`
+	Units   []runtime.UnitState `json:"units"`
+	Roles   []roleStatus        `json:"roles"`
+}
+
+type roleStatus struct {
+	Container string `json:"container"`
+	State     string `json:"state"`
+	Health    string `json:"health,omitempty"`
+	Version   string `json:"version,omitempty"`
+}
+
+func statusCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "status",
+		Usage:     "show the app's units, their states, the current version and container health",
+		ArgsUsage: "APP",
+		Flags:     []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			s, err := openSession(ctx, cmd, sessionOpts{podman: true})
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			sd, err := s.Systemd(ctx)
+			if err != nil {
+				return err
+			}
+			app := s.App.Name
+			rep := statusReport{App: app}
+			vs, err := runtime.ListVersions(s.Podman, app)
+			if err != nil {
+				return err
+			}
+			byID := map[string]string{}
+			for _, v := range vs {
+				byID[v.ImageID] = v.Version
+				if v.Current {
+					rep.Current = v.Version
+				}
+			}
+			units := append([]string{runtime.TargetUnit(app), runtime.MigrateUnit(app), runtime.ConfigureUnit(app)}, runtime.RoleUnits(s.App)...)
+			for _, u := range units {
+				st, err := sd.State(ctx, u)
+				if err != nil {
+					return err
+				}
+				rep.Units = append(rep.Units, st)
+			}
+			for _, r := range s.App.Roles {
+				c := runtime.RoleContainer(app, r.Name)
+				state, health, image := runtime.ContainerHealth(s.Podman, c)
+				rep.Roles = append(rep.Roles, roleStatus{Container: c, State: state, Health: health, Version: byID[image]})
+			}
+			if cmd.Bool("json") {
+				enc := json.NewEncoder(os.Stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(rep)
+			}
+			cur := rep.Current
+			if cur == "" {
+				cur = "(none)"
+			}
+			fmt.Printf("%s: current version %s\n", app, cur)
+			tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "UNIT\tLOAD\tACTIVE\tSUB\tRESULT")
+			for _, u := range rep.Units {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Unit, u.LoadState, u.ActiveState, u.SubState, u.Result)
+			}
+			fmt.Fprintln(tw, "CONTAINER\tSTATE\tHEALTH\tVERSION\t")
+			for _, r := range rep.Roles {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", r.Container, r.State, dash(r.Health), dash(r.Version))
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

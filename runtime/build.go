@@ -1,0 +1,234 @@
+//go:build remote
+
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/containers/podman/v5/pkg/bindings/containers"
+	"github.com/containers/podman/v5/pkg/bindings/images"
+)
+
+// BuildOptions tune a build.
+type BuildOptions struct {
+	Out         io.Writer
+	NoCache     bool             // --full-build: run every step again
+	ToolVersion string           // quadlaunch's version, for the label
+	Now         func() time.Time // for tests; time.Now when nil
+}
+
+// BuildResult is the outcome of a build.
+type BuildResult struct {
+	Version string
+	ImageID string
+	Reused  bool // an existing version matched the config exactly
+	Steps   int
+	Cached  int
+}
+
+// Build runs the plan's steps on its base image, one committed layer per step, and
+// tags the result localhost/quadlaunch/APP:<version>. It does not move current:
+// see Promote. On any error or cancellation the work container is removed and no
+// version tag exists.
+func Build(ctx context.Context, p *Plan, opt BuildOptions) (res *BuildResult, err error) {
+	out := opt.Out
+	if out == nil {
+		out = io.Discard
+	}
+	now := time.Now
+	if opt.Now != nil {
+		now = opt.Now
+	}
+	baseID, err := ensureImage(ctx, p.BaseImage)
+	if err != nil {
+		return nil, err
+	}
+	base, err := images.GetImage(ctx, baseID, nil)
+	if err != nil {
+		return nil, fmt.Errorf("inspect base image %s: %w", p.BaseImage, err)
+	}
+	var baseEntrypoint, baseCmd []string
+	if base.Config != nil {
+		baseEntrypoint, baseCmd = base.Config.Entrypoint, base.Config.Cmd
+	}
+	restore := []string{"ENTRYPOINT " + jsonArray(baseEntrypoint), "CMD " + jsonArray(baseCmd)}
+
+	b := &builder{plan: p, out: out}
+	defer func() { removeContainer(ctx, b.container) }()
+
+	parent := baseID
+	res = &BuildResult{Steps: len(p.Steps)}
+	n := len(p.Steps)
+	for i, st := range p.Steps {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		key := CacheKey(parent, st, p.EnvDigest)
+		if !opt.NoCache {
+			hit, err := findImageByLabel(ctx, LabelCacheKey, key)
+			if err != nil {
+				return nil, err
+			}
+			if hit != "" {
+				fmt.Fprintf(out, "[%d/%d] %s (cached)\n", i+1, n, st.Summary)
+				parent = hit
+				res.Cached++
+				continue
+			}
+		}
+		fmt.Fprintf(out, "[%d/%d] %s\n", i+1, n, st.Summary)
+		start := time.Now()
+		if err := b.ensureContainer(ctx, parent); err != nil {
+			return nil, err
+		}
+		if err := b.runner.run(ctx, st.Step); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, fmt.Errorf("step %d/%d (%s): %w", i+1, n, st.Summary, err)
+		}
+		id, err := b.commit(ctx, append(restore, "LABEL "+LabelCacheKey+"="+key), "", "")
+		if err != nil {
+			return nil, err
+		}
+		parent, b.at = id, id
+		fmt.Fprintf(out, "      -> %s (%.1fs)\n", shortID(id), time.Since(start).Seconds())
+	}
+
+	boot := restore
+	if p.BootCommand != nil {
+		boot = []string{restore[0], "CMD " + jsonArray(p.BootCommand)}
+	}
+	final := FinalKey(parent, p.BootCommand, p.ConfigDigest)
+	if !opt.NoCache {
+		if v, id, err := findVersion(ctx, p.App, final); err != nil {
+			return nil, err
+		} else if v != "" {
+			fmt.Fprintf(out, "config unchanged: version %s (%s)\n", v, shortID(id))
+			res.Version, res.ImageID, res.Reused = v, id, true
+			return res, nil
+		}
+	}
+	version, err := newVersion(ctx, p.App, now())
+	if err != nil {
+		return nil, err
+	}
+	if err := b.ensureContainer(ctx, parent); err != nil {
+		return nil, err
+	}
+	changes := append(boot,
+		"LABEL "+LabelApp+"="+p.App,
+		"LABEL "+LabelVersion+"="+version,
+		"LABEL "+LabelCreated+"="+now().UTC().Format(time.RFC3339),
+		"LABEL "+LabelConfigDigest+"="+p.ConfigDigest,
+		"LABEL "+LabelTool+"="+opt.ToolVersion,
+		"LABEL "+LabelFinalKey+"="+final,
+	)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	id, err := b.commit(ctx, changes, ImageRepo(p.App), version)
+	if err != nil {
+		return nil, err
+	}
+	if ctx.Err() != nil {
+		// Cancelled while committing: take the tag back so no partial version remains.
+		_ = untagImage(context.WithoutCancel(ctx), p.App, version)
+		return nil, ctx.Err()
+	}
+	fmt.Fprintf(out, "built %s (%s)\n", ImageRef(p.App, version), shortID(id))
+	res.Version, res.ImageID = version, id
+	return res, nil
+}
+
+// builder holds the one work container a build uses: consecutive uncached steps
+// run in the same container, committing after each.
+type builder struct {
+	plan      *Plan
+	out       io.Writer
+	container string
+	at        string // image ID the container's filesystem currently equals
+	runner    *stepRunner
+}
+
+func (b *builder) ensureContainer(ctx context.Context, image string) error {
+	if b.container != "" && b.at == image {
+		return nil
+	}
+	removeContainer(ctx, b.container)
+	b.container = ""
+	// The container itself gets no env: commit copies container env into the image.
+	id, err := startWorkContainer(ctx, workSpec{Image: image, Name: fmt.Sprintf("quadlaunch-build-%s-%d", b.plan.App, time.Now().UnixNano())})
+	if err != nil {
+		return err
+	}
+	b.container, b.at = id, image
+	b.runner = &stepRunner{container: id, env: b.plan.Env, out: b.out}
+	return nil
+}
+
+func (b *builder) commit(ctx context.Context, changes []string, repo, tag string) (string, error) {
+	pause := true
+	opts := &containers.CommitOptions{Changes: changes, Pause: &pause}
+	if repo != "" {
+		opts.Repo, opts.Tag = &repo, &tag
+	}
+	resp, err := containers.Commit(ctx, b.container, opts)
+	if err != nil {
+		return "", fmt.Errorf("commit: %w", err)
+	}
+	return resp.ID, nil
+}
+
+// findVersion finds the version image built from exactly this final key.
+func findVersion(ctx context.Context, app, final string) (string, string, error) {
+	list, err := listAppImages(ctx, app)
+	if err != nil {
+		return "", "", err
+	}
+	for _, im := range list {
+		if im.Labels[LabelFinalKey] != final {
+			continue
+		}
+		v := im.Labels[LabelVersion]
+		for _, t := range im.RepoTags {
+			if t == ImageRef(app, v) {
+				return v, im.ID, nil
+			}
+		}
+	}
+	return "", "", nil
+}
+
+// newVersion picks a sortable version id from the time, unused for this app.
+func newVersion(ctx context.Context, app string, t time.Time) (string, error) {
+	base := VersionID(t)
+	for i := 1; ; i++ {
+		v := base
+		if i > 1 {
+			v = fmt.Sprintf("%s-%d", base, i)
+		}
+		id, err := imageID(ctx, ImageRef(app, v))
+		if err != nil {
+			return "", err
+		}
+		if id == "" {
+			return v, nil
+		}
+	}
+}
+
+// VersionID is the version name for a build started at t: sortable as a string.
+func VersionID(t time.Time) string { return t.UTC().Format("20060102-150405") }
+
+func jsonArray(a []string) string {
+	if a == nil {
+		a = []string{}
+	}
+	b, _ := json.Marshal(a)
+	return string(b)
+}

@@ -1,0 +1,132 @@
+//go:build remote
+
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/containers/podman/v5/pkg/bindings/images"
+
+	"github.com/quadlaunch/quadlaunch/generator"
+)
+
+// PassOptions configure a migrate or configure pass run in a one-off container.
+type PassOptions struct {
+	Out io.Writer
+	Env []string // full env, secrets included: given to exec sessions only
+}
+
+// AppMounts are the app's volumes as mounts for a one-off container.
+func AppMounts(app *generator.App) []Mount {
+	var ms []Mount
+	for _, v := range app.Volumes {
+		m := Mount{Source: v.Host, Dest: v.Guest, Named: v.Named()}
+		if m.Named {
+			m.Source = VolumeName(app.Name, v.Host)
+		}
+		if v.Options != "" {
+			m.Options = []string{v.Options}
+		}
+		ms = append(ms, m)
+	}
+	return ms
+}
+
+// AppNetwork is the network a one-off container joins so links resolve.
+func AppNetwork(app *generator.App) string {
+	if len(app.Links) > 0 {
+		return NetworkName
+	}
+	return ""
+}
+
+// RunMigrate runs the migrate plan's steps in a one-off container of current,
+// with the app's volumes and network, and removes the container afterwards.
+func RunMigrate(ctx context.Context, app *generator.App, p *Plan, opt PassOptions) error {
+	if len(p.Steps) == 0 {
+		fmt.Fprintf(opt.Out, "%s: no steps tagged db or migrate, nothing to migrate\n", app.Name)
+		return nil
+	}
+	cur, err := imageID(ctx, ImageRef(app.Name, TagCurrent))
+	if err != nil {
+		return err
+	}
+	if cur == "" {
+		return fmt.Errorf("%s has no current image: run quadlaunch build %s first", app.Name, app.Name)
+	}
+	id, err := startWorkContainer(ctx, workSpec{Image: cur, Name: fmt.Sprintf("%s-migrate-%d", app.Name, time.Now().UnixNano()),
+		Mounts: AppMounts(app), Network: AppNetwork(app)})
+	if err != nil {
+		return err
+	}
+	defer removeContainer(ctx, id)
+	r := &stepRunner{container: id, env: opt.Env, out: opt.Out}
+	for i, st := range p.Steps {
+		fmt.Fprintf(opt.Out, "[%d/%d] %s\n", i+1, len(p.Steps), st.Summary)
+		if err := r.run(ctx, st.Step); err != nil {
+			return fmt.Errorf("migrate step %d/%d (%s): %w", i+1, len(p.Steps), st.Summary, err)
+		}
+	}
+	return nil
+}
+
+// RunConfigure runs the configure plan's steps on current and commits the result
+// as the new current (and as its version tag), so the roles run a configured image.
+// Env reaches exec sessions only, never the image config. If current already is the
+// result of these steps it returns at once with changed=false.
+func RunConfigure(ctx context.Context, app *generator.App, p *Plan, opt PassOptions) (changed bool, err error) {
+	curRef := ImageRef(app.Name, TagCurrent)
+	cur, err := images.GetImage(ctx, curRef, nil)
+	if err != nil {
+		if isNotFound(err) {
+			return false, fmt.Errorf("%s has no current image: run quadlaunch build %s first", app.Name, app.Name)
+		}
+		return false, fmt.Errorf("inspect %s: %w", curRef, err)
+	}
+	if len(p.Steps) == 0 {
+		fmt.Fprintf(opt.Out, "%s: no steps tagged db or precompile, nothing to configure\n", app.Name)
+		return false, nil
+	}
+	key := ConfigureKey("", p)
+	if cur.Labels[LabelConfigureKey] == key {
+		fmt.Fprintf(opt.Out, "%s: current (%s) is already configured\n", app.Name, shortID(cur.ID))
+		return false, nil
+	}
+	var entrypoint, cmd []string
+	if cur.Config != nil {
+		entrypoint, cmd = cur.Config.Entrypoint, cur.Config.Cmd
+	}
+	b := &builder{plan: &Plan{App: app.Name, Env: opt.Env}, out: opt.Out}
+	defer func() { removeContainer(ctx, b.container) }()
+	// The container is created without env; ensureContainer's runner carries it.
+	if err := b.ensureContainer(ctx, cur.ID); err != nil {
+		return false, err
+	}
+	for i, st := range p.Steps {
+		fmt.Fprintf(opt.Out, "[%d/%d] %s\n", i+1, len(p.Steps), st.Summary)
+		if err := b.runner.run(ctx, st.Step); err != nil {
+			return false, fmt.Errorf("configure step %d/%d (%s): %w", i+1, len(p.Steps), st.Summary, err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	id, err := b.commit(ctx, []string{"ENTRYPOINT " + jsonArray(entrypoint), "CMD " + jsonArray(cmd),
+		"LABEL " + LabelConfigureKey + "=" + key}, "", "")
+	if err != nil {
+		return false, err
+	}
+	if v := cur.Labels[LabelVersion]; v != "" {
+		if err := tagImage(ctx, id, app.Name, v); err != nil {
+			return false, err
+		}
+	}
+	if err := tagImage(ctx, id, app.Name, TagCurrent); err != nil {
+		return false, err
+	}
+	fmt.Fprintf(opt.Out, "configured %s (%s)\n", curRef, shortID(id))
+	return true, nil
+}

@@ -1,0 +1,163 @@
+//go:build remote
+
+package runtime
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/containers/podman/v5/pkg/api/handlers"
+	"github.com/containers/podman/v5/pkg/bindings/containers"
+	"golang.org/x/term"
+
+	"github.com/quadlaunch/quadlaunch/generator"
+)
+
+// RoleUnits are the services of the app's roles, web first.
+func RoleUnits(app *generator.App) []string {
+	var us []string
+	for _, r := range app.Roles {
+		us = append(us, RoleUnit(app.Name, r.Name))
+	}
+	if len(us) == 0 {
+		us = []string{RoleUnit(app.Name, "web")}
+	}
+	return us
+}
+
+// JobsTogether queues op on every unit at once and waits for all: systemd merges
+// the start jobs of shared dependencies (migrate, configure), so they run once.
+func (s *Systemd) JobsTogether(ctx context.Context, op string, units []string) error {
+	type res struct {
+		unit string
+		ch   chan string
+	}
+	var pending []res
+	for _, u := range units {
+		ch := make(chan string, 1)
+		var err error
+		switch op {
+		case "restart":
+			_, err = s.conn.RestartUnitContext(ctx, u, "replace", ch)
+		case "start":
+			_, err = s.conn.StartUnitContext(ctx, u, "replace", ch)
+		case "stop":
+			_, err = s.conn.StopUnitContext(ctx, u, "replace", ch)
+		default:
+			return fmt.Errorf("unknown job %s", op)
+		}
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", op, u, err)
+		}
+		pending = append(pending, res{u, ch})
+	}
+	var errs []error
+	for _, p := range pending {
+		select {
+		case r := <-p.ch:
+			if r != "done" {
+				errs = append(errs, &JobError{Unit: p.unit, Op: op, Result: r, Detail: s.failureDetail(context.WithoutCancel(ctx), p.unit)})
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// FailedDependency names the first of units that is in the failed state; used to
+// say which unit made a role's start fail.
+func (s *Systemd) FailedDependency(ctx context.Context, units ...string) string {
+	for _, u := range units {
+		if st, err := s.State(ctx, u); err == nil && st.ActiveState == "failed" {
+			return u
+		}
+	}
+	return ""
+}
+
+// RunUnit starts a oneshot unit, copies its journal to out while it runs and
+// returns its result. A cancelled ctx stops the unit (it ends failed).
+func (s *Systemd) RunUnit(ctx context.Context, unit string, out io.Writer) error {
+	s.ResetFailed(ctx, unit)
+	since := time.Now()
+	stop := FollowUnit(context.WithoutCancel(ctx), unit, s.User, since, out)
+	err := s.Start(ctx, unit)
+	if ctx.Err() != nil {
+		_ = s.Stop(context.WithoutCancel(ctx), unit)
+	}
+	stop()
+	return err
+}
+
+// ContainerHealth returns a container's state and health ("" when it has no
+// health check); state "absent" when there is no such container.
+func ContainerHealth(ctx context.Context, name string) (state, health, image string) {
+	c, err := containers.Inspect(ctx, name, nil)
+	if err != nil {
+		return "absent", "", ""
+	}
+	if c.State != nil {
+		state = c.State.Status
+		if c.State.Health != nil {
+			health = c.State.Health.Status
+		}
+	}
+	return state, health, c.Image
+}
+
+// RunOneOff runs args in a one-off container of current with the app's volumes and
+// network; env goes to the exec session only. stdin/stdout/stderr are attached.
+func RunOneOff(ctx context.Context, app *generator.App, args, env []string) (int, error) {
+	cur, err := imageID(ctx, ImageRef(app.Name, TagCurrent))
+	if err != nil {
+		return 1, err
+	}
+	if cur == "" {
+		return 1, fmt.Errorf("%s has no current image: run quadlaunch build %s first", app.Name, app.Name)
+	}
+	id, err := startWorkContainer(ctx, workSpec{Image: cur, Name: fmt.Sprintf("%s-run-%d", app.Name, time.Now().UnixNano()),
+		Mounts: AppMounts(app), Network: AppNetwork(app)})
+	if err != nil {
+		return 1, err
+	}
+	defer removeContainer(ctx, id)
+	return execAttached(ctx, id, args, env)
+}
+
+// Enter runs a shell (or args) in the running container of role.
+func Enter(ctx context.Context, app *generator.App, role string, args, env []string) (int, error) {
+	if len(args) == 0 {
+		args = []string{"/bin/sh", "-c", "command -v bash >/dev/null && exec bash || exec sh"}
+	}
+	return execAttached(ctx, RoleContainer(app.Name, role), args, env)
+}
+
+func execAttached(ctx context.Context, container string, args, env []string) (int, error) {
+	tty := term.IsTerminal(int(os.Stdin.Fd())) && term.IsTerminal(int(os.Stdout.Fd()))
+	c := &handlers.ExecCreateConfig{}
+	c.Cmd, c.Env, c.Tty = args, env, tty
+	c.AttachStdin, c.AttachStdout, c.AttachStderr = true, true, true
+	id, err := containers.ExecCreate(ctx, container, c)
+	if err != nil {
+		return 1, fmt.Errorf("exec in %s: %w", container, err)
+	}
+	var out, errw io.Writer = os.Stdout, os.Stderr
+	in := bufio.NewReader(os.Stdin)
+	yes := true
+	if err := containers.ExecStartAndAttach(ctx, id, &containers.ExecStartAndAttachOptions{
+		OutputStream: &out, ErrorStream: &errw, InputStream: in, AttachOutput: &yes, AttachError: &yes, AttachInput: &yes,
+	}); err != nil {
+		return 1, fmt.Errorf("exec in %s: %w", container, err)
+	}
+	info, err := containers.ExecInspect(ctx, id, nil)
+	if err != nil {
+		return 1, err
+	}
+	return info.ExitCode, nil
+}

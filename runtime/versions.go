@@ -1,0 +1,224 @@
+//go:build remote
+
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/containers/podman/v5/pkg/bindings/containers"
+	"github.com/containers/podman/v5/pkg/bindings/images"
+	entities "github.com/containers/podman/v5/pkg/domain/entities/types"
+)
+
+// Version is one built version of an app.
+type Version struct {
+	Version      string `json:"version"`
+	ImageID      string `json:"image_id"`
+	Created      string `json:"created"`
+	ConfigDigest string `json:"config_digest"`
+	Current      bool   `json:"current"`
+	Previous     bool   `json:"previous"`
+	InUse        bool   `json:"in_use"`
+}
+
+// VersionsFromImages turns the app's images into versions, oldest first. A version is
+// a tag of the app's repo other than current/previous.
+func VersionsFromImages(app string, list []*entities.ImageSummary, inUse map[string]bool) []Version {
+	repo := ImageRepo(app) + ":"
+	var out []Version
+	for _, im := range list {
+		var tags []string
+		cur, prev := false, false
+		for _, t := range im.RepoTags {
+			if !strings.HasPrefix(t, repo) {
+				continue
+			}
+			switch tag := strings.TrimPrefix(t, repo); tag {
+			case TagCurrent:
+				cur = true
+			case TagPrevious:
+				prev = true
+			default:
+				tags = append(tags, tag)
+			}
+		}
+		for _, tag := range tags {
+			out = append(out, Version{Version: tag, ImageID: im.ID, Created: im.Labels[LabelCreated],
+				ConfigDigest: im.Labels[LabelConfigDigest], Current: cur, Previous: prev, InUse: inUse[im.ID]})
+		}
+	}
+	SortVersions(out)
+	return out
+}
+
+// SortVersions orders versions oldest first. Version ids are sortable strings; the
+// numeric suffix of a same-second build (-2, -10) is compared as a number.
+func SortVersions(v []Version) {
+	sort.Slice(v, func(i, j int) bool { return versionLess(v[i].Version, v[j].Version) })
+}
+
+func versionLess(a, b string) bool {
+	ab, as := splitSuffix(a)
+	bb, bs := splitSuffix(b)
+	if ab != bb {
+		return ab < bb
+	}
+	return as < bs
+}
+
+// splitSuffix splits "20250101-120304-3" into ("20250101-120304", 3).
+func splitSuffix(v string) (string, int) {
+	parts := strings.Split(v, "-")
+	if len(parts) == 3 {
+		var n int
+		if _, err := fmt.Sscanf(parts[2], "%d", &n); err == nil {
+			return parts[0] + "-" + parts[1], n
+		}
+	}
+	return v, 1
+}
+
+// RollbackTarget picks the version to roll back to: the one asked for (it must
+// exist and not be current already), else the previous version, else the newest
+// version older than current.
+func RollbackTarget(vs []Version, want string) (Version, error) {
+	var cur *Version
+	for i := range vs {
+		if vs[i].Current {
+			cur = &vs[i]
+		}
+	}
+	if want != "" {
+		for _, v := range vs {
+			if v.Version == want {
+				if cur != nil && v.ImageID == cur.ImageID {
+					return Version{}, fmt.Errorf("version %s is already current", want)
+				}
+				return v, nil
+			}
+		}
+		var known []string
+		for _, v := range vs {
+			known = append(known, v.Version)
+		}
+		return Version{}, fmt.Errorf("unknown version %q (known: %s)", want, strings.Join(known, ", "))
+	}
+	for _, v := range vs {
+		if v.Previous && (cur == nil || v.ImageID != cur.ImageID) {
+			return v, nil
+		}
+	}
+	if cur != nil {
+		for i := len(vs) - 1; i >= 0; i-- {
+			if versionLess(vs[i].Version, cur.Version) && vs[i].ImageID != cur.ImageID {
+				return vs[i], nil
+			}
+		}
+	}
+	return Version{}, fmt.Errorf("no version to roll back to")
+}
+
+// CleanupSelection returns the versions cleanup removes: all but the newest keep,
+// never current, previous or one a container uses.
+func CleanupSelection(vs []Version, keep int) []Version {
+	sorted := append([]Version(nil), vs...)
+	SortVersions(sorted)
+	var out []Version
+	for i, v := range sorted {
+		newest := i >= len(sorted)-keep
+		if newest || v.Current || v.Previous || v.InUse {
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// ListVersions asks Podman for the app's versions.
+func ListVersions(ctx context.Context, app string) ([]Version, error) {
+	list, err := listAppImages(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	inUse, err := imagesInUse(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return VersionsFromImages(app, list, inUse), nil
+}
+
+func imagesInUse(ctx context.Context) (map[string]bool, error) {
+	all := true
+	cs, err := containers.List(ctx, &containers.ListOptions{All: &all})
+	if err != nil {
+		return nil, fmt.Errorf("list containers: %w", err)
+	}
+	used := map[string]bool{}
+	for _, c := range cs {
+		used[c.ImageID] = true
+	}
+	return used, nil
+}
+
+// Tags is where current and previous point ("" = absent).
+type Tags struct{ Current, Previous string }
+
+// CurrentTags reads current/previous of app.
+func CurrentTags(ctx context.Context, app string) (Tags, error) {
+	cur, err := imageID(ctx, ImageRef(app, TagCurrent))
+	if err != nil {
+		return Tags{}, err
+	}
+	prev, err := imageID(ctx, ImageRef(app, TagPrevious))
+	return Tags{Current: cur, Previous: prev}, err
+}
+
+// Promote makes id current; the old current becomes previous. It returns the tags
+// as they were, for RestoreTags.
+func Promote(ctx context.Context, app, id string) (Tags, error) {
+	old, err := CurrentTags(ctx, app)
+	if err != nil {
+		return old, err
+	}
+	if old.Current == id {
+		return old, nil
+	}
+	if old.Current != "" {
+		if err := tagImage(ctx, old.Current, app, TagPrevious); err != nil {
+			return old, err
+		}
+	}
+	return old, tagImage(ctx, id, app, TagCurrent)
+}
+
+// RestoreTags puts current and previous back as they were.
+func RestoreTags(ctx context.Context, app string, t Tags) error {
+	ctx = context.WithoutCancel(ctx)
+	for _, x := range []struct{ tag, id string }{{TagCurrent, t.Current}, {TagPrevious, t.Previous}} {
+		var err error
+		if x.id == "" {
+			err = untagImage(ctx, app, x.tag)
+		} else {
+			err = tagImage(ctx, x.id, app, x.tag)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RemoveVersion untags a version and deletes the image if nothing else uses it.
+func RemoveVersion(ctx context.Context, app string, v Version) error {
+	if err := images.Untag(ctx, v.ImageID, v.Version, ImageRepo(app), nil); err != nil && !isNotFound(err) {
+		return fmt.Errorf("untag %s: %w", ImageRef(app, v.Version), err)
+	}
+	if _, errs := images.Remove(ctx, []string{v.ImageID}, nil); len(errs) > 0 {
+		// Still referenced (another tag, a child image): the untag is what counts.
+		return nil
+	}
+	return nil
+}
