@@ -83,7 +83,42 @@ func run(normalDir string, user bool, log *logger) error {
 	for _, d := range plan.Diagnostics {
 		log.Printf("%s", d)
 	}
-	return units.Generate(plan, normalDir, quadlet, user)
+	return write(plan, normalDir, quadlet, user, log)
+}
+
+// stagingDirName holds the Quadlet files handed to quadlet. It stays in the
+// generator dir (systemd ignores it: no unit suffix) so an operator can see what
+// quadlet was given; it holds no secret.
+const stagingDirName = "quadlaunch.quadlet"
+
+// write puts the plan on disk: private env files first (units refer to them),
+// plain units, then the Quadlet files through the host's quadlet.
+func write(plan *units.PlanResult, normalDir, quadlet string, user bool, log *logger) error {
+	if err := units.WriteAtomic(filepath.Join(normalDir, units.PrivateDirName), units.Select(plan.Files, units.Private)); err != nil {
+		return err
+	}
+	plain := append(units.Select(plan.Files, units.Plain), units.Select(plan.Files, units.Symlink)...)
+	if err := units.WriteAtomic(normalDir, plain); err != nil {
+		return err
+	}
+	staged := units.Select(plan.Files, units.Quadlet)
+	if len(staged) == 0 {
+		return nil
+	}
+	staging := filepath.Join(normalDir, stagingDirName)
+	if err := units.WriteAtomic(staging, staged); err != nil {
+		return err
+	}
+	out, err := units.RunQuadlet(quadlet, staging, normalDir, user)
+	if out != "" {
+		log.Printf("quadlet: %s", strings.TrimSpace(out))
+	}
+	if err != nil {
+		// quadlet converts what it can and fails for the rest: the other apps'
+		// services are written, so this is logged, not fatal.
+		log.Printf("%v", err)
+	}
+	return nil
 }
 
 // logger writes prefixed lines to /dev/kmsg (system generators: stderr is not
