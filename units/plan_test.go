@@ -1,0 +1,191 @@
+package units
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/quadlaunch/quadlaunch/generator"
+)
+
+func TestBadAppKeepsOthers(t *testing.T) {
+	bad := minimalApp("broken")
+	bad.Env = []generator.EnvVar{{Name: "HOME", Value: "s3cret", Secret: true, Pos: generator.Pos{File: bad.ConfigPath, Line: 7}}}
+	bad.Volumes = []generator.Volume{{Host: "relative/dir", Guest: "/x", Pos: generator.Pos{File: bad.ConfigPath, Line: 9}}}
+	good := []*generator.App{discourseApp(), dataApp()}
+	p, err := Plan(append([]*generator.App{bad}, good...), Options{PrivateDir: "/run/q"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone, _ := Plan(good, Options{PrivateDir: "/run/q"})
+	if len(p.Files) != len(alone.Files) {
+		t.Errorf("with a broken app: %d files, without: %d", len(p.Files), len(alone.Files))
+	}
+	for i := range alone.Files {
+		if i < len(p.Files) && (p.Files[i].Name != alone.Files[i].Name || string(p.Files[i].Content) != string(alone.Files[i].Content)) {
+			t.Errorf("file %d differs: %s vs %s", i, p.Files[i].Name, alone.Files[i].Name)
+		}
+	}
+	for _, f := range p.Files {
+		if f.App == "broken" || strings.Contains(string(f.Content), "s3cret") {
+			t.Errorf("broken app's file in plan: %s", f.Name)
+		}
+	}
+	if !p.Failed("broken") || p.Failed("discourse") || p.Failed("data") {
+		t.Errorf("Failed: broken=%v discourse=%v data=%v", p.Failed("broken"), p.Failed("discourse"), p.Failed("data"))
+	}
+	var msgs []string
+	for _, d := range p.Diagnostics {
+		if d.App == "broken" {
+			msgs = append(msgs, d.String())
+		}
+	}
+	joined := strings.Join(msgs, "\n")
+	for _, want := range []string{"broken.yml:7: env.HOME", "broken.yml:9: volumes[0]"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("diagnostics lack %q:\n%s", want, joined)
+		}
+	}
+}
+
+func TestLinkToMissingAppWarns(t *testing.T) {
+	a := minimalApp("web")
+	a.Links = []generator.Link{{Name: "nowhere", Alias: "db"}}
+	p, err := Plan([]*generator.App{a}, Options{PrivateDir: "/run/q"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Failed("web") || len(p.Diagnostics) != 1 || p.Diagnostics[0].Severity != Warning {
+		t.Fatalf("diagnostics: %v", p.Diagnostics)
+	}
+	if _, ok := p.File(Quadlet, NetworkFile); !ok {
+		t.Errorf("an app with links joins %s", NetworkFile)
+	}
+}
+
+func TestNoLinksNoNetwork(t *testing.T) {
+	p, _ := Plan([]*generator.App{minimalApp("a"), minimalApp("b")}, Options{PrivateDir: "/run/q"})
+	if _, ok := p.File(Quadlet, NetworkFile); ok {
+		t.Errorf("network planned without links")
+	}
+	web, _ := p.File(Quadlet, RoleContainerFile("a", "web"))
+	if strings.Contains(string(web.Content), "Network=") {
+		t.Errorf("unlinked app joins a network:\n%s", web.Content)
+	}
+}
+
+// Every key the plan emits is known to the Quadlet version it is planned for.
+func TestVersionGating(t *testing.T) {
+	for _, v := range []string{"4.4.0", "4.7.0", "5.0.0", "5.2.0", "5.4.2"} {
+		ver, _ := parseVersion(v)
+		p, err := Plan([]*generator.App{discourseApp(), dataApp()}, Options{QuadletVersion: v, PrivateDir: "/run/q"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range Select(p.Files, Quadlet) {
+			for _, line := range strings.Split(string(f.Content), "\n") {
+				key, value, ok := strings.Cut(line, "=")
+				if !ok || strings.HasPrefix(line, "#") {
+					continue
+				}
+				group := groupOf(string(f.Content), line)
+				id := group + "." + key
+				if _, ok := quadletKeys[id+"="+value]; ok {
+					id += "=" + value
+				} else if _, ok := quadletKeys[id]; !ok {
+					if group == "Container" || group == "Volume" || group == "Network" {
+						t.Errorf("%s: %s emitted but not in quadletKeys", f.Name, id)
+					}
+					continue
+				}
+				if !ver.supports(id) {
+					t.Errorf("quadlet %s: %s emits %s", v, f.Name, id)
+				}
+			}
+		}
+	}
+	if _, err := Plan(nil, Options{QuadletVersion: "4.3.0", PrivateDir: "/run/q"}); err == nil {
+		t.Errorf("quadlet 4.3 accepted")
+	}
+}
+
+// groupOf finds the [Group] a line is in.
+func groupOf(content, line string) string {
+	group := ""
+	for _, l := range strings.Split(content, "\n") {
+		if strings.HasPrefix(l, "[") {
+			group = strings.Trim(l, "[]")
+		}
+		if l == line {
+			return group
+		}
+	}
+	return group
+}
+
+func TestWriteAtomicModes(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "quadlaunch.private")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := []File{{Name: "a.env", Content: []byte("A=\"1\"\n"), Kind: Private}}
+	if err := WriteAtomic(dir, files); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(dir); st.Mode().Perm() != 0o700 {
+		t.Errorf("private dir mode %v", st.Mode().Perm())
+	}
+	if st, _ := os.Stat(filepath.Join(dir, "a.env")); st.Mode().Perm() != 0o600 {
+		t.Errorf("private file mode %v", st.Mode().Perm())
+	}
+	normal := t.TempDir()
+	err := WriteAtomic(normal, []File{
+		{Name: "x.target", Content: []byte("[Unit]\n"), Kind: Plain},
+		{Name: "multi-user.target.wants/x.target", Content: []byte("../x.target"), Kind: Symlink},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(filepath.Join(normal, "x.target")); st.Mode().Perm() != 0o644 {
+		t.Errorf("unit mode %v", st.Mode().Perm())
+	}
+	if l, err := os.Readlink(filepath.Join(normal, "multi-user.target.wants/x.target")); err != nil || l != "../x.target" {
+		t.Errorf("symlink %q %v", l, err)
+	}
+	entries, _ := os.ReadDir(normal)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".tmp-") {
+			t.Errorf("temp file left: %s", e.Name())
+		}
+	}
+	if err := WriteAtomic(normal, []File{{Name: "../escape", Kind: Plain}}); err == nil {
+		t.Errorf("name with .. accepted")
+	}
+}
+
+func TestOrderingAndTarget(t *testing.T) {
+	p, _ := Plan([]*generator.App{dataApp()}, Options{User: true, PrivateDir: "/run/q"})
+	mig, ok := p.File(Plain, MigrateUnit("data"))
+	if !ok || !strings.Contains(string(mig.Content), "ExecStart=/usr/bin/quadlaunch --user migrate --in-unit data") {
+		t.Errorf("launcher-style migrate unit:\n%s", mig.Content)
+	}
+	conf, _ := p.File(Plain, ConfigureUnit("data"))
+	for _, want := range []string{"Requires=data-migrate.service", "After=data-migrate.service", "Type=oneshot"} {
+		if !strings.Contains(string(conf.Content), want) {
+			t.Errorf("configure lacks %s", want)
+		}
+	}
+	if strings.Contains(string(conf.Content), "RemainAfterExit") {
+		t.Errorf("configure must run again on every start")
+	}
+	web, _ := p.File(Quadlet, RoleContainerFile("data", "web"))
+	for _, want := range []string{"Requires=data-migrate.service", "Requires=data-configure.service", "After=data-configure.service", "WantedBy=data.target", "Exec=/sbin/boot"} {
+		if !strings.Contains(string(web.Content), want) {
+			t.Errorf("web lacks %s", want)
+		}
+	}
+	if _, ok := p.File(Symlink, "default.target.wants/data.target"); !ok {
+		t.Errorf("user target not linked from default.target")
+	}
+}
