@@ -117,8 +117,15 @@ func Build(ctx context.Context, p *Plan, opt BuildOptions) (res *BuildResult, er
 	if err != nil {
 		return nil, err
 	}
-	if err := b.ensureContainer(ctx, parent); err != nil {
-		return nil, err
+	if b.container == "" || b.at != parent {
+		// Nothing ran: the final commit only changes config, so the container need
+		// not start (the base may have no shell at all).
+		removeContainer(ctx, b.container)
+		id, err := createWorkContainer(ctx, workSpec{Image: parent, Name: fmt.Sprintf("quadlaunch-build-%s-%d", p.App, time.Now().UnixNano())})
+		if err != nil {
+			return nil, err
+		}
+		b.container, b.at = id, parent
 	}
 	changes := append(boot,
 		"LABEL "+LabelApp+"="+p.App,

@@ -154,12 +154,25 @@ type Mount struct {
 }
 
 func startWorkContainer(ctx context.Context, w workSpec) (string, error) {
+	id, err := createWorkContainer(ctx, w)
+	if err != nil {
+		return "", err
+	}
+	if err := containers.Start(ctx, id, nil); err != nil {
+		removeContainer(ctx, id)
+		return "", fmt.Errorf("start work container: %w", err)
+	}
+	return id, nil
+}
+
+// createWorkContainer creates (without starting) a work container; enough for a
+// commit that only changes the image config.
+func createWorkContainer(ctx context.Context, w workSpec) (string, error) {
 	s := specgen.NewSpecGenerator(w.Image, false)
 	s.Name = w.Name
 	s.Entrypoint = keepAlive[:2]
 	s.Command = keepAlive[2:]
 	s.Env = w.Env
-	s.Labels = map[string]string{"io.quadlaunch.work": "1"}
 	addMounts(s, w.Mounts)
 	if w.Network != "" {
 		s.Networks = map[string]types.PerNetworkOptions{w.Network: {}}
@@ -168,10 +181,6 @@ func startWorkContainer(ctx context.Context, w workSpec) (string, error) {
 	resp, err := containers.CreateWithSpec(ctx, s, nil)
 	if err != nil {
 		return "", fmt.Errorf("create work container from %s: %w", shortID(w.Image), err)
-	}
-	if err := containers.Start(ctx, resp.ID, nil); err != nil {
-		removeContainer(ctx, resp.ID)
-		return "", fmt.Errorf("start work container: %w", err)
 	}
 	return resp.ID, nil
 }
