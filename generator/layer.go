@@ -186,9 +186,13 @@ func decodeTemplates(d *doc, l *layer, p pair) error {
 	if isNull(p.value) {
 		return nil
 	}
-	items, err := d.items(p.value, p.key)
-	if err != nil {
-		return err
+	// bash launcher prints `templates` with puts, so a single string works too.
+	items := []*yaml.Node{p.value}
+	if p.value.Kind != yaml.ScalarNode {
+		var err error
+		if items, err = d.items(p.value, p.key); err != nil {
+			return err
+		}
 	}
 	for i, it := range items {
 		key := fmt.Sprintf("templates[%d]", i)
@@ -388,6 +392,8 @@ func decodeVolumes(d *doc, l *layer, p pair) error {
 			return errAt(d.file, vn, key+".volume.host", "missing host path or volume name")
 		case !strings.HasPrefix(v.Guest, "/"):
 			return errAt(d.file, vn, key+".volume.guest", "guest must be an absolute path in the container")
+		case v.Named() && !volumeNameRe.MatchString(v.Host):
+			return errAt(d.file, vn, key+".volume.host", "%q is neither an absolute path nor a valid volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)", v.Host)
 		case strings.ContainsAny(v.Host+v.Guest+v.Options, "\n\x00"):
 			return errAt(d.file, vn, key+".volume", "newlines are not allowed in volumes")
 		}
@@ -442,6 +448,8 @@ func decodeLinks(d *doc, l *layer, p pair) error {
 	}
 	return nil
 }
+
+var volumeNameRe = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 
 var hostnameRe = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9_.-]{0,252})$`)
 

@@ -159,6 +159,14 @@ func TestMergeRules(t *testing.T) {
 				t.Errorf("secrets %v", a.Secrets)
 			}
 		}},
+		{"templates as one string, named volumes", map[string]string{
+			"templates/a.yml":    base,
+			"containers/app.yml": "templates: templates/a.yml\nvolumes:\n  - volume: {host: data, guest: '/shared:ro'}\n",
+		}, func(t *testing.T, a *App) {
+			if len(a.Templates) != 1 || len(a.Volumes) != 1 || !a.Volumes[0].Named() || a.Volumes[0].Guest != "/shared" || a.Volumes[0].Options != "ro" {
+				t.Errorf("templates %v volumes %+v", a.Templates, a.Volumes)
+			}
+		}},
 		{"a template's own templates key is ignored with a warning", map[string]string{
 			"templates/a.yml":    base + "templates: [templates/nope.yml]\n",
 			"containers/app.yml": "templates: [templates/a.yml]\n",
@@ -229,6 +237,8 @@ func TestLoadErrors(t *testing.T) {
 			"containers/app.yml", 2, "read_only", "true or false"},
 		{"merge param not a map", map[string]string{"containers/app.yml": "base_image: x\nparams: {m: 1}\nrun:\n  - merge: /f.yml $m\n"},
 			"containers/app.yml", 4, "merge", "must be a mapping"},
+		{"bad volume name", map[string]string{"containers/app.yml": "base_image: x\nvolumes:\n  - volume:\n      host: 'my vol'\n      guest: /x\n"},
+			"containers/app.yml", 4, "volumes[0].volume.host", "valid volume name"},
 		{"file not a mapping", map[string]string{"containers/app.yml": "[1, 2]\n"},
 			"containers/app.yml", 1, "", "must be a YAML mapping"},
 		{"duplicate key", map[string]string{"containers/app.yml": "base_image: x\nenv:\n  A: 1\n  A: 2\n"},
