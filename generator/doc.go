@@ -1,0 +1,58 @@
+// Config reference (what LoadApp accepts; the README's reference follows it).
+//
+// Files: <root>/containers/<app>.yml|.yaml; <app> is the app name (lower
+// case a-z 0-9 _ . -, starting with a letter or digit; launcher's forbidden
+// characters and anything that cannot prefix a systemd unit are errors).
+// Editor and package-manager leftovers (*~, .*.swp, *.dpkg-*, *.rpmnew, ...)
+// and hidden files are skipped.
+//
+// Launcher keys:
+//
+//	templates     list (or one string) of files merged before the app file, in
+//	              order; looked up under the root, then /usr/share/quadlaunch
+//	              (where a leading "templates/" may be omitted). Not nested.
+//	base_image    image the app's image is built FROM (required, here or in a template)
+//	boot_command  command of the web role (split like a shell, no expansion)
+//	docker_args   kept verbatim (App.DockerArgs); prefer podman_args
+//	params        name -> value for pups $name substitution; a mapping value is
+//	              data for `merge:` steps
+//	env           name -> value; values byte-exact (block scalars keep newlines),
+//	              numbers/bools as written; {{config}} -> app name
+//	labels        name -> value; {{config}} -> app name
+//	expose        "80:80", "127.0.0.1:80:80", "[::1]:80:80", bare 90 (exposed
+//	              only), each with optional /tcp, /udp, /sctp
+//	volumes       - volume: {host: /abs/path or name, guest: /path[:opts]}
+//	links         - link: {name: otherapp, alias: hostname}
+//	hooks         before_X / after_X -> list of run steps placed around the step
+//	              with `hook: X`
+//	run           pups steps: exec (string, or {cmd: string|list, cd, tag, hook,
+//	              background, raise_on_fail, stop_signal, stdin}), file {path,
+//	              contents, chmod, chown}, replace {filename, from, to, global,
+//	              direction}, merge "<file> $<param>"
+//
+// quadlaunch keys:
+//
+//	roles         name -> command (string or list); null runs the default (web:
+//	              boot_command). Default: one role, web. migrate/configure are
+//	              reserved names.
+//	migrate       command run in a one-off container before the roles; without
+//	              it, the pups steps tagged db,migrate (launcher2's migrate)
+//	configure     likewise; default: the pups steps tagged db,precompile
+//	healthcheck   {cmd: string|list, interval: 30s, timeout: 5s, retries: 3,
+//	              start_period: 1m}
+//	read_only     true: the role containers get a read-only root file system
+//	podman_args   string (split like a shell) or list of extra podman arguments
+//	secrets       env names whose values are secret, on top of KnownSecretEnv
+//	              and names containing PASSWORD, SECRET, TOKEN, API_KEY, ...
+//
+// A string command (roles, migrate, configure, healthcheck.cmd, boot_command)
+// is split like a shell would split it but nothing is expanded and no shell
+// runs; shell operators ($, |, &&, ;, redirections) are an error there: write
+// ["sh", "-c", "..."] to use a shell.
+//
+// Merge: templates in order, then the app file. Mappings merge key by key
+// (later wins), lists concatenate, a null never overrides (a key that is only
+// ever null is set and empty), an empty string does override. Commands are
+// replaced, not concatenated. Unknown keys warn; launcher keys without effect
+// here (update_pups, base_image_slim, run_image) warn as such.
+package generator
