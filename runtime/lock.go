@@ -57,7 +57,7 @@ func AcquireLock(ctx context.Context, dir, app, what string, timeout time.Durati
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		if err == nil {
 			_ = f.Truncate(0)
-			_, _ = f.WriteAt([]byte(what + "\n"), 0)
+			_, _ = f.WriteAt([]byte(what+"\n"), 0)
 			return &Lock{f: f}, nil
 		}
 		if !errors.Is(err, syscall.EWOULDBLOCK) {

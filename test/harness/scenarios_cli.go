@@ -1,0 +1,308 @@
+package main
+
+// Issue #4: the helper CLI (build, versions, rebuild, rollback, cleanup) against
+// real Podman and systemd. App "cli" is launcher-style: run steps instead of
+// migrate/configure commands, so its migrate/configure units run
+// `quadlaunch migrate|configure --in-unit cli`. Its base image is the demo image
+// (installDemo builds it), which carries busybox and the demo server.
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+const cliSecret = "qlcanary-cli-7f3a9b"
+
+// cliConfig is containers/cli.yml; version is what the web role answers, slow an
+// extra build step's sleep (a miss in the layer cache when it changes).
+func cliConfig(version, slow string) string {
+	return `base_image: localhost/quadlaunch/demo:current
+params:
+  version: "` + version + `"
+  slow: "` + slow + `"
+env:
+  DEMO_PORT: "8090"
+  CLI_SECRET: ` + cliSecret + `
+secrets: [CLI_SECRET]
+roles:
+  web: ["/bin/sh", "-c", "DEMO_GREETING=$(cat /etc/cli-version) exec /usr/bin/demo serve"]
+run:
+  - exec: sleep 6
+  - exec: sleep $slow
+  - exec: echo build-$version > /etc/cli-version
+  - exec:
+      cmd: echo migrating with secret length ${#CLI_SECRET}
+      tag: migrate
+  - exec:
+      cmd: echo precompiled > /etc/cli-assets
+      tag: precompile
+`
+}
+
+var cliColdBuild time.Duration
+
+func writeCLIConfig(tb *Testbed, version, slow string) error {
+	if err := tb.WriteFile("/etc/quadlaunch/containers/cli.yml", cliConfig(version, slow), 0o600); err != nil {
+		return err
+	}
+	_, err := tb.Systemctl("daemon-reload")
+	return err
+}
+
+type cliVersion struct {
+	Version  string `json:"version"`
+	ImageID  string `json:"image_id"`
+	Current  bool   `json:"current"`
+	Previous bool   `json:"previous"`
+	InUse    bool   `json:"in_use"`
+}
+
+func cliVersions(tb *Testbed) ([]cliVersion, error) {
+	out, err := tb.Run("quadlaunch", "versions", "--json", "cli")
+	if err != nil {
+		return nil, fmt.Errorf("versions: %v: %s", err, out)
+	}
+	var vs []cliVersion
+	if err := json.Unmarshal([]byte(out), &vs); err != nil {
+		return nil, fmt.Errorf("versions --json: %v: %q", err, out)
+	}
+	return vs, nil
+}
+
+func cliCurrentID(tb *Testbed) string {
+	out, _ := tb.Exec("podman", "image", "inspect", "--format", "{{.Id}}", "localhost/quadlaunch/cli:current")
+	return strings.TrimSpace(out)
+}
+
+func cliWaitServes(tb *Testbed, want string, timeout time.Duration) (time.Duration, error) {
+	t0 := time.Now()
+	err := tb.WaitFor(timeout, "cli web answers "+want, func() error {
+		out, err := tb.HTTPGet(8090)
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(out, want) {
+			return fmt.Errorf("got %q", out)
+		}
+		return nil
+	})
+	return time.Since(t0), err
+}
+
+func init() {
+	register(Group{
+		Name:  "cli",
+		Order: 110,
+		Setup: func(tb *Testbed) error {
+			if err := installDemo(tb, false); err != nil {
+				return err
+			}
+			return writeCLIConfig(tb, "1", "0")
+		},
+		Scenarios: []Scenario{
+			{Name: "build then versions lists 1", Run: func(tb *Testbed) error {
+				t0 := time.Now()
+				if out, err := tb.Run("quadlaunch", "build", "cli"); err != nil {
+					return fmt.Errorf("build: %v: %s", err, out)
+				}
+				cliColdBuild = time.Since(t0)
+				vs, err := cliVersions(tb)
+				if err != nil {
+					return err
+				}
+				if len(vs) != 1 || !vs[0].Current {
+					return fmt.Errorf("want 1 current version, got %+v", vs)
+				}
+				return nil
+			}},
+			{Name: "start serves the built version", Run: func(tb *Testbed) error {
+				if out, err := tb.Run("quadlaunch", "start", "cli"); err != nil {
+					return fmt.Errorf("start: %v: %s", err, out)
+				}
+				_, err := cliWaitServes(tb, "build-1", 30*time.Second)
+				return err
+			}},
+			{Name: "no-op rebuild is near-instant", Run: func(tb *Testbed) error {
+				t0 := time.Now()
+				out, err := tb.Run("quadlaunch", "build", "cli")
+				if err != nil {
+					return fmt.Errorf("build: %v: %s", err, out)
+				}
+				noop := time.Since(t0)
+				ratio := noop.Seconds() / cliColdBuild.Seconds()
+				fmt.Printf("noop/cold ratio: %.3f (noop %.2fs, cold %.2fs)\n", ratio, noop.Seconds(), cliColdBuild.Seconds())
+				if !strings.Contains(out, "(cached)") {
+					return fmt.Errorf("no cached step in %q", out)
+				}
+				if ratio > 0.05 {
+					return fmt.Errorf("noop/cold ratio %.3f > 0.05", ratio)
+				}
+				return nil
+			}},
+			{Name: "changed config rebuild serves the new version", Run: func(tb *Testbed) error {
+				if err := writeCLIConfig(tb, "2", "0"); err != nil {
+					return err
+				}
+				if out, err := tb.Run("quadlaunch", "rebuild", "cli"); err != nil {
+					return fmt.Errorf("rebuild: %v: %s", err, out)
+				}
+				if _, err := cliWaitServes(tb, "build-2", 30*time.Second); err != nil {
+					return err
+				}
+				vs, err := cliVersions(tb)
+				if err != nil {
+					return err
+				}
+				if len(vs) != 2 {
+					return fmt.Errorf("want 2 versions, got %+v", vs)
+				}
+				return nil
+			}},
+			{Name: "rollback answers with the old version within 3s", Run: func(tb *Testbed) error {
+				t0 := time.Now()
+				if out, err := tb.Run("quadlaunch", "rollback", "cli"); err != nil {
+					return fmt.Errorf("rollback: %v: %s", err, out)
+				}
+				if _, err := cliWaitServes(tb, "build-1", 10*time.Second); err != nil {
+					return err
+				}
+				d := time.Since(t0)
+				fmt.Printf("rollback: old version answered after %.2fs\n", d.Seconds())
+				if d > 3*time.Second {
+					return fmt.Errorf("rollback took %.2fs > 3s", d.Seconds())
+				}
+				if out, err := tb.Run("quadlaunch", "rollback", "cli", "no-such-version"); err == nil {
+					return fmt.Errorf("rollback to an unknown version succeeded: %s", out)
+				}
+				return nil
+			}},
+			{Name: "SIGTERM during build leaves no container and current unchanged", Run: func(tb *Testbed) error {
+				before := cliCurrentID(tb)
+				if err := writeCLIConfig(tb, "3", "60"); err != nil {
+					return err
+				}
+				if out, err := tb.Exec("systemd-run", "--unit", "cli-build-term", "quadlaunch", "build", "cli"); err != nil {
+					return fmt.Errorf("systemd-run: %v: %s", err, out)
+				}
+				if err := tb.WaitFor(30*time.Second, "build container running", func() error {
+					out, _ := tb.Exec("podman", "ps", "--format", "{{.Names}}")
+					if !strings.Contains(out, "quadlaunch-build-cli") {
+						return fmt.Errorf("containers: %q", out)
+					}
+					return nil
+				}); err != nil {
+					return err
+				}
+				if out, err := tb.Systemctl("kill", "-s", "TERM", "--kill-whom=main", "cli-build-term"); err != nil {
+					return fmt.Errorf("kill: %v: %s", err, out)
+				}
+				if err := tb.WaitFor(20*time.Second, "build unit ended", func() error {
+					out, _ := tb.Systemctl("show", "-p", "ActiveState", "--value", "cli-build-term")
+					if s := strings.TrimSpace(out); s == "active" || s == "deactivating" {
+						return fmt.Errorf("state %s", s)
+					}
+					return nil
+				}); err != nil {
+					return err
+				}
+				status, _ := tb.Systemctl("show", "-p", "ExecMainStatus", "--value", "cli-build-term")
+				if strings.TrimSpace(status) != "143" {
+					return fmt.Errorf("exit status %q, want 143", strings.TrimSpace(status))
+				}
+				if out, _ := tb.Exec("podman", "ps", "-a", "--format", "{{.Names}}"); strings.Contains(out, "quadlaunch-build") {
+					return fmt.Errorf("build container left behind: %q", out)
+				}
+				if after := cliCurrentID(tb); after != before {
+					return fmt.Errorf("current moved from %s to %s", before, after)
+				}
+				_, _ = tb.Systemctl("reset-failed", "cli-build-term")
+				return nil
+			}},
+			{Name: "two rebuilds at once are serialized", Run: func(tb *Testbed) error {
+				if err := writeCLIConfig(tb, "4", "0"); err != nil {
+					return err
+				}
+				for _, u := range []string{"cli-rb1", "cli-rb2"} {
+					if out, err := tb.Exec("systemd-run", "--unit", u, "-p", "RemainAfterExit=yes", "quadlaunch", "rebuild", "cli"); err != nil {
+						return fmt.Errorf("systemd-run %s: %v: %s", u, err, out)
+					}
+					time.Sleep(300 * time.Millisecond)
+				}
+				for _, u := range []string{"cli-rb1", "cli-rb2"} {
+					if err := tb.WaitFor(120*time.Second, u+" finished", func() error {
+						out, _ := tb.Systemctl("show", "-p", "SubState", "--value", u)
+						if s := strings.TrimSpace(out); s != "exited" && s != "failed" {
+							return fmt.Errorf("state %s", s)
+						}
+						return nil
+					}); err != nil {
+						return err
+					}
+					status, _ := tb.Systemctl("show", "-p", "ExecMainStatus", "--value", u)
+					if strings.TrimSpace(status) != "0" {
+						j, _ := tb.Journal(u)
+						return fmt.Errorf("%s exit status %s: %s", u, strings.TrimSpace(status), j)
+					}
+				}
+				j, _ := tb.Journal("cli-rb2")
+				if !strings.Contains(j, "locked by another command") {
+					return fmt.Errorf("second rebuild did not wait for the lock: %s", j)
+				}
+				_, err := cliWaitServes(tb, "build-4", 30*time.Second)
+				return err
+			}},
+			{Name: "canary secret in no image inspect or history", Run: func(tb *Testbed) error {
+				ids, err := tb.Exec("podman", "images", "-a", "-q", "--no-trunc", "--filter", "label=io.quadlaunch.app=cli")
+				if err != nil {
+					return err
+				}
+				n := 0
+				for _, id := range strings.Fields(ids) {
+					for _, args := range [][]string{{"podman", "image", "inspect", id}, {"podman", "history", "--no-trunc", id}} {
+						out, err := tb.Exec(args...)
+						if err != nil {
+							return fmt.Errorf("%v: %v", args, err)
+						}
+						if strings.Contains(out, cliSecret) {
+							return fmt.Errorf("secret found in %v", args)
+						}
+					}
+					n++
+				}
+				if n == 0 {
+					return fmt.Errorf("no images of cli found")
+				}
+				return nil
+			}},
+			{Name: "cleanup --keep 1 keeps current, previous and in-use", Run: func(tb *Testbed) error {
+				before, err := cliVersions(tb)
+				if err != nil {
+					return err
+				}
+				if out, err := tb.Run("quadlaunch", "cleanup", "--keep", "1", "cli"); err != nil {
+					return fmt.Errorf("cleanup: %v: %s", err, out)
+				}
+				after, err := cliVersions(tb)
+				if err != nil {
+					return err
+				}
+				kept := map[string]bool{}
+				for _, v := range after {
+					kept[v.Version] = true
+				}
+				for _, v := range before {
+					if (v.Current || v.Previous || v.InUse) && !kept[v.Version] {
+						return fmt.Errorf("cleanup removed %+v", v)
+					}
+				}
+				if len(after) >= len(before) {
+					return fmt.Errorf("cleanup removed nothing: before %d after %d", len(before), len(after))
+				}
+				_, err = cliWaitServes(tb, "build-4", 5*time.Second)
+				return err
+			}},
+		},
+	})
+}
