@@ -26,7 +26,7 @@ elif printf '%s\n' "$raw" | grep -Eq '^[0-9a-f]{4,40}$'; then
   n=${2:-$(git rev-list --count HEAD 2>/dev/null || echo 0)}
   v="0.0.0~git$n.g$raw"
 else
-  # Anything else (e.g. "0.0.0-dev"): keep what is safe, below every real version.
-  v="0.0.0~$(printf '%s' "$raw" | tr -c '0-9A-Za-z.~' '.')"
+  # Anything else (no git: the Makefile's "0.0.0-dev"): below every real version.
+  v="0.0.0~dev"
 fi
 printf '%s%s\n' "$v" "$dirty"
