@@ -13,15 +13,23 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
+	"sync"
 
 	"github.com/quadlaunch/quadlaunch/generator"
 	"github.com/quadlaunch/quadlaunch/units"
 )
 
-const defaultQuadlet = "/usr/libexec/podman/quadlet"
+type quadletVersion struct {
+	version string
+	err     error
+}
 
 func main() {
+	// The whole run allocates a few MB of short-lived YAML nodes: collecting
+	// more often keeps the peak RSS low at boot for a little CPU.
+	debug.SetGCPercent(25)
 	user := isUserGenerator(os.Args[0])
 	log := newLogger(user)
 	if len(os.Args) != 2 && len(os.Args) != 4 {
@@ -46,6 +54,16 @@ func run(normalDir string, user bool, log *logger) error {
 	if root == "" {
 		root = generator.DefaultRoot(user)
 	}
+	quadlet := os.Getenv("QUADLAUNCH_QUADLET")
+	if quadlet == "" {
+		quadlet = units.DefaultQuadlet
+	}
+	// Asking quadlet its version costs a process start: overlap it with loading.
+	qverc := make(chan quadletVersion, 1)
+	go func() {
+		v, err := units.QuadletVersion(quadlet)
+		qverc <- quadletVersion{v, err}
+	}()
 	apps, errs := generator.LoadAll(root)
 	for _, err := range errs {
 		log.Printf("%v", err)
@@ -59,14 +77,11 @@ func run(normalDir string, user bool, log *logger) error {
 		return nil
 	}
 
-	quadlet := os.Getenv("QUADLAUNCH_QUADLET")
-	if quadlet == "" {
-		quadlet = defaultQuadlet
+	qv := <-qverc
+	if qv.err != nil {
+		return fmt.Errorf("quadlet: %w", qv.err)
 	}
-	qver, err := units.QuadletVersion(quadlet)
-	if err != nil {
-		return fmt.Errorf("quadlet: %w", err)
-	}
+	qver := qv.version
 	bin := os.Getenv("QUADLAUNCH_BIN")
 	if bin == "" {
 		bin = "/usr/bin/quadlaunch"
@@ -94,36 +109,40 @@ const stagingDirName = "quadlaunch.quadlet"
 // write puts the plan on disk: private env files first (units refer to them),
 // plain units, then the Quadlet files through the host's quadlet.
 func write(plan *units.PlanResult, normalDir, quadlet string, user bool, log *logger) error {
-	if err := units.WriteAtomic(filepath.Join(normalDir, units.PrivateDirName), units.Select(plan.Files, units.Private)); err != nil {
-		return err
-	}
-	plain := append(units.Select(plan.Files, units.Plain), units.Select(plan.Files, units.Symlink)...)
-	if err := units.WriteAtomic(normalDir, plain); err != nil {
-		return err
-	}
 	staged := units.Select(plan.Files, units.Quadlet)
-	if len(staged) == 0 {
-		return nil
-	}
 	staging := filepath.Join(normalDir, stagingDirName)
 	if err := units.WriteAtomic(staging, staged); err != nil {
 		return err
 	}
-	out, err := units.RunQuadlet(quadlet, staging, normalDir, user)
-	if out != "" {
-		log.Printf("quadlet: %s", strings.TrimSpace(out))
+	// quadlet runs while the plain units and env files are written: it reads
+	// only the staging dir, and systemd reads nothing until every generator is done.
+	quadletDone := make(chan error, 1)
+	go func() {
+		out, err := units.RunQuadlet(quadlet, staging, normalDir, user)
+		if out != "" {
+			log.Printf("quadlet: %s", strings.TrimSpace(out))
+		}
+		quadletDone <- err
+	}()
+	werr := units.WriteAtomic(filepath.Join(normalDir, units.PrivateDirName), units.Select(plan.Files, units.Private))
+	if werr == nil {
+		plain := append(units.Select(plan.Files, units.Plain), units.Select(plan.Files, units.Symlink)...)
+		werr = units.WriteAtomic(normalDir, plain)
 	}
-	if err != nil {
+	if err := <-quadletDone; err != nil {
 		// quadlet converts what it can and fails for the rest: the other apps'
 		// services are written, so this is logged, not fatal.
 		log.Printf("%v", err)
 	}
-	return nil
+	return werr
 }
 
 // logger writes prefixed lines to /dev/kmsg (system generators: stderr is not
 // kept that early in boot) or stderr (user generators end up in the journal).
-type logger struct{ w io.Writer }
+type logger struct {
+	mu sync.Mutex // quadlet's messages come from another goroutine
+	w  io.Writer
+}
 
 func newLogger(user bool) *logger {
 	if !user {
@@ -136,6 +155,8 @@ func newLogger(user bool) *logger {
 
 func (l *logger) Printf(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	// One record per line: kmsg splits on writes, and journal readers on newlines.
 	for _, line := range strings.Split(strings.TrimRight(msg, "\n"), "\n") {
 		fmt.Fprintf(l.w, "quadlaunch-generator: %s\n", line)

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestBenchReport is `make bench`: the generator's cost for 1/10/100 apps next
+// to quadlet alone on the same Quadlet files, and its peak RSS for 100 apps.
+// It is a scripted run that prints figures (targets: ratio <= 1.25, RSS <= 10 MB),
+// not a pass/fail timing test; it only fails when a run itself fails.
+func TestBenchReport(t *testing.T) {
+	if os.Getenv("QUADLAUNCH_BENCH") == "" {
+		t.Skip("set QUADLAUNCH_BENCH=1 (make bench) to run the generator benchmark")
+	}
+	quadlet := os.Getenv("QUADLAUNCH_TEST_QUADLET")
+	if quadlet == "" {
+		t.Skip("QUADLAUNCH_TEST_QUADLET unset: run `make tools` and `make bench`")
+	}
+	gen := filepath.Join(t.TempDir(), "quadlaunch-generator")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", gen, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build generator: %v\n%s", err, out)
+	}
+
+	var ratio100 float64
+	var rss100 int64
+	for _, n := range []int{1, 10, 100} {
+		root := t.TempDir()
+		writeBenchRoot(t, root, n)
+		runs := 21
+		var genTimes, qTimes []time.Duration
+		var staging string
+		var maxRSS int64
+		// Alternate the two so that load from elsewhere on the machine hits both alike.
+		for i := 0; i < runs; i++ {
+			out := runDir(t)
+			d, rss := runTimed(t, exec.Command(gen, out, out, out), []string{"QUADLAUNCH_ROOT=" + root, "QUADLAUNCH_QUADLET=" + quadlet})
+			genTimes = append(genTimes, d)
+			maxRSS = max(maxRSS, rss)
+			staging = filepath.Join(out, stagingDirName)
+
+			qout := runDir(t)
+			d, _ = runTimed(t, exec.Command(quadlet, "-no-kmsg-log", qout, qout, qout), []string{"QUADLET_UNIT_DIRS=" + staging})
+			qTimes = append(qTimes, d)
+		}
+		g, q := median(genTimes), median(qTimes)
+		ratio := float64(g) / float64(q)
+		files, _ := filepath.Glob(filepath.Join(staging, "*"))
+		fmt.Printf("bench: apps=%-3d quadlet files=%-4d generator=%7.2f ms  quadlet alone=%7.2f ms  ratio=%.2f  generator peak RSS=%.1f MB\n",
+			n, len(files), ms(g), ms(q), ratio, float64(maxRSS)/1024)
+		if n == 100 {
+			ratio100, rss100 = ratio, maxRSS
+		}
+	}
+	fmt.Printf("generator peak RSS (100 apps): %.1f MB (target <= 10 MB)\n", float64(rss100)/1024)
+	fmt.Printf("generator/quadlet ratio (100 apps): %.2f\n", ratio100)
+}
+
+// runTimed runs cmd with extra env and returns its wall time and peak RSS (KiB,
+// of the process itself: quadlet, its child, is not counted).
+func runTimed(t *testing.T, cmd *exec.Cmd, env []string) (time.Duration, int64) {
+	t.Helper()
+	cmd.Env = append(os.Environ(), env...)
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	d := time.Since(start)
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", cmd.Path, err, out)
+	}
+	var rss int64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = ru.Maxrss
+	}
+	return d, rss
+}
+
+// runDir is an output dir on tmpfs when there is one: systemd's generator dirs
+// live on /run, and a disk's metadata cost would swamp what is measured.
+func runDir(t *testing.T) string {
+	t.Helper()
+	base := ""
+	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
+		base = "/dev/shm"
+	}
+	d, err := os.MkdirTemp(base, "quadlaunch-bench-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(d) })
+	return d
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// writeBenchRoot writes n apps shaped like a Discourse web_only config: one
+// shared template, and per app env (with a secret), expose, volumes, two roles,
+// migrate/configure commands and a healthcheck.
+func writeBenchRoot(t *testing.T, root string, n int) {
+	t.Helper()
+	must := func(err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.MkdirAll(filepath.Join(root, "containers"), 0o700))
+	must(os.MkdirAll(filepath.Join(root, "templates"), 0o700))
+	must(os.WriteFile(filepath.Join(root, "templates", "web.template.yml"), []byte(benchTemplate), 0o600))
+	for i := 0; i < n; i++ {
+		app := fmt.Sprintf(benchApp, 8000+i, i, i, i)
+		must(os.WriteFile(filepath.Join(root, "containers", fmt.Sprintf("app%03d.yml", i)), []byte(app), 0o600))
+	}
+}
+
+const benchTemplate = `base_image: localhost/base:1
+env:
+  RAILS_ENV: production
+  UNICORN_WORKERS: 3
+  RUBY_GC_HEAP_GROWTH_MAX_SLOTS: 40000
+  DB_SOCKET: /var/run/postgresql
+params:
+  home: /var/www/app
+  version: latest
+run:
+  - exec: echo one
+  - file:
+      path: /etc/service/web/run
+      chmod: "+x"
+      contents: |
+        #!/bin/sh
+        cd $home
+        exec ./server
+  - exec:
+      cd: $home
+      hook: code
+      cmd:
+        - git checkout $version
+        - mkdir -p tmp
+  - exec:
+      tag: migrate
+      cmd: ./migrate
+`
+
+const benchApp = `templates:
+  - templates/web.template.yml
+expose:
+  - "%d:80"
+volumes:
+  - volume:
+      host: /var/lib/app%03d
+      guest: /shared
+env:
+  HOSTNAME: app%03d.example.com
+  DB_PASSWORD: secret-%03d
+  TLS_KEY: |
+    -----BEGIN KEY-----
+    abc
+    -----END KEY-----
+secrets: [TLS_KEY]
+roles:
+  web: /usr/bin/server
+  worker: /usr/bin/server worker
+migrate: /usr/bin/server migrate
+configure: /usr/bin/server configure
+healthcheck:
+  cmd: /usr/bin/server check
+  interval: 2s
+`
