@@ -37,8 +37,11 @@ FUZZTIME ?= 60s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./generator/
 
-bench: tools build
-	QUADLAUNCH_TEST_QUADLET=$(CURDIR)/$(BIN)/quadlet ./test/bench.sh
+# Prints the generator's cost for 1/10/100 apps against quadlet alone, its peak RSS,
+# and ends with `generator/quadlet ratio (100 apps): X`.
+bench: tools
+	$(GO) test -run '^$$' -bench . -benchmem ./generator/ ./units/
+	QUADLAUNCH_BENCH=1 QUADLAUNCH_TEST_QUADLET=$(CURDIR)/$(BIN)/quadlet $(GO) test -count=1 -run '^TestBenchReport$$' -v ./cmd/quadlaunch-generator/ | grep -e '^bench:' -e '^generator'
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "gofmt: $$out"; exit 1; }
