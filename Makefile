@@ -41,7 +41,8 @@ fuzz:
 # and ends with `generator/quadlet ratio (100 apps): X`.
 bench: tools
 	$(GO) test -run '^$$' -bench . -benchmem ./generator/ ./units/
-	QUADLAUNCH_BENCH=1 QUADLAUNCH_TEST_QUADLET=$(CURDIR)/$(BIN)/quadlet $(GO) test -count=1 -run '^TestBenchReport$$' -v ./cmd/quadlaunch-generator/ | grep -e '^bench:' -e '^generator'
+	@QUADLAUNCH_BENCH=1 QUADLAUNCH_TEST_QUADLET=$(CURDIR)/$(BIN)/quadlet $(GO) test -count=1 -run '^TestBenchReport$$' -v ./cmd/quadlaunch-generator/ > $(BIN)/bench.out 2>&1; \
+	 rc=$$?; grep -v -e '^=== ' -e '^--- PASS' -e '^PASS$$' -e '^ok ' $(BIN)/bench.out; exit $$rc
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "gofmt: $$out"; exit 1; }
