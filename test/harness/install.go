@@ -37,8 +37,8 @@ type bindInstaller struct{}
 func (bindInstaller) Name() string { return "bind" }
 
 func (bindInstaller) BeforeBoot(tb *Testbed) ([]string, error) {
-	cli := filepath.Join(tb.Repo, "bin", "quadlaunch")
-	gen := filepath.Join(tb.Repo, "bin", "quadlaunch-generator")
+	cli := filepath.Join(tb.BinDir, "quadlaunch")
+	gen := filepath.Join(tb.BinDir, "quadlaunch-generator")
 	for _, p := range []string{cli, gen} {
 		if _, err := os.Stat(p); err != nil {
 			return nil, fmt.Errorf("%w (run make build)", err)

@@ -71,6 +71,7 @@ type result struct {
 func main() {
 	runFilter := flag.String("run", "", "only scenarios whose `group/name` matches this regexp")
 	install := flag.String("install", "bind", "how binaries get into the testbed: "+installerNames())
+	binDir := flag.String("bin", "", "directory with quadlaunch and quadlaunch-generator (default <repo>/bin)")
 	keep := flag.Bool("keep", false, "leave each testbed's directory in "+cacheDir+"/run after stopping it")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: harness [flags] e2e|demo|rootfs|list\n")
@@ -141,7 +142,10 @@ func main() {
 		fmt.Println(golden)
 		return
 	}
-	env := &runEnv{ctx: ctx, repo: repo, golden: golden, installer: inst, keep: *keep}
+	if *binDir == "" {
+		*binDir = filepath.Join(repo, "bin")
+	}
+	env := &runEnv{ctx: ctx, repo: repo, golden: golden, installer: inst, keep: *keep, binDir: *binDir}
 
 	switch mode {
 	case "demo":
@@ -178,6 +182,7 @@ type runEnv struct {
 	golden    string
 	installer Installer
 	keep      bool
+	binDir    string
 }
 
 func installerNames() string {
@@ -196,6 +201,7 @@ func (env *runEnv) newTestbed(group string) *Testbed {
 		Golden:    env.golden,
 		Repo:      env.repo,
 		Out:       filepath.Join(env.repo, "test", "out", group),
+		BinDir:    env.binDir,
 		ctx:       env.ctx,
 		installer: env.installer,
 	}

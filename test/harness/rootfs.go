@@ -41,6 +41,10 @@ printf 'z /dev/net/tun 0666 - - -\nz /dev/fuse 0666 - - -\n' > /etc/tmpfiles.d/t
 # Nothing is reachable from the private network anyway; keep boots quiet and quick.
 systemctl mask -q apt-daily.timer apt-daily-upgrade.timer systemd-networkd-wait-online.service || true
 systemctl enable -q podman.socket
+# Nothing brings network-online.target up in a private netns, and rootless Quadlet
+# units wait 90 s for it (podman-user-wait-network-online.service): pull it in at boot.
+mkdir -p /etc/systemd/system/multi-user.target.wants
+ln -sf /usr/lib/systemd/system/network-online.target /etc/systemd/system/multi-user.target.wants/network-online.target
 # A persistent journal, so a reboot scenario can read the previous boot.
 mkdir -p /var/log/journal
 # The rootless test user, with subordinate ids and lingering (user@1000 starts at boot).

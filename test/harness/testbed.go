@@ -34,6 +34,7 @@ type Testbed struct {
 	Golden string // cached rootfs (overlay lower dir, never written)
 	Repo   string // repository root on the host
 	Out    string // test/out/<group>: journal and console log on failure
+	BinDir string // the project's binaries on the host (default <repo>/bin)
 
 	ctx       context.Context
 	installer Installer
@@ -109,6 +110,9 @@ func (tb *Testbed) Boot(fresh bool) error {
 		// Podman's overlay driver must not sit on overlayfs, so the container store
 		// and the homes (rootless store) are plain directories on the host fs.
 		for src, dst := range map[string]string{"var/lib/containers": "containers", "home": "home"} {
+			if _, err := os.Stat(filepath.Join(tb.Golden, src)); os.IsNotExist(err) {
+				continue
+			}
 			if out, err := exec.Command("cp", "-a", filepath.Join(tb.Golden, src)+"/.", filepath.Join(tb.Dir, dst)+"/").CombinedOutput(); err != nil {
 				return fmt.Errorf("boot: copy %s: %v: %s", src, err, out)
 			}
