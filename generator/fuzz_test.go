@@ -30,8 +30,10 @@ func FuzzLoad(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
+	// One loader for all inputs: templates are parsed once, as in LoadAll,
+	// which keeps each exec cheap (input minimization runs many of them).
+	ld := newLoader(root)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ld := newLoader(root)
 		app, err := ld.loadBytes(filepath.Join(root, "containers", "fuzz.yml"), data, 0o600)
 		if err != nil {
 			if _, ok := err.(*ConfigError); !ok {
@@ -82,5 +84,18 @@ hooks:
 		if len(apps) != 100 || len(errs) != 0 {
 			b.Fatalf("apps %d errs %v", len(apps), errs)
 		}
+	}
+}
+
+// BenchmarkExpandedRun is the cost of computing standalone's pups steps.
+func BenchmarkExpandedRun(b *testing.B) {
+	root := corpusDir(b)
+	app, err := LoadApp(root, filepath.Join(root, "samples", "standalone.yml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = app.ExpandedRun()
 	}
 }

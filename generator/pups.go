@@ -60,9 +60,27 @@ func expandOrdered(s string, names []string, params map[string]string) string {
 		return s
 	}
 	for _, n := range names {
-		s = rubyGsub(s, "$"+n, params[n])
+		if hasParamRef(s, n) {
+			s = rubyGsub(s, "$"+n, params[n])
+		}
 	}
 	return s
+}
+
+// hasParamRef reports whether "$"+name occurs in s, hopping from '$' to '$'
+// rather than scanning s once per param (file contents are long, '$' rare).
+func hasParamRef(s, name string) bool {
+	for i := strings.IndexByte(s, '$'); i >= 0; {
+		if strings.HasPrefix(s[i+1:], name) {
+			return true
+		}
+		j := strings.IndexByte(s[i+1:], '$')
+		if j < 0 {
+			return false
+		}
+		i += 1 + j
+	}
+	return false
 }
 
 // rubyGsub is Ruby's str.gsub(pattern, replacement) for a string pattern.
