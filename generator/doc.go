@@ -11,7 +11,7 @@
 //	templates     list (or one string) of files merged before the app file, in
 //	              order; looked up under the root, then /usr/share/quadlaunch
 //	              (where a leading "templates/" may be omitted). Not nested.
-//	base_image    image the app's image is built FROM (required, here or in a template)
+//	base_image    image the app's image is built FROM (without it: a warning; build fails)
 //	boot_command  command of the web role (split like a shell, no expansion)
 //	docker_args   kept verbatim (App.DockerArgs); prefer podman_args
 //	params        name -> value for pups $name substitution; a mapping value is

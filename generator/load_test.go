@@ -167,6 +167,13 @@ func TestMergeRules(t *testing.T) {
 				t.Errorf("templates %v volumes %+v", a.Templates, a.Volumes)
 			}
 		}},
+		{"no base image warns (only the build needs one)", map[string]string{
+			"containers/app.yml": "env: {A: 1}\n",
+		}, func(t *testing.T, a *App) {
+			if len(a.Warnings) != 1 || a.Warnings[0].Key != "base_image" {
+				t.Errorf("warnings %v", a.Warnings)
+			}
+		}},
 		{"a template's own templates key is ignored with a warning", map[string]string{
 			"templates/a.yml":    base + "templates: [templates/nope.yml]\n",
 			"containers/app.yml": "templates: [templates/a.yml]\n",
@@ -225,8 +232,6 @@ func TestLoadErrors(t *testing.T) {
 		{"wrong type in a template", map[string]string{"containers/app.yml": "templates: [templates/t.yml]\n",
 			"templates/t.yml": "base_image: x\nhooks:\n  after_code: echo\n"},
 			"templates/t.yml", 3, "hooks.after_code", "must be a list"},
-		{"no base image", map[string]string{"containers/app.yml": "env: {A: 1}\n"},
-			"containers/app.yml", 0, "base_image", "no base image"},
 		{"shell syntax in a string command", map[string]string{"containers/app.yml": "base_image: x\nmigrate: rake a && rake b\n"},
 			"containers/app.yml", 2, "migrate", "needs a shell"},
 		{"reserved role", map[string]string{"containers/app.yml": "base_image: x\nroles:\n  migrate: [x]\n"},

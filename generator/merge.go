@@ -256,9 +256,12 @@ func merge(app *App, layers []*layer) error {
 		app.Hooks[n] = steps
 	}
 
+	// launcher2 refuses a config without base_image. Here only the image build
+	// needs one: units run localhost/quadlaunch/<app>:current, which may be
+	// provided another way, so the generator must still make the units.
 	if app.BaseImage == "" {
-		return &ConfigError{Diagnostic{Pos: Pos{File: app.ConfigPath}, Key: "base_image",
-			Msg: "no base image: set `base_image:` or use a template that sets it (launcher2 requires one too)"}}
+		app.Warnings = append(app.Warnings, Diagnostic{Pos: Pos{File: app.ConfigPath}, Key: "base_image",
+			Msg: "no base image: `quadlaunch build` cannot build this app (set base_image: here or in a template)"})
 	}
 	return nil
 }
