@@ -85,6 +85,7 @@ func mergeData(a, b any) any {
 
 // merge builds the App from its layers, templates first and the app file last.
 func merge(app *App, layers []*layer) error {
+	appFile := layers[len(layers)-1].file // as given, like every other position
 	var params, env, labels orderedEntries
 	hookOrder := []string{}
 	hooks := map[string][]Step{}
@@ -232,7 +233,7 @@ func merge(app *App, layers []*layer) error {
 		if r.null && n == "web" && app.BootCommand != "" {
 			args, err := splitCommand(app.BootCommand, true)
 			if err != nil || len(args) == 0 {
-				return &ConfigError{Diagnostic{Pos: Pos{File: app.ConfigPath}, Key: "boot_command", Msg: "cannot split into a command: " + errString(err)}}
+				return &ConfigError{Diagnostic{Pos: Pos{File: appFile}, Key: "boot_command", Msg: "cannot split into a command: " + errString(err)}}
 			}
 			cmd = args
 		}
@@ -260,7 +261,7 @@ func merge(app *App, layers []*layer) error {
 	// needs one: units run localhost/quadlaunch/<app>:current, which may be
 	// provided another way, so the generator must still make the units.
 	if app.BaseImage == "" {
-		app.Warnings = append(app.Warnings, Diagnostic{Pos: Pos{File: app.ConfigPath}, Key: "base_image",
+		app.Warnings = append(app.Warnings, Diagnostic{Pos: Pos{File: appFile}, Key: "base_image",
 			Msg: "no base image: `quadlaunch build` cannot build this app (set base_image: here or in a template)"})
 	}
 	return nil
