@@ -34,8 +34,14 @@ unit: tools build
 	QUADLAUNCH_TEST_QUADLET=$(CURDIR)/$(BIN)/quadlet $(GO) test -tags '$(TAGS)' -count=1 ./runtime/...
 
 FUZZTIME ?= 60s
+# Go 1.26's fuzz coordinator can end a timed run with "context deadline exceeded"
+# and no failing input (golang/go#75804): that is not a finding; a crash writes
+# testdata/fuzz/FuzzLoad/<id> and says so, and fails the target.
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./generator/
+	@mkdir -p $(BIN); $(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./generator/ > $(BIN)/fuzz.out 2>&1; rc=$$?; \
+	 tail -5 $(BIN)/fuzz.out; \
+	 if [ $$rc != 0 ] && ! grep -q 'Failing input written' $(BIN)/fuzz.out && grep -q 'context deadline exceeded' $(BIN)/fuzz.out; then \
+	   echo "fuzz: coordinator deadline (golang/go#75804), no failing input: ok"; exit 0; fi; exit $$rc
 
 # Prints the generator's cost for 1/10/100 apps against quadlet alone, its peak RSS,
 # and ends with `generator/quadlet ratio (100 apps): X`.
