@@ -22,6 +22,8 @@ func cliConfig(version, slow string) string {
 params:
   version: "` + version + `"
   slow: "` + slow + `"
+expose:
+  - "8090:8090"
 env:
   DEMO_PORT: "8090"
   CLI_SECRET: ` + cliSecret + `
