@@ -1,0 +1,186 @@
+package main
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// testQuadlet is the real quadlet (make tools); generator runs need it.
+func testQuadlet(t *testing.T) string {
+	t.Helper()
+	q := os.Getenv("QUADLAUNCH_TEST_QUADLET")
+	if q == "" {
+		t.Skip("QUADLAUNCH_TEST_QUADLET unset: run via `make test` (needs bin/quadlet from `make tools`)")
+	}
+	if _, err := os.Stat(q); err != nil {
+		t.Skipf("quadlet %s: %v", q, err)
+	}
+	return q
+}
+
+func writeRoot(t *testing.T, files map[string]string) string {
+	t.Helper()
+	root := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+// generate runs the generator as systemd would (user mode, so it logs to the
+// returned buffer) and returns the normal dir.
+func generate(t *testing.T, root string) (string, string) {
+	t.Helper()
+	t.Setenv("QUADLAUNCH_ROOT", root)
+	t.Setenv("QUADLAUNCH_QUADLET", testQuadlet(t))
+	out := t.TempDir()
+	var logBuf bytes.Buffer
+	if err := run(out, true, &logger{w: &logBuf}); err != nil {
+		t.Fatalf("run: %v\nlog:\n%s", err, logBuf.String())
+	}
+	return out, logBuf.String()
+}
+
+const goodApp = `env:
+  GREETING: hi
+expose:
+  - "8080:8080"
+roles:
+  web: /usr/bin/demo serve
+  worker: /usr/bin/demo worker
+migrate: /usr/bin/demo migrate
+`
+
+// One broken config of each kind next to two good ones: both good apps get
+// every unit, each broken file gets exactly one error naming file:line, and the
+// run succeeds (systemd would otherwise mark the whole generator failed).
+func TestBrokenConfigsDoNotStopOthers(t *testing.T) {
+	root := writeRoot(t, map[string]string{
+		"containers/alpha.yml":          goodApp,
+		"containers/beta.yml":           goodApp,
+		"containers/badyaml.yml":        "env:\n  A: [unclosed\n",
+		"containers/wrongtype.yml":      "env:\n  - not-a-map\n",
+		"containers/notemplate.yml":     "templates:\n  - templates/missing.template.yml\n",
+		"containers/Bad Name.yml":       goodApp,
+		"templates/unused.template.yml": "env: {}\n",
+	})
+	out, log := generate(t, root)
+
+	for _, app := range []string{"alpha", "beta"} {
+		for _, unit := range []string{app + "-web.service", app + "-worker.service", app + "-migrate.service", app + "-configure.service", app + ".target"} {
+			if _, err := os.Stat(filepath.Join(out, unit)); err != nil {
+				t.Errorf("missing %s: %v\nlog:\n%s", unit, err, log)
+			}
+		}
+	}
+	for _, broken := range []string{"badyaml", "wrongtype", "notemplate", "Bad Name"} {
+		file := filepath.Join(root, "containers", broken+".yml")
+		// A bad name is about the file name itself: there is no line to name.
+		pos := `:\d+: `
+		if broken == "Bad Name" {
+			pos = `: `
+		}
+		re := regexp.MustCompile(regexp.QuoteMeta("quadlaunch-generator: "+file) + pos)
+		if n := len(re.FindAllString(log, -1)); n != 1 {
+			t.Errorf("%s: want exactly 1 error naming file:line, got %d\nlog:\n%s", broken, n, log)
+		}
+		if m, _ := filepath.Glob(filepath.Join(out, strings.ReplaceAll(broken, " ", "?")+"*")); len(m) != 0 {
+			t.Errorf("%s: broken config produced files %v", broken, m)
+		}
+	}
+	if !strings.Contains(log, "wrongtype.yml:2: env") {
+		t.Errorf("wrong type error does not name the key env at line 2:\n%s", log)
+	}
+}
+
+// A canary secret (one value multiline) reaches only the 0600 env file: no file
+// readable by others, and no ExecStart*= line, holds any part of it.
+func TestSecretsOnlyInPrivateEnvFile(t *testing.T) {
+	canary := "qlcanary-7d1f"
+	root := writeRoot(t, map[string]string{
+		"containers/app.yml": `env:
+  GREETING: hi
+  DB_PASSWORD: ` + canary + `-pw
+  TLS_KEY: |
+    -----BEGIN ` + canary + `-----
+    line "two" $x %n \\
+    -----END-----
+secrets: [TLS_KEY]
+roles:
+  web: /usr/bin/demo serve
+  worker: /usr/bin/demo worker
+migrate: /usr/bin/demo migrate
+`,
+	})
+	out, log := generate(t, root)
+	found := false
+	err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Type()&fs.ModeSymlink != 0 {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		st, _ := os.Stat(p)
+		has := bytes.Contains(b, []byte(canary))
+		if !has {
+			return nil
+		}
+		found = true
+		if st.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s (mode %v) holds the canary", p, st.Mode().Perm())
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "Exec") && strings.Contains(line, canary) {
+				t.Errorf("%s: canary on a command line: %s", p, line)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !found {
+		t.Fatalf("canary not in any generated file (the env file must hold it)\nlog:\n%s", log)
+	}
+	priv, err := os.Stat(filepath.Join(out, "quadlaunch.private"))
+	if err != nil || priv.Mode().Perm() != 0o700 {
+		t.Errorf("private dir: %v mode %v, want 0700", err, priv.Mode().Perm())
+	}
+	if strings.Contains(log, canary) {
+		t.Errorf("canary in the generator's log:\n%s", log)
+	}
+}
+
+func TestUserGeneratorName(t *testing.T) {
+	for argv0, want := range map[string]bool{
+		"/usr/lib/systemd/system-generators/quadlaunch-generator":    false,
+		"/usr/lib/systemd/user-generators/quadlaunch-user-generator": true,
+		"quadlaunch-generator": false,
+	} {
+		if got := isUserGenerator(argv0); got != want {
+			t.Errorf("isUserGenerator(%q) = %v, want %v", argv0, got, want)
+		}
+	}
+}
+
+// No configs at all is a normal state (a fresh install): nothing written, no error.
+func TestNoConfigs(t *testing.T) {
+	out, log := generate(t, t.TempDir())
+	entries, _ := os.ReadDir(out)
+	if len(entries) != 0 || log != "" {
+		t.Errorf("empty root wrote %d entries, log %q", len(entries), log)
+	}
+}
