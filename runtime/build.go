@@ -11,6 +11,7 @@ import (
 
 	"github.com/containers/podman/v5/pkg/bindings/containers"
 	"github.com/containers/podman/v5/pkg/bindings/images"
+	"github.com/quadlaunch/quadlaunch/units"
 )
 
 // BuildOptions tune a build.
@@ -138,7 +139,7 @@ func Build(ctx context.Context, p *Plan, opt BuildOptions) (res *BuildResult, er
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	id, err := b.commit(ctx, changes, ImageRepo(p.App), version)
+	id, err := b.commit(ctx, changes, units.ImageRepo(p.App), version)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +148,7 @@ func Build(ctx context.Context, p *Plan, opt BuildOptions) (res *BuildResult, er
 		_ = untagImage(context.WithoutCancel(ctx), p.App, version)
 		return nil, ctx.Err()
 	}
-	fmt.Fprintf(out, "built %s (%s)\n", ImageRef(p.App, version), shortID(id))
+	fmt.Fprintf(out, "built %s (%s)\n", units.ImageRef(p.App, version), shortID(id))
 	res.Version, res.ImageID = version, id
 	return res, nil
 }
@@ -203,7 +204,7 @@ func findVersion(ctx context.Context, app, final string) (string, string, error)
 		}
 		v := im.Labels[LabelVersion]
 		for _, t := range im.RepoTags {
-			if t == ImageRef(app, v) {
+			if t == units.ImageRef(app, v) {
 				return v, im.ID, nil
 			}
 		}
@@ -219,7 +220,7 @@ func newVersion(ctx context.Context, app string, t time.Time) (string, error) {
 		if i > 1 {
 			v = fmt.Sprintf("%s-%d", base, i)
 		}
-		id, err := imageID(ctx, ImageRef(app, v))
+		id, err := imageID(ctx, units.ImageRef(app, v))
 		if err != nil {
 			return "", err
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/containers/podman/v5/pkg/bindings/images"
 
 	"github.com/quadlaunch/quadlaunch/generator"
+	"github.com/quadlaunch/quadlaunch/units"
 )
 
 // PassOptions configure a migrate or configure pass run in a one-off container.
@@ -25,7 +26,7 @@ func AppMounts(app *generator.App) []Mount {
 	for _, v := range app.Volumes {
 		m := Mount{Source: v.Host, Dest: v.Guest, Named: v.Named()}
 		if m.Named {
-			m.Source = VolumeName(app.Name, v.Host)
+			m.Source = units.VolumeName(app.Name, v.Host)
 		}
 		if v.Options != "" {
 			m.Options = []string{v.Options}
@@ -38,7 +39,7 @@ func AppMounts(app *generator.App) []Mount {
 // AppNetwork is the network a one-off container joins so links resolve.
 func AppNetwork(app *generator.App) string {
 	if len(app.Links) > 0 {
-		return NetworkName
+		return units.NetworkName
 	}
 	return ""
 }
@@ -50,7 +51,7 @@ func RunMigrate(ctx context.Context, app *generator.App, p *Plan, opt PassOption
 		fmt.Fprintf(opt.Out, "%s: no steps tagged db or migrate, nothing to migrate\n", app.Name)
 		return nil
 	}
-	cur, err := imageID(ctx, ImageRef(app.Name, TagCurrent))
+	cur, err := imageID(ctx, units.ImageRef(app.Name, units.CurrentTag))
 	if err != nil {
 		return err
 	}
@@ -78,7 +79,7 @@ func RunMigrate(ctx context.Context, app *generator.App, p *Plan, opt PassOption
 // Env reaches exec sessions only, never the image config. If current already is the
 // result of these steps it returns at once with changed=false.
 func RunConfigure(ctx context.Context, app *generator.App, p *Plan, opt PassOptions) (changed bool, err error) {
-	curRef := ImageRef(app.Name, TagCurrent)
+	curRef := units.ImageRef(app.Name, units.CurrentTag)
 	cur, err := images.GetImage(ctx, curRef, nil)
 	if err != nil {
 		if isNotFound(err) {
@@ -124,7 +125,7 @@ func RunConfigure(ctx context.Context, app *generator.App, p *Plan, opt PassOpti
 			return false, err
 		}
 	}
-	if err := tagImage(ctx, id, app.Name, TagCurrent); err != nil {
+	if err := tagImage(ctx, id, app.Name, units.CurrentTag); err != nil {
 		return false, err
 	}
 	fmt.Fprintf(opt.Out, "configured %s (%s)\n", curRef, shortID(id))

@@ -16,16 +16,17 @@ import (
 	"golang.org/x/term"
 
 	"github.com/quadlaunch/quadlaunch/generator"
+	"github.com/quadlaunch/quadlaunch/units"
 )
 
 // RoleUnits are the services of the app's roles, web first.
 func RoleUnits(app *generator.App) []string {
 	var us []string
 	for _, r := range app.Roles {
-		us = append(us, RoleUnit(app.Name, r.Name))
+		us = append(us, units.RoleUnit(app.Name, r.Name))
 	}
 	if len(us) == 0 {
-		us = []string{RoleUnit(app.Name, "web")}
+		us = []string{units.RoleUnit(app.Name, "web")}
 	}
 	return us
 }
@@ -114,7 +115,7 @@ func ContainerHealth(ctx context.Context, name string) (state, health, image str
 // RunOneOff runs args in a one-off container of current with the app's volumes and
 // network; env goes to the exec session only. stdin/stdout/stderr are attached.
 func RunOneOff(ctx context.Context, app *generator.App, args, env []string) (int, error) {
-	cur, err := imageID(ctx, ImageRef(app.Name, TagCurrent))
+	cur, err := imageID(ctx, units.ImageRef(app.Name, units.CurrentTag))
 	if err != nil {
 		return 1, err
 	}
@@ -135,7 +136,7 @@ func Enter(ctx context.Context, app *generator.App, role string, args, env []str
 	if len(args) == 0 {
 		args = []string{"/bin/sh", "-c", "command -v bash >/dev/null && exec bash || exec sh"}
 	}
-	return execAttached(ctx, RoleContainer(app.Name, role), args, env)
+	return execAttached(ctx, units.ContainerName(app.Name, role), args, env)
 }
 
 func execAttached(ctx context.Context, container string, args, env []string) (int, error) {

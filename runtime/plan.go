@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -22,19 +23,14 @@ const (
 	PhaseConfigure Phase = "configure"
 )
 
-// Tag filters of launcher2: build skips the steps that need a database or the app's
-// secrets; migrate and configure run only the steps tagged for them.
-var (
-	buildSkipTags = []string{"migrate", "precompile", "db"}
-	migrateTags   = []string{"db", "migrate"}
-	configureTags = []string{"db", "precompile"}
-)
-
-// PlannedStep is one pups step after hook injection, tag filtering and $param
-// substitution: exactly what will run.
+// PlannedStep is one pups step after tag filtering, hook injection and $param
+// substitution (generator.App.RunWithTags): exactly what will run.
 type PlannedStep struct {
-	Step    generator.Step
-	Summary string // "exec: cd /x && make", for progress lines
+	Step    generator.Step // params and $$ENV_ values of the env the pass runs with
+	Summary string         // "exec: cd /x && make", for progress lines
+	// public is Step expanded with the non-secret env only: what summaries, cache
+	// keys and labels are made of, so no secret reaches output or a digest.
+	public generator.Step
 }
 
 // Plan is what a build, migrate or configure pass will run, decided without
@@ -46,114 +42,70 @@ type Plan struct {
 	Steps        []PlannedStep
 	Env          []string // NAME=value; build: non-secret values only
 	EnvDigest    string   // part of every cache key: env can change what a step does
-	BootCommand  []string // nil: keep the base image's entrypoint/cmd
+	BootCommand  []string // nil: keep the base image's cmd
 	ConfigDigest string
 }
 
-// PlanPhase computes the steps of one phase for app. For PhaseBuild only
-// non-secret env is included; migrate/configure get the full env at run time
-// (see Runner), never in the plan's cache keys.
-func PlanPhase(app *generator.App, phase Phase) *Plan {
-	steps := ExpandHooks(app.Run, app.Hooks)
+// phaseTags are launcher2's pups --tags / --skip-tags for each pass.
+func phaseTags(phase Phase) (tags, skip []string) {
 	switch phase {
-	case PhaseBuild:
-		steps = SkipTags(steps, buildSkipTags)
 	case PhaseMigrate:
-		steps = OnlyTags(steps, migrateTags)
+		return generator.MigrateTags, nil
 	case PhaseConfigure:
-		steps = OnlyTags(steps, configureTags)
+		return generator.ConfigureTags, nil
+	}
+	return nil, generator.BuildSkipTags
+}
+
+// PlanPhase computes the steps of one phase for app with pups' semantics
+// (generator.App.RunWithTags). The build sees only the non-secret env, also
+// for $$ENV_ params, so no secret can be written into a layer. Migrate and
+// configure expand $$ENV_ from env (NAME=value, the env the pass runs with; nil:
+// the config's public env).
+func PlanPhase(app *generator.App, phase Phase, env ...string) *Plan {
+	tags, skip := phaseTags(phase)
+	pub := withEnv(app, PublicEnv(app))
+	public := pub.RunWithTags(tags, skip)
+	steps := public
+	if phase != PhaseBuild && len(env) > 0 {
+		steps = withEnv(app, env).RunWithTags(tags, skip)
 	}
 	p := &Plan{App: app.Name, Phase: phase, BaseImage: app.BaseImage, ConfigDigest: ConfigDigest(app)}
-	for _, s := range steps {
-		s = SubstituteParams(s, app.Params)
-		p.Steps = append(p.Steps, PlannedStep{Step: s, Summary: Summarize(s)})
+	for i := range public {
+		p.Steps = append(p.Steps, PlannedStep{Step: steps[i], Summary: Summarize(public[i]), public: public[i]})
 	}
 	p.Env = PublicEnv(app)
 	p.EnvDigest = digestStrings(p.Env)
-	if app.BootCommand != "" {
-		p.BootCommand = []string{"/bin/sh", "-c", app.BootCommand}
-	}
+	p.BootCommand = ImageCommand(app)
 	return p
 }
 
-// ExpandHooks injects hooks the way pups does: a step with `hook: X` is preceded
-// by the before_X steps and followed by the after_X steps.
-func ExpandHooks(run []generator.Step, hooks map[string][]generator.Step) []generator.Step {
-	var out []generator.Step
-	for _, s := range run {
-		if s.Hook == "" {
-			out = append(out, s)
-			continue
+// ImageCommand is the CMD a version image gets: the web role's argv as the
+// loader decided it (roles.web, else boot_command split into words), so
+// `podman run IMAGE` starts what APP-web.service starts. nil keeps the base
+// image's CMD.
+func ImageCommand(app *generator.App) []string {
+	for _, r := range app.Roles {
+		if r.Name == "web" && len(r.Command) > 0 {
+			return r.Command
 		}
-		out = append(out, hooks["before_"+s.Hook]...)
-		out = append(out, s)
-		out = append(out, hooks["after_"+s.Hook]...)
 	}
-	return out
+	return nil
 }
 
-// SkipTags drops steps whose tag is listed (pups --skip-tags).
-func SkipTags(steps []generator.Step, tags []string) []generator.Step {
-	var out []generator.Step
-	for _, s := range steps {
-		if !contains(tags, s.Tag) {
-			out = append(out, s)
-		}
+// withEnv is a shallow copy of app whose env is the NAME=value list given, so
+// RunWithTags expands $$ENV_X from exactly that env.
+func withEnv(app *generator.App, env []string) *generator.App {
+	c := *app
+	c.Env = make([]generator.EnvVar, 0, len(env))
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		c.Env = append(c.Env, generator.EnvVar{Name: k, Value: v})
 	}
-	return out
+	return &c
 }
 
-// OnlyTags keeps steps whose tag is listed (pups --tags); untagged steps are dropped.
-func OnlyTags(steps []generator.Step, tags []string) []generator.Step {
-	var out []generator.Step
-	for _, s := range steps {
-		if s.Tag != "" && contains(tags, s.Tag) {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// SubstituteParams replaces $name by the param's value in every string of the
-// step, as pups does. Longer names go first so $home_dir is not cut by $home.
-func SubstituteParams(s generator.Step, params map[string]string) generator.Step {
-	if len(params) == 0 {
-		return s
-	}
-	names := make([]string, 0, len(params))
-	for k := range params {
-		names = append(names, k)
-	}
-	sort.Slice(names, func(i, j int) bool {
-		if len(names[i]) != len(names[j]) {
-			return len(names[i]) > len(names[j])
-		}
-		return names[i] < names[j]
-	})
-	pairs := make([]string, 0, 2*len(names))
-	for _, k := range names {
-		pairs = append(pairs, "$"+k, params[k])
-	}
-	r := strings.NewReplacer(pairs...)
-	cmds := make([]string, len(s.Cmd))
-	for i, c := range s.Cmd {
-		cmds[i] = r.Replace(c)
-	}
-	s.Cmd = cmds
-	for _, f := range []*string{&s.Cd, &s.Path, &s.Contents, &s.Chmod, &s.Chown, &s.Filename, &s.From, &s.To} {
-		*f = r.Replace(*f)
-	}
-	return s
-}
+func contains(list []string, s string) bool { return slices.Contains(list, s) }
 
 // Summarize is the one-line description of a step in progress output.
 func Summarize(s generator.Step) string {
@@ -209,10 +161,12 @@ func FullEnv(app *generator.App, lookup func(string) (string, bool)) []string {
 }
 
 // CacheKey identifies a step layer: the same step on the same parent image with the
-// same env gives the same result, so its committed layer can be reused. Positions
+// same env gives the same result, so its committed layer can be reused. It is
+// made of the step as expanded with the public env (a digest of a secret is
+// world-readable in a label and can be brute-forced when the secret is weak). Positions
 // are left out: moving a step within a file does not change what it does.
 func CacheKey(parentID string, s PlannedStep, envDigest string) string {
-	st := s.Step
+	st := s.public
 	st.Pos = generator.Pos{}
 	b, err := json.Marshal(st)
 	if err != nil {

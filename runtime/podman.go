@@ -19,6 +19,7 @@ import (
 	"github.com/containers/podman/v5/pkg/errorhandling"
 	"github.com/containers/podman/v5/pkg/specgen"
 	spec "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/quadlaunch/quadlaunch/units"
 )
 
 // PodmanSocket is the API socket of the system Podman, or the user's with user=true.
@@ -100,20 +101,20 @@ func listAppImages(ctx context.Context, app string) ([]*entities.ImageSummary, e
 
 // tagImage points repo:tag at id.
 func tagImage(ctx context.Context, id, app, tag string) error {
-	if err := images.Tag(ctx, id, tag, ImageRepo(app), nil); err != nil {
-		return fmt.Errorf("tag %s as %s: %w", shortID(id), ImageRef(app, tag), err)
+	if err := images.Tag(ctx, id, tag, units.ImageRepo(app), nil); err != nil {
+		return fmt.Errorf("tag %s as %s: %w", shortID(id), units.ImageRef(app, tag), err)
 	}
 	return nil
 }
 
 // untagImage removes repo:tag; a missing tag is not an error.
 func untagImage(ctx context.Context, app, tag string) error {
-	ref := ImageRef(app, tag)
+	ref := units.ImageRef(app, tag)
 	id, err := imageID(ctx, ref)
 	if err != nil || id == "" {
 		return err
 	}
-	if err := images.Untag(ctx, id, tag, ImageRepo(app), nil); err != nil && !isNotFound(err) {
+	if err := images.Untag(ctx, id, tag, units.ImageRepo(app), nil); err != nil && !isNotFound(err) {
 		return fmt.Errorf("untag %s: %w", ref, err)
 	}
 	return nil

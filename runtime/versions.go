@@ -11,6 +11,7 @@ import (
 	"github.com/containers/podman/v5/pkg/bindings/containers"
 	"github.com/containers/podman/v5/pkg/bindings/images"
 	entities "github.com/containers/podman/v5/pkg/domain/entities/types"
+	"github.com/quadlaunch/quadlaunch/units"
 )
 
 // Version is one built version of an app.
@@ -27,7 +28,7 @@ type Version struct {
 // VersionsFromImages turns the app's images into versions, oldest first. A version is
 // a tag of the app's repo other than current/previous.
 func VersionsFromImages(app string, list []*entities.ImageSummary, inUse map[string]bool) []Version {
-	repo := ImageRepo(app) + ":"
+	repo := units.ImageRepo(app) + ":"
 	var out []Version
 	for _, im := range list {
 		var tags []string
@@ -37,7 +38,7 @@ func VersionsFromImages(app string, list []*entities.ImageSummary, inUse map[str
 				continue
 			}
 			switch tag := strings.TrimPrefix(t, repo); tag {
-			case TagCurrent:
+			case units.CurrentTag:
 				cur = true
 			case TagPrevious:
 				prev = true
@@ -168,11 +169,11 @@ type Tags struct{ Current, Previous string }
 
 // CurrentTags reads current/previous of app.
 func CurrentTags(ctx context.Context, app string) (Tags, error) {
-	cur, err := imageID(ctx, ImageRef(app, TagCurrent))
+	cur, err := imageID(ctx, units.ImageRef(app, units.CurrentTag))
 	if err != nil {
 		return Tags{}, err
 	}
-	prev, err := imageID(ctx, ImageRef(app, TagPrevious))
+	prev, err := imageID(ctx, units.ImageRef(app, TagPrevious))
 	return Tags{Current: cur, Previous: prev}, err
 }
 
@@ -191,13 +192,13 @@ func Promote(ctx context.Context, app, id string) (Tags, error) {
 			return old, err
 		}
 	}
-	return old, tagImage(ctx, id, app, TagCurrent)
+	return old, tagImage(ctx, id, app, units.CurrentTag)
 }
 
 // RestoreTags puts current and previous back as they were.
 func RestoreTags(ctx context.Context, app string, t Tags) error {
 	ctx = context.WithoutCancel(ctx)
-	for _, x := range []struct{ tag, id string }{{TagCurrent, t.Current}, {TagPrevious, t.Previous}} {
+	for _, x := range []struct{ tag, id string }{{units.CurrentTag, t.Current}, {TagPrevious, t.Previous}} {
 		var err error
 		if x.id == "" {
 			err = untagImage(ctx, app, x.tag)
@@ -213,8 +214,8 @@ func RestoreTags(ctx context.Context, app string, t Tags) error {
 
 // RemoveVersion untags a version and deletes the image if nothing else uses it.
 func RemoveVersion(ctx context.Context, app string, v Version) error {
-	if err := images.Untag(ctx, v.ImageID, v.Version, ImageRepo(app), nil); err != nil && !isNotFound(err) {
-		return fmt.Errorf("untag %s: %w", ImageRef(app, v.Version), err)
+	if err := images.Untag(ctx, v.ImageID, v.Version, units.ImageRepo(app), nil); err != nil && !isNotFound(err) {
+		return fmt.Errorf("untag %s: %w", units.ImageRef(app, v.Version), err)
 	}
 	if _, errs := images.Remove(ctx, []string{v.ImageID}, nil); len(errs) > 0 {
 		// Still referenced (another tag, a child image): the untag is what counts.

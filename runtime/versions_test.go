@@ -7,12 +7,13 @@ import (
 	"testing"
 
 	entities "github.com/containers/podman/v5/pkg/domain/entities/types"
+	"github.com/quadlaunch/quadlaunch/units"
 )
 
 func img(id string, tags ...string) *entities.ImageSummary {
 	var rt []string
 	for _, t := range tags {
-		rt = append(rt, ImageRef("demo", t))
+		rt = append(rt, units.ImageRef("demo", t))
 	}
 	return &entities.ImageSummary{ID: id, RepoTags: rt, Labels: map[string]string{LabelCreated: "c-" + id}}
 }
@@ -27,7 +28,7 @@ func names(vs []Version) []string {
 
 func TestVersionsFromImages(t *testing.T) {
 	list := []*entities.ImageSummary{
-		img("c", "20250103-000000", TagCurrent),
+		img("c", "20250103-000000", units.CurrentTag),
 		img("a", "20250101-000000"),
 		img("b2", "20250102-000000-10"),
 		img("b", "20250102-000000-2", TagPrevious),

@@ -54,6 +54,7 @@ type session struct {
 type sessionOpts struct {
 	podman bool
 	lock   bool // a mutating command: take the per-app lock
+	build  bool // builds an image: base_image is required before anything else
 }
 
 func openSession(ctx context.Context, cmd *cli.Command, o sessionOpts) (*session, error) {
@@ -64,6 +65,11 @@ func openSession(ctx context.Context, cmd *cli.Command, o sessionOpts) (*session
 	app, err := loadApp(cmd, name)
 	if err != nil {
 		return nil, err
+	}
+	if o.build {
+		if err := requireBaseImage(app); err != nil {
+			return nil, err
+		}
 	}
 	s := &session{App: app, User: userMode(cmd), Log: runtime.NewLogger(app.Name, os.Stderr)}
 	if o.lock {

@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/quadlaunch/quadlaunch/runtime"
+	"github.com/quadlaunch/quadlaunch/units"
 )
 
 func init() { commands = append(commands, bootstrapCommand()) }
@@ -20,7 +21,7 @@ func bootstrapCommand() *cli.Command {
 			lockTimeoutFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			s, err := openSession(ctx, cmd, sessionOpts{podman: true, lock: true})
+			s, err := openSession(ctx, cmd, sessionOpts{podman: true, lock: true, build: true})
 			if err != nil {
 				return err
 			}
@@ -33,7 +34,7 @@ func bootstrapCommand() *cli.Command {
 				_ = runtime.RestoreTags(s.Podman, s.App.Name, old)
 				return err
 			}
-			if err := runOneshotUnit(ctx, s, runtime.ConfigureUnit(s.App.Name)); err != nil {
+			if err := runOneshotUnit(ctx, s, units.ConfigureUnit(s.App.Name)); err != nil {
 				_ = runtime.RestoreTags(s.Podman, s.App.Name, old)
 				return err
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/quadlaunch/quadlaunch/generator"
 	"github.com/quadlaunch/quadlaunch/runtime"
 )
 
@@ -23,7 +24,7 @@ func buildCommand() *cli.Command {
 			lockTimeoutFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			s, err := openSession(ctx, cmd, sessionOpts{podman: true, lock: true})
+			s, err := openSession(ctx, cmd, sessionOpts{podman: true, lock: true, build: true})
 			if err != nil {
 				return err
 			}
@@ -38,6 +39,9 @@ func buildCommand() *cli.Command {
 // they were before, so a later failure can put them back.
 func buildAndPromote(s *session, full bool) (runtime.Tags, error) {
 	start := time.Now()
+	if err := requireBaseImage(s.App); err != nil {
+		return runtime.Tags{}, err
+	}
 	plan := runtime.PlanPhase(s.App, runtime.PhaseBuild)
 	res, err := runtime.Build(s.Podman, plan, runtime.BuildOptions{Out: os.Stdout, NoCache: full, ToolVersion: version})
 	if err != nil {
@@ -50,4 +54,14 @@ func buildAndPromote(s *session, full bool) (runtime.Tags, error) {
 	s.Log.Version = res.Version
 	s.Log.Infof("%s: version %s is current (%d steps, %d cached, %s)", s.App.Name, res.Version, res.Steps, res.Cached, since(start))
 	return old, nil
+}
+
+// requireBaseImage fails a build of an app without base_image, naming the config
+// file and the key. The loader only warns (units need no build); a build cannot
+// go on, and a pull of "" would say nothing useful.
+func requireBaseImage(app *generator.App) error {
+	if app.BaseImage != "" {
+		return nil
+	}
+	return cli.Exit(fmt.Sprintf("%s: base_image: not set, in the app file or any of its templates: `quadlaunch build %s` has no image to build from", app.ConfigPath, app.Name), 1)
 }

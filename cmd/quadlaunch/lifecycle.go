@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/quadlaunch/quadlaunch/runtime"
+	"github.com/quadlaunch/quadlaunch/units"
 )
 
 func init() {
@@ -33,11 +34,11 @@ func lifecycleCommand(op string) *cli.Command {
 			if op == "restart" {
 				return restartRoles(ctx, s, sd)
 			}
-			units := runtime.RoleUnits(s.App)
+			unitNames := runtime.RoleUnits(s.App)
 			if op == "start" {
-				units = append(units, runtime.TargetUnit(s.App.Name))
+				unitNames = append(unitNames, units.TargetUnit(s.App.Name))
 			}
-			return sd.JobsTogether(ctx, op, units)
+			return sd.JobsTogether(ctx, op, unitNames)
 		},
 	}
 }

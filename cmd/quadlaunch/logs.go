@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/quadlaunch/quadlaunch/runtime"
+	"github.com/quadlaunch/quadlaunch/units"
 )
 
 func init() { commands = append(commands, logsCommand()) }
@@ -31,24 +32,24 @@ func logsCommand() *cli.Command {
 			}
 			defer s.Close()
 			app := s.App.Name
-			var units []string
+			var unitNames []string
 			switch u := cmd.String("unit"); {
 			case u == "":
-				units = append([]string{runtime.MigrateUnit(app), runtime.ConfigureUnit(app)}, runtime.RoleUnits(s.App)...)
+				unitNames = append([]string{units.MigrateUnit(app), units.ConfigureUnit(app)}, runtime.RoleUnits(s.App)...)
 			case strings.Contains(u, "."):
-				units = []string{u}
+				unitNames = []string{u}
 			case u == "migrate":
-				units = []string{runtime.MigrateUnit(app)}
+				unitNames = []string{units.MigrateUnit(app)}
 			case u == "configure":
-				units = []string{runtime.ConfigureUnit(app)}
+				unitNames = []string{units.ConfigureUnit(app)}
 			default:
-				units = []string{runtime.RoleUnit(app, u)}
+				unitNames = []string{units.RoleUnit(app, u)}
 			}
 			args := []string{"journalctl", "--no-pager"}
 			if s.User {
 				args = append(args, "--user")
 			}
-			for _, u := range units {
+			for _, u := range unitNames {
 				args = append(args, "-u", u)
 			}
 			if cmd.Bool("follow") {

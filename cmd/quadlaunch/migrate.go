@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/quadlaunch/quadlaunch/runtime"
+	"github.com/quadlaunch/quadlaunch/units"
 )
 
 func init() { commands = append(commands, migrateCommand(), configureCommand()) }
@@ -45,7 +46,7 @@ func runMigrateUnit(ctx context.Context, s *session, skipPost bool) error {
 		}
 		defer os.Remove(flag)
 	}
-	return runOneshotUnit(ctx, s, runtime.MigrateUnit(s.App.Name))
+	return runOneshotUnit(ctx, s, units.MigrateUnit(s.App.Name))
 }
 
 func runOneshotUnit(ctx context.Context, s *session, unit string) error {
@@ -83,7 +84,7 @@ func migrateInUnit(ctx context.Context, cmd *cli.Command) error {
 	if _, err := os.Stat(flag); err == nil || cmd.Bool("skip-post-deployment-migrations") {
 		env = append(env, "SKIP_POST_DEPLOYMENT_MIGRATIONS=1")
 	}
-	plan := runtime.PlanPhase(app, runtime.PhaseMigrate)
+	plan := runtime.PlanPhase(app, runtime.PhaseMigrate, env...)
 	return runtime.RunMigrate(pc, app, plan, runtime.PassOptions{Out: os.Stdout, Env: env})
 }
 
@@ -105,7 +106,7 @@ func configureCommand() *cli.Command {
 				return err
 			}
 			defer s.Close()
-			return runOneshotUnit(ctx, s, runtime.ConfigureUnit(s.App.Name))
+			return runOneshotUnit(ctx, s, units.ConfigureUnit(s.App.Name))
 		},
 	}
 }
@@ -123,7 +124,8 @@ func configureInUnit(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	plan := runtime.PlanPhase(app, runtime.PhaseConfigure)
-	_, err = runtime.RunConfigure(pc, app, plan, runtime.PassOptions{Out: os.Stdout, Env: runtime.FullEnv(app, os.LookupEnv)})
+	env := runtime.FullEnv(app, os.LookupEnv)
+	plan := runtime.PlanPhase(app, runtime.PhaseConfigure, env...)
+	_, err = runtime.RunConfigure(pc, app, plan, runtime.PassOptions{Out: os.Stdout, Env: env})
 	return err
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/quadlaunch/quadlaunch/generator"
 	"github.com/quadlaunch/quadlaunch/runtime"
+	"github.com/quadlaunch/quadlaunch/units"
 )
 
 func init() { commands = append(commands, rebuildCommand()) }
@@ -28,7 +29,7 @@ func rebuildCommand() *cli.Command {
 			lockTimeoutFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			s, err := openSession(ctx, cmd, sessionOpts{podman: true, lock: true})
+			s, err := openSession(ctx, cmd, sessionOpts{podman: true, lock: true, build: true})
 			if err != nil {
 				return err
 			}
@@ -46,7 +47,7 @@ func standalone(app *generator.App) bool {
 			return true
 		}
 	}
-	for _, st := range runtime.ExpandHooks(app.Run, app.Hooks) {
+	for _, st := range generator.InjectHooks(app.Run, app.Hooks) {
 		if st.Tag == "db" {
 			return true
 		}
@@ -81,7 +82,7 @@ func rebuild(ctx context.Context, s *session, full bool) error {
 		if err := runMigrateUnit(ctx, s, false); err != nil {
 			return fail(err, true)
 		}
-		if err := runOneshotUnit(ctx, s, runtime.ConfigureUnit(s.App.Name)); err != nil {
+		if err := runOneshotUnit(ctx, s, units.ConfigureUnit(s.App.Name)); err != nil {
 			return fail(err, true)
 		}
 		if err := sd.JobsTogether(ctx, "start", roles); err != nil {
@@ -92,7 +93,7 @@ func rebuild(ctx context.Context, s *session, full bool) error {
 	if err := runMigrateUnit(ctx, s, true); err != nil {
 		return fail(err, false)
 	}
-	if err := runOneshotUnit(ctx, s, runtime.ConfigureUnit(s.App.Name)); err != nil {
+	if err := runOneshotUnit(ctx, s, units.ConfigureUnit(s.App.Name)); err != nil {
 		return fail(err, false)
 	}
 	fmt.Printf("%s: restarting %s\n", s.App.Name, strings.Join(roles, " "))
@@ -109,7 +110,7 @@ func restartRoles(ctx context.Context, s *session, sd *runtime.Systemd) error {
 	if err == nil {
 		return nil
 	}
-	if dep := sd.FailedDependency(context.WithoutCancel(ctx), runtime.MigrateUnit(s.App.Name), runtime.ConfigureUnit(s.App.Name)); dep != "" {
+	if dep := sd.FailedDependency(context.WithoutCancel(ctx), units.MigrateUnit(s.App.Name), units.ConfigureUnit(s.App.Name)); dep != "" {
 		return cli.Exit(fmt.Sprintf("%v: %s failed (journalctl -u %s)", err, dep, dep), 1)
 	}
 	return err

@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/quadlaunch/quadlaunch/runtime"
+	"github.com/quadlaunch/quadlaunch/units"
 )
 
 func init() { commands = append(commands, statusCommand()) }
@@ -57,8 +58,8 @@ func statusCommand() *cli.Command {
 					rep.Current = v.Version
 				}
 			}
-			units := append([]string{runtime.TargetUnit(app), runtime.MigrateUnit(app), runtime.ConfigureUnit(app)}, runtime.RoleUnits(s.App)...)
-			for _, u := range units {
+			unitNames := append([]string{units.TargetUnit(app), units.MigrateUnit(app), units.ConfigureUnit(app)}, runtime.RoleUnits(s.App)...)
+			for _, u := range unitNames {
 				st, err := sd.State(ctx, u)
 				if err != nil {
 					return err
@@ -66,7 +67,7 @@ func statusCommand() *cli.Command {
 				rep.Units = append(rep.Units, st)
 			}
 			for _, r := range s.App.Roles {
-				c := runtime.RoleContainer(app, r.Name)
+				c := units.ContainerName(app, r.Name)
 				state, health, image := runtime.ContainerHealth(s.Podman, c)
 				rep.Roles = append(rep.Roles, roleStatus{Container: c, State: state, Health: health, Version: byID[image]})
 			}
