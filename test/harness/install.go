@@ -25,8 +25,8 @@ const (
 	cliInside       = "/usr/bin/quadlaunch"
 	generatorInside = "/usr/lib/systemd/system-generators/quadlaunch-generator"
 	// The same binary runs as the user generator: it switches to user mode when
-	// argv[0] contains "user".
-	userGeneratorInside = "/usr/lib/systemd/user-generators/quadlaunch-generator"
+	// its name contains "user" (as podman-user-generator does).
+	userGeneratorInside = "/usr/lib/systemd/user-generators/quadlaunch-user-generator"
 )
 
 // bindInstaller bind-mounts bin/quadlaunch and bin/quadlaunch-generator

@@ -74,7 +74,7 @@ func main() {
 	binDir := flag.String("bin", "", "directory with quadlaunch and quadlaunch-generator (default <repo>/bin)")
 	keep := flag.Bool("keep", false, "leave each testbed's directory in "+cacheDir+"/run after stopping it")
 	flag.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: harness [flags] e2e|demo|rootfs|list\n")
+		fmt.Fprintf(os.Stderr, "usage: harness [flags] e2e|demo|boot|rootfs|list\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -148,13 +148,23 @@ func main() {
 	env := &runEnv{ctx: ctx, repo: repo, golden: golden, installer: inst, keep: *keep, binDir: *binDir}
 
 	switch mode {
+	case "boot":
+		// A testbed with the demo installed, for poking at by hand until Ctrl-C.
+		tb := env.newTestbed("boot")
+		track(tb, true)
+		if err := tb.Boot(true); err != nil {
+			logf("%v", err)
+		} else if err := installDemo(tb, false); err != nil {
+			logf("%v", err)
+		}
+		fmt.Printf("testbed %s up; enter it with:\n  nsenter -t %d -m -u -i -n -p -C -r -w bash\nCtrl-C stops it.\n", tb.Name, tb.InitPID())
+		select {}
 	case "demo":
 		if err := runDemo(env); err != nil {
 			fmt.Fprintln(os.Stderr, "demo:", err)
 			os.Exit(1)
 		}
 	case "e2e":
-		os.RemoveAll(filepath.Join(repo, "test", "out"))
 		for _, g := range groups() {
 			p, f := runGroup(env, g, filter)
 			resMu.Lock()
@@ -223,6 +233,7 @@ func runGroup(env *runEnv, g Group, filter *regexp.Regexp) (passed, failed int) 
 		return 0, len(selected)
 	}
 	tb := env.newTestbed(g.Name)
+	os.RemoveAll(tb.Out) // only this group's: other runs may be writing theirs
 	if g.Installer != nil {
 		tb.installer = g.Installer
 	}

@@ -44,6 +44,7 @@ type Testbed struct {
 	done    chan struct{} // closed when nspawn exited
 	initPID int
 	booted  bool
+	kmsg    *kmsgBridge
 }
 
 // CmdError is a command that ran and exited non-zero (or could not run).
@@ -147,6 +148,12 @@ func (tb *Testbed) Boot(fresh bool) error {
 		"--bind=/dev/fuse",
 	}
 	args = append(args, extra...)
+	kmsg, kargs, err := startKmsgBridge(tb)
+	if err != nil {
+		return err
+	}
+	tb.kmsg = kmsg
+	args = append(args, kargs...)
 	console, err := os.OpenFile(filepath.Join(tb.Dir, "console.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
@@ -226,6 +233,10 @@ func (tb *Testbed) Stop() {
 		}
 	}
 	tb.nspawn, tb.initPID, tb.booted = nil, 0, false
+	if tb.kmsg != nil {
+		tb.kmsg.stop()
+		tb.kmsg = nil
+	}
 	unmountAll(tb.merged())
 	removeHostCgroups(tb.Name)
 }
