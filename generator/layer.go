@@ -36,6 +36,7 @@ type layer struct {
 	configure   *Command
 	healthcheck *healthLayer
 	podmanArgs  []string
+	deploy      *deployLayer
 
 	warnings []Diagnostic
 }
@@ -108,6 +109,10 @@ func init() {
 		"read_only":       decodeReadOnly,
 		"podman_args":     decodePodmanArgs,
 		"secrets":         decodeSecrets,
+		"proxy":           decodeProxy,
+		"asset_path":      decodeAssetPath,
+		"deploy_timeout":  decodeDeployTimeout,
+		"deploy_hooks":    decodeDeployHooks,
 	}
 }
 

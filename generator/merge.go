@@ -136,6 +136,7 @@ func merge(app *App, layers []*layer) error {
 				secrets[s.name] = s
 			}
 		}
+		mergeDeploy(app, l)
 		if l.migrate != nil {
 			app.Migrate = l.migrate
 		}

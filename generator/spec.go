@@ -67,6 +67,12 @@ type App struct {
 	ReadOnly    bool
 	Secrets     []string // env keys whose values are secret (config + known secret keys)
 
+	// Deploy keys (deploy.go).
+	Proxy         *Proxy                 // nil: no proxy; the web role publishes the expose ports itself
+	AssetPath     string                 // URL prefix of fingerprinted assets ("/assets/"), bridged during a deploy
+	DeployTimeout string                 // how long a new web may take to become healthy ("" = 10m)
+	DeployHooks   map[string]*DeployHook // by name: pre-build, pre-deploy, post-deploy, post-rollback
+
 	// ParamOrder lists Params' names in pups order (first appearance across
 	// the merged documents); pups substitutes params in this order.
 	ParamOrder []string
