@@ -5,14 +5,17 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 )
 
 // loader loads apps of one root, parsing each template once: every Discourse
 // app shares web.template.yml, and the generator runs at every boot.
 type loader struct {
 	root      string
-	templates map[string]templateResult // by cleaned path
+	mu        sync.Mutex                // guards templates: LoadAll loads apps in parallel
+	templates map[string]templateResult // by cleaned path; parsed layers are never mutated
 }
 
 type templateResult struct {
@@ -40,19 +43,46 @@ func LoadAll(root string) (apps []*App, errs []error) {
 	}
 	ld := newLoader(root)
 	seen := map[string]string{}
-	for _, p := range paths {
+	type result struct {
+		app *App
+		err error
+	}
+	results := make([]result, len(paths))
+	var todo []int
+	for i, p := range paths {
 		stem, _ := configStem(filepath.Base(p))
 		if first, dup := seen[stem]; dup {
-			errs = append(errs, &ConfigError{Diagnostic{Pos: Pos{File: p}, Msg: fmt.Sprintf("app %q is already defined by %s", stem, first)}})
+			results[i].err = &ConfigError{Diagnostic{Pos: Pos{File: p}, Msg: fmt.Sprintf("app %q is already defined by %s", stem, first)}}
 			continue
 		}
 		seen[stem] = p
-		app, err := ld.load(p)
-		if err != nil {
-			errs = append(errs, err)
-			continue
+		todo = append(todo, i)
+	}
+	// The generator runs at boot with the machine otherwise idle: parse the
+	// files on every CPU. Results keep file name order.
+	workers := min(runtime.GOMAXPROCS(0), len(todo))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i].app, results[i].err = ld.load(paths[i])
+			}
+		}()
+	}
+	for _, i := range todo {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, r := range results {
+		if r.err != nil {
+			errs = append(errs, r.err)
+		} else if r.app != nil {
+			apps = append(apps, r.app)
 		}
-		apps = append(apps, app)
 	}
 	return apps, errs
 }
@@ -161,6 +191,8 @@ func (ld *loader) findTemplate(name string) (string, error) {
 }
 
 func (ld *loader) template(path string) (*layer, error) {
+	ld.mu.Lock()
+	defer ld.mu.Unlock()
 	if r, ok := ld.templates[path]; ok {
 		return r.l, r.err
 	}

@@ -3,8 +3,10 @@ package units
 import (
 	"fmt"
 	"path/filepath"
+	goruntime "runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/quadlaunch/quadlaunch/generator"
 )
@@ -146,9 +148,25 @@ func Plan(apps []*generator.App, opts Options) (*PlanResult, error) {
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
 	ctx.linkGraph(sorted)
 
+	// Apps render independently (ctx is read-only from here on): use every
+	// CPU, since the generator's time is boot time. Results keep name order.
+	rendered := make([]*appRender, len(sorted))
+	workers := min(goruntime.GOMAXPROCS(0), len(sorted))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(sorted); i += workers {
+				rendered[i] = renderApp(sorted[i], ctx)
+			}
+		}()
+	}
+	wg.Wait()
+
 	needNetwork := false
-	for _, a := range sorted {
-		r := renderApp(a, ctx)
+	for i, a := range sorted {
+		r := rendered[i]
 		for _, w := range r.warns {
 			plan.Diagnostics = append(plan.Diagnostics, Diagnostic{App: a.Name, Severity: Warning, Diagnostic: w})
 		}

@@ -1,7 +1,9 @@
 package units
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,25 +28,31 @@ func WriteAtomic(dir string, files []File) error {
 			return fmt.Errorf("write units: %w", err)
 		}
 	}
+	// The generator writes hundreds of small files at every boot: remember the
+	// dirs already made, and spend as few syscalls per file as the rename allows.
+	made := map[string]bool{dir: true}
 	for _, f := range files {
-		if err := writeOne(dir, f); err != nil {
+		if err := writeOne(dir, f, made); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func writeOne(dir string, f File) error {
+func writeOne(dir string, f File, made map[string]bool) error {
 	if f.Name == "" || filepath.IsAbs(f.Name) || strings.Contains(f.Name, "..") {
 		return fmt.Errorf("write %q: not a plain relative name", f.Name)
 	}
 	target := filepath.Join(dir, f.Name)
 	parent := filepath.Dir(target)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return fmt.Errorf("write %s: %w", target, err)
+	if !made[parent] {
+		if err := os.MkdirAll(parent, 0o755); err != nil {
+			return fmt.Errorf("write %s: %w", target, err)
+		}
+		made[parent] = true
 	}
+	tmp := filepath.Join(parent, ".tmp-"+filepath.Base(target))
 	if f.Kind == Symlink {
-		tmp := filepath.Join(parent, ".tmp-"+filepath.Base(target))
 		_ = os.Remove(tmp)
 		if err := os.Symlink(string(f.Content), tmp); err != nil {
 			return fmt.Errorf("write %s: %w", target, err)
@@ -59,26 +67,29 @@ func writeOne(dir string, f File) error {
 	if f.Kind == Private {
 		mode = 0o600
 	}
-	tmp, err := os.CreateTemp(parent, ".tmp-"+filepath.Base(target)+"-*")
+	// O_EXCL, removing a leftover first if there is one: a stale temp file (from a killed run)
+	// could have another mode, and a secret must never be written into a file
+	// readable by others. Created with its final mode (less the umask), so a
+	// private file is never readable by others, not even for a moment.
+	fd, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if errors.Is(err, fs.ErrExist) {
+		_ = os.Remove(tmp)
+		fd, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	}
 	if err != nil {
 		return fmt.Errorf("write %s: %w", target, err)
 	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	// CreateTemp makes the file 0600, so a secret is never readable by others,
-	// not even before the Chmod.
-	if _, err := tmp.Write(f.Content); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", target, err)
+	_, werr := fd.Write(f.Content)
+	cerr := fd.Close()
+	if werr == nil {
+		werr = cerr
 	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", target, err)
+	if werr == nil {
+		werr = os.Rename(tmp, target)
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", target, err)
-	}
-	if err := os.Rename(tmp.Name(), target); err != nil {
-		return fmt.Errorf("write %s: %w", target, err)
+	if werr != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", target, werr)
 	}
 	return nil
 }

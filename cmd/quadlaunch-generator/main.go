@@ -9,6 +9,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -29,7 +30,9 @@ type quadletVersion struct {
 func main() {
 	// The whole run allocates a few MB of short-lived YAML nodes: collecting
 	// more often keeps the peak RSS low at boot for a little CPU.
-	debug.SetGCPercent(25)
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetGCPercent(25)
+	}
 	user := isUserGenerator(os.Args[0])
 	log := newLogger(user)
 	if len(os.Args) != 2 && len(os.Args) != 4 {
@@ -111,7 +114,7 @@ const stagingDirName = "quadlaunch.quadlet"
 func write(plan *units.PlanResult, normalDir, quadlet string, user bool, log *logger) error {
 	staged := units.Select(plan.Files, units.Quadlet)
 	staging := filepath.Join(normalDir, stagingDirName)
-	if err := units.WriteAtomic(staging, staged); err != nil {
+	if err := writeStaging(staging, staged); err != nil {
 		return err
 	}
 	// quadlet runs while the plain units and env files are written: it reads
@@ -171,4 +174,31 @@ func (k kmsgWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// writeStaging writes the Quadlet files for quadlet to read. Unlike the units,
+// they need no temp-file-and-rename: the dir is new, nothing reads it before
+// quadlet, and quadlet starts only after every write returned. Two writers,
+// since the generator's time at boot is mostly quadlet waiting for these.
+func writeStaging(dir string, files []units.File) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("staging: %w", err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for w := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(files); i += len(errs) {
+				p := filepath.Join(dir, files[i].Name)
+				if err := os.WriteFile(p, files[i].Content, 0o644); err != nil {
+					errs[w] = fmt.Errorf("staging: %w", err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
