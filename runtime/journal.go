@@ -1,7 +1,9 @@
 package runtime
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -74,26 +76,107 @@ func JournalctlArgs(unit string, user, follow bool, since time.Time) []string {
 	return args
 }
 
-// FollowUnit copies a unit's journal from since on to out until stop is called.
-// journalctl is used because go-systemd's sdjournal needs cgo.
-func FollowUnit(ctx context.Context, unit string, user bool, since time.Time, out io.Writer) (stop func()) {
-	cmd := exec.CommandContext(ctx, "journalctl", JournalctlArgs(unit, user, true, since)...)
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		fmt.Fprintf(out, "quadlaunch: cannot follow the journal of %s: %v\n", unit, err)
-		return func() {}
+// Follower copies a unit's journal to a writer while the unit runs.
+type Follower struct {
+	cmd  *exec.Cmd
+	done chan struct{} // closed when journalctl's output is drained
+	jobs chan string   // JOB_IDs of job-finished messages seen
+}
+
+// FollowUnit copies a unit's journal from since on to out until Stop. journalctl
+// is used because go-systemd's sdjournal needs cgo; JSON output lets Stop see
+// the manager's job-finished message and end as soon as the unit's last line
+// is through, instead of sleeping.
+func FollowUnit(ctx context.Context, unit string, user bool, since time.Time, out io.Writer) *Follower {
+	args := JournalctlArgs(unit, user, true, since)
+	args[2] = "json" // "-o", "cat" -> "-o", "json"
+	cmd := exec.CommandContext(ctx, "journalctl", args...)
+	cmd.Stderr = out
+	f := &Follower{cmd: cmd, done: make(chan struct{}), jobs: make(chan string, 16)}
+	pipe, err := cmd.StdoutPipe()
+	if err == nil {
+		err = cmd.Start()
 	}
-	return func() {
-		// Let the last lines of the unit reach the journal and us.
-		time.Sleep(700 * time.Millisecond)
-		_ = cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(2 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
+	if err != nil {
+		fmt.Fprintf(out, "quadlaunch: cannot follow the journal of %s: %v\n", unit, err)
+		close(f.done)
+		f.cmd = nil
+		return f
+	}
+	go func() {
+		defer close(f.done)
+		sc := bufio.NewScanner(pipe)
+		sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
+		for sc.Scan() {
+			msg, job := JournalLine(sc.Bytes())
+			if msg != "" {
+				fmt.Fprintln(out, msg)
+			}
+			if job != "" {
+				select {
+				case f.jobs <- job:
+				default:
+				}
+			}
+		}
+	}()
+	return f
+}
+
+// JournalLine extracts the message of one journalctl -o json line, and the
+// JOB_ID when the line is the manager's message that a job finished.
+func JournalLine(line []byte) (msg, finishedJob string) {
+	var e map[string]any
+	if err := json.Unmarshal(line, &e); err != nil {
+		return string(line), ""
+	}
+	switch m := e["MESSAGE"].(type) {
+	case string:
+		msg = m
+	case []any: // not valid UTF-8: an array of bytes
+		b := make([]byte, 0, len(m))
+		for _, x := range m {
+			if n, ok := x.(float64); ok {
+				b = append(b, byte(n))
+			}
+		}
+		msg = string(b)
+	}
+	if id, ok := e["JOB_ID"].(string); ok {
+		if r, ok := e["JOB_RESULT"].(string); ok && r != "" {
+			finishedJob = id
 		}
 	}
+	return msg, finishedJob
+}
+
+// Stop ends the follower once the manager's message that job jobID finished
+// has been copied (so the unit's last lines are too), or after wait.
+func (f *Follower) Stop(jobID int, wait time.Duration) {
+	if f.cmd == nil {
+		return
+	}
+	want := strconv.Itoa(jobID)
+	deadline := time.After(wait)
+wait:
+	for jobID > 0 {
+		select {
+		case id := <-f.jobs:
+			if id == want {
+				break wait
+			}
+		case <-deadline:
+			break wait
+		case <-f.done:
+			break wait
+		}
+	}
+	_ = f.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-f.done:
+	case <-time.After(2 * time.Second):
+		_ = f.cmd.Process.Kill()
+		<-f.done
+	}
+	_ = f.cmd.Wait()
 }

@@ -9,7 +9,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 	"time"
+
+	sd "github.com/coreos/go-systemd/v22/dbus"
 
 	"github.com/containers/podman/v5/pkg/api/handlers"
 	"github.com/containers/podman/v5/pkg/bindings/containers"
@@ -83,17 +86,38 @@ func (s *Systemd) FailedDependency(ctx context.Context, units ...string) string 
 }
 
 // RunUnit starts a oneshot unit, copies its journal to out while it runs and
-// returns its result. A cancelled ctx stops the unit (it ends failed).
+// returns its result. A cancelled ctx sends SIGTERM to the unit's processes
+// and waits (bounded) for it to end failed. It is a kill, not a stop job: a stop
+// of APP-migrate would propagate through Requires= and stop the roles, i.e.
+// take down the old web that must keep serving.
 func (s *Systemd) RunUnit(ctx context.Context, unit string, out io.Writer) error {
 	s.ResetFailed(ctx, unit)
-	since := time.Now()
-	stop := FollowUnit(context.WithoutCancel(ctx), unit, s.User, since, out)
-	err := s.Start(ctx, unit)
-	if ctx.Err() != nil {
-		_ = s.Stop(context.WithoutCancel(ctx), unit)
+	f := FollowUnit(context.WithoutCancel(ctx), unit, s.User, time.Now(), out)
+	ch := make(chan string, 1)
+	jobID, err := s.conn.StartUnitContext(ctx, unit, "replace", ch)
+	if err != nil {
+		f.Stop(0, 0)
+		return fmt.Errorf("start %s: %w", unit, err)
 	}
-	stop()
-	return err
+	var result string
+	select {
+	case result = <-ch:
+	case <-ctx.Done():
+		bg := context.WithoutCancel(ctx)
+		_ = s.conn.KillUnitWithTarget(bg, unit, sd.All, int32(syscall.SIGTERM))
+		select {
+		case result = <-ch:
+		case <-time.After(90 * time.Second):
+			result = "timeout"
+		}
+		f.Stop(jobID, 2*time.Second)
+		return fmt.Errorf("%s terminated (job %s, %s): %w", unit, result, s.failureDetail(bg, unit), ctx.Err())
+	}
+	f.Stop(jobID, 2*time.Second)
+	if result != "done" {
+		return &JobError{Unit: unit, Op: "start", Result: result, Detail: s.failureDetail(context.WithoutCancel(ctx), unit)}
+	}
+	return nil
 }
 
 // ContainerHealth returns a container's state and health ("" when it has no

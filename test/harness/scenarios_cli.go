@@ -18,14 +18,22 @@ const cliSecret = "qlcanary-cli-7f3a9b"
 // cliConfig is containers/cli.yml; version is what the web role answers, slow an
 // extra build step's sleep (a miss in the layer cache when it changes).
 func cliConfig(version, slow string) string {
+	return cliConfigWith(cliOpts{version: version, slow: slow, port: "8090", migrate: "echo migrating with secret length ${#CLI_SECRET}"})
+}
+
+// cliOpts vary containers/cli.yml: migrate is the command of the step tagged
+// migrate (make it fail or hang), port where the web role listens.
+type cliOpts struct{ version, slow, port, migrate string }
+
+func cliConfigWith(o cliOpts) string {
 	return `base_image: localhost/quadlaunch/demo:current
 params:
-  version: "` + version + `"
-  slow: "` + slow + `"
+  version: "` + o.version + `"
+  slow: "` + o.slow + `"
 expose:
-  - "8090:8090"
+  - "` + o.port + `:` + o.port + `"
 env:
-  DEMO_PORT: "8090"
+  DEMO_PORT: "` + o.port + `"
   CLI_SECRET: ` + cliSecret + `
 secrets: [CLI_SECRET]
 roles:
@@ -35,12 +43,20 @@ run:
   - exec: sleep $slow
   - exec: echo build-$version > /etc/cli-version
   - exec:
-      cmd: echo migrating with secret length ${#CLI_SECRET}
+      cmd: ` + o.migrate + `
       tag: migrate
   - exec:
       cmd: echo precompiled > /etc/cli-assets
       tag: precompile
 `
+}
+
+func writeCLIConfigWith(tb *Testbed, o cliOpts) error {
+	if err := tb.WriteFile("/etc/quadlaunch/containers/cli.yml", cliConfigWith(o), 0o600); err != nil {
+		return err
+	}
+	_, err := tb.Systemctl("daemon-reload")
+	return err
 }
 
 var cliColdBuild time.Duration
@@ -305,6 +321,217 @@ func init() {
 				_, err = cliWaitServes(tb, "build-4", 5*time.Second)
 				return err
 			}},
+			{Name: "configure on a configured current is a no-op under 1s", Run: scenarioCLIConfigureNoop},
+			{Name: "rebuild with a failing new migration keeps the old web serving", Run: scenarioCLIFailingMigration},
+			{Name: "SIGTERM during migrate fails the unit and the old web serves", Run: scenarioCLIMigrateTerm},
+			{Name: "rootless build, start, versions and rollback", Run: scenarioCLIRootless},
 		},
 	})
+}
+
+func scenarioCLIConfigureNoop(tb *Testbed) error {
+	if out, err := tb.Run("quadlaunch", "configure", "cli"); err != nil {
+		return fmt.Errorf("configure: %v: %s", err, out)
+	}
+	t0 := time.Now()
+	out, err := tb.Run("quadlaunch", "configure", "cli")
+	d := time.Since(t0)
+	if err != nil {
+		return fmt.Errorf("configure: %v: %s", err, out)
+	}
+	fmt.Printf("configure no-op: %.2fs (systemd-run of the CLI included)\n", d.Seconds())
+	if !strings.Contains(out, "already configured") {
+		return fmt.Errorf("configure did work again: %q", out)
+	}
+	if d > time.Second {
+		return fmt.Errorf("no-op configure took %.2fs > 1s", d.Seconds())
+	}
+	return nil
+}
+
+// cliPollWhile polls the web role over loopback until the transient unit ends
+// (bounded by timeout) and fails on any answer other than want.
+func cliPollWhile(tb *Testbed, unit, want string, timeout time.Duration) (int, error) {
+	deadline := time.Now().Add(timeout)
+	polls := 0
+	for {
+		out, err := tb.HTTPGet(8090)
+		polls++
+		if err != nil || !strings.Contains(out, want) {
+			return polls, fmt.Errorf("poll %d: web answered %q (%v), want %s", polls, out, err, want)
+		}
+		st, _ := tb.Systemctl("show", "-p", "SubState", "--value", unit)
+		if s := strings.TrimSpace(st); s == "exited" || s == "failed" || s == "dead" {
+			return polls, nil
+		}
+		if time.Now().After(deadline) {
+			return polls, fmt.Errorf("%s still running after %s", unit, timeout)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func scenarioCLIFailingMigration(tb *Testbed) error {
+	before := cliCurrentID(tb)
+	if err := writeCLIConfigWith(tb, cliOpts{version: "5", slow: "0", port: "8090", migrate: "sleep 3; echo new migration fails; exit 1"}); err != nil {
+		return err
+	}
+	defer writeCLIConfig(tb, "4", "0")
+	if out, err := tb.Exec("systemd-run", "--unit", "cli-rb-fail", "-p", "RemainAfterExit=yes", "quadlaunch", "rebuild", "cli"); err != nil {
+		return fmt.Errorf("systemd-run: %v: %s", err, out)
+	}
+	defer tb.Systemctl("stop", "cli-rb-fail")
+	polls, err := cliPollWhile(tb, "cli-rb-fail", "build-4", 120*time.Second)
+	fmt.Printf("failing migration: old web answered %d polls during the rebuild\n", polls)
+	if err != nil {
+		return err
+	}
+	status, _ := tb.Systemctl("show", "-p", "ExecMainStatus", "--value", "cli-rb-fail")
+	j, _ := tb.Journal("cli-rb-fail")
+	if strings.TrimSpace(status) == "0" {
+		return fmt.Errorf("rebuild with a failing migration exited 0: %s", lastLines(j, 20))
+	}
+	if !strings.Contains(j, "cli-migrate.service failed") {
+		return fmt.Errorf("message does not name cli-migrate.service: %s", lastLines(j, 20))
+	}
+	fmt.Printf("failing migration: exit status %s; %s\n", strings.TrimSpace(status), lastLines(j, 1))
+	if after := cliCurrentID(tb); after != before {
+		return fmt.Errorf("current moved from %s to %s", before, after)
+	}
+	_, err = cliWaitServes(tb, "build-4", 2*time.Second)
+	return err
+}
+
+func scenarioCLIMigrateTerm(tb *Testbed) error {
+	if err := writeCLIConfigWith(tb, cliOpts{version: "4", slow: "0", port: "8090", migrate: "echo long migration; sleep 120"}); err != nil {
+		return err
+	}
+	defer writeCLIConfig(tb, "4", "0")
+	if out, err := tb.Exec("systemd-run", "--unit", "cli-mig-term", "quadlaunch", "migrate", "cli"); err != nil {
+		return fmt.Errorf("systemd-run: %v: %s", err, out)
+	}
+	if err := tb.WaitFor(30*time.Second, "migration running", func() error {
+		out, _ := tb.Exec("podman", "ps", "--format", "{{.Names}}")
+		if !strings.Contains(out, "cli-migrate-") {
+			return fmt.Errorf("containers: %q", out)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	t0 := time.Now()
+	if out, err := tb.Systemctl("kill", "-s", "TERM", "--kill-whom=main", "cli-mig-term"); err != nil {
+		return fmt.Errorf("kill: %v: %s", err, out)
+	}
+	if err := tb.WaitFor(60*time.Second, "migrate command ended", func() error {
+		out, _ := tb.Systemctl("show", "-p", "ActiveState", "--value", "cli-mig-term")
+		if s := strings.TrimSpace(out); s == "active" || s == "deactivating" {
+			return fmt.Errorf("state %s", s)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	status, _ := tb.Systemctl("show", "-p", "ExecMainStatus", "--value", "cli-mig-term")
+	state, _ := tb.Systemctl("show", "-p", "ActiveState", "--value", "cli-migrate.service")
+	fmt.Printf("SIGTERM during migrate: CLI exit %s after %.1fs, cli-migrate.service %s\n", strings.TrimSpace(status), time.Since(t0).Seconds(), strings.TrimSpace(state))
+	_, _ = tb.Systemctl("reset-failed", "cli-mig-term")
+	if strings.TrimSpace(status) != "143" {
+		return fmt.Errorf("exit status %q, want 143", strings.TrimSpace(status))
+	}
+	if s := strings.TrimSpace(state); s != "failed" && s != "inactive" {
+		return fmt.Errorf("cli-migrate.service is %s", s)
+	}
+	if out, _ := tb.Exec("podman", "ps", "-a", "--format", "{{.Names}}"); strings.Contains(out, "cli-migrate-") {
+		return fmt.Errorf("migrate container left behind: %q", out)
+	}
+	if st := unitValue(tb, false, "cli-web.service", "ActiveState"); st != "active" {
+		return fmt.Errorf("cli-web.service is %s", st)
+	}
+	_, err := cliWaitServes(tb, "build-4", 2*time.Second)
+	return err
+}
+
+// scenarioCLIRootless runs the CLI for the test user: its own Podman (the
+// rootless socket, enabled here) and systemd --user, port 8091.
+func scenarioCLIRootless(tb *Testbed) error {
+	if out, err := tb.SystemctlUser("enable", "--now", "podman.socket"); err != nil {
+		return fmt.Errorf("enable podman.socket for %s: %v: %s", testUser, err, out)
+	}
+	if err := buildDemoImage(tb, true); err != nil {
+		return err
+	}
+	cfg := testHome + "/.config/quadlaunch/containers/cli.yml"
+	write := func(version string) error {
+		o := cliOpts{version: "r" + version, slow: "0", port: "8091", migrate: "echo rootless migration"}
+		if err := tb.WriteFileOwned(cfg, cliConfigWith(o), 0o600, testUID, testUID); err != nil {
+			return err
+		}
+		_, err := tb.SystemctlUser("daemon-reload")
+		return err
+	}
+	serves := func(want string, d time.Duration) error {
+		return tb.WaitFor(d, "rootless cli web answers "+want, func() error {
+			out, err := tb.HTTPGet(8091)
+			if err != nil || !strings.Contains(out, want) {
+				return fmt.Errorf("got %q (%v)", out, err)
+			}
+			return nil
+		})
+	}
+	ql := func(args ...string) (string, error) {
+		out, err := tb.RunUser(append([]string{"quadlaunch", "--user"}, args...)...)
+		if err != nil {
+			return out, fmt.Errorf("quadlaunch --user %s: %v: %s", strings.Join(args, " "), err, out)
+		}
+		return out, nil
+	}
+	versions := func() ([]cliVersion, error) {
+		out, err := ql("versions", "--json", "cli")
+		if err != nil {
+			return nil, err
+		}
+		var vs []cliVersion
+		return vs, json.Unmarshal([]byte(out), &vs)
+	}
+	if err := write("1"); err != nil {
+		return err
+	}
+	if _, err := ql("build", "cli"); err != nil {
+		return err
+	}
+	if vs, err := versions(); err != nil || len(vs) != 1 || !vs[0].Current {
+		return fmt.Errorf("rootless versions after build: %+v %v", vs, err)
+	}
+	if _, err := ql("start", "cli"); err != nil {
+		return err
+	}
+	if err := serves("build-r1", 60*time.Second); err != nil {
+		return err
+	}
+	if err := write("2"); err != nil {
+		return err
+	}
+	if _, err := ql("rebuild", "cli"); err != nil {
+		return err
+	}
+	if err := serves("build-r2", 30*time.Second); err != nil {
+		return err
+	}
+	vs, err := versions()
+	if err != nil || len(vs) != 2 {
+		return fmt.Errorf("rootless versions after rebuild: %+v %v", vs, err)
+	}
+	t0 := time.Now()
+	if _, err := ql("rollback", "cli"); err != nil {
+		return err
+	}
+	if err := serves("build-r1", 10*time.Second); err != nil {
+		return err
+	}
+	fmt.Printf("rootless rollback: old version answered after %.2fs\n", time.Since(t0).Seconds())
+	if ps, _ := tb.RunUser("podman", "ps", "--format", "{{.Names}}"); !strings.Contains(ps, "cli-web") {
+		return fmt.Errorf("tester's podman does not run cli-web: %q", ps)
+	}
+	return nil
 }
