@@ -27,6 +27,15 @@ var kmsgPrefix = regexp.MustCompile(`<(\d{1,3})>`)
 
 // startKmsgBridge creates dir/kmsg.fifo and returns the nspawn argument binding it.
 func startKmsgBridge(tb *Testbed) (*kmsgBridge, []string, error) {
+	// journald would read the FIFO too (ReadKMsg=) and drop what it cannot parse as
+	// kernel records: seen as generator messages missing at random.
+	conf := filepath.Join(tb.merged(), "etc/systemd/journald.conf.d/50-qle2e-kmsg.conf")
+	if err := os.MkdirAll(filepath.Dir(conf), 0o755); err != nil {
+		return nil, nil, err
+	}
+	if err := os.WriteFile(conf, []byte("[Journal]\nReadKMsg=no\n"), 0o644); err != nil {
+		return nil, nil, err
+	}
 	p := filepath.Join(tb.Dir, "kmsg.fifo")
 	os.Remove(p)
 	if err := syscall.Mkfifo(p, 0o622); err != nil {
