@@ -102,6 +102,11 @@ func renderApp(app *generator.App, ctx *planContext) *appRender {
 	for _, role := range r.roles {
 		r.roleFile(role)
 	}
+	if app.Proxy != nil {
+		primary := r.primaryRole()
+		r.proxyRoleClash(primary)
+		r.proxyFiles(primary)
+	}
 	r.targetFile()
 	if len(r.errs) > 0 {
 		r.files = nil
@@ -135,6 +140,16 @@ func (r *appRender) prepareRoles() {
 	if primary < 0 {
 		r.roles[0].Primary = true
 	}
+}
+
+// primaryRole is the role a deploy gates on (prepareRoles marks exactly one).
+func (r *appRender) primaryRole() generator.Role {
+	for _, role := range r.roles {
+		if role.Primary {
+			return role
+		}
+	}
+	return r.roles[0]
 }
 
 // roleCommand is what a role runs: its command, or for web launcher's boot_command.
@@ -426,7 +441,11 @@ func (r *appRender) roleFile(role generator.Role) {
 		u.set("Unit", "After", d)
 	}
 	if role.Primary {
-		r.ports(u)
+		if a.Proxy != nil {
+			r.slotPorts(u, 0)
+		} else {
+			r.ports(u)
+		}
 		for _, alias := range r.ctx.aliases[a.Name] {
 			if !u.quadlet("Container", "NetworkAlias", alias) {
 				r.podmanArgs(u, []string{"--network-alias", alias})
@@ -550,6 +569,9 @@ func (r *appRender) targetFile() {
 	u.set("Unit", "SourcePath", lineValue(a.ConfigPath))
 	for _, role := range r.roles {
 		u.set("Unit", "Wants", RoleUnit(a.Name, role.Name))
+	}
+	if a.Proxy != nil {
+		u.set("Unit", "Wants", ProxyUnit(a.Name))
 	}
 	wantedBy := "multi-user.target"
 	if r.ctx.opts.User {

@@ -1,0 +1,154 @@
+package units
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/quadlaunch/quadlaunch/generator"
+)
+
+func proxyApp() *generator.App {
+	return &generator.App{
+		Name:       "shop",
+		ConfigPath: "/etc/quadlaunch/containers/shop.yml",
+		Expose: []generator.Port{
+			{HostPort: "8090", Container: "8080"},
+			{HostPort: "2222", Container: "22"},
+		},
+		Roles: []generator.Role{
+			{Name: "web", Primary: true, Command: []string{"/usr/bin/demo", "serve"}},
+			{Name: "worker", Command: []string{"/usr/bin/demo", "worker"}},
+		},
+		Healthcheck: &generator.Healthcheck{Cmd: []string{"CMD-SHELL", "wget -q -O- http://127.0.0.1:8080/healthz"}, Interval: "1s", Retries: 3},
+		Proxy:       &generator.Proxy{},
+	}
+}
+
+func planProxy(t *testing.T, app *generator.App, user bool) *PlanResult {
+	t.Helper()
+	dir := "/run/systemd/generator/quadlaunch.private"
+	if user {
+		dir = "/run/user/1000/systemd/generator/quadlaunch.private"
+	}
+	p, err := Plan([]*generator.App{app}, Options{User: user, PrivateDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range p.Diagnostics {
+		if d.Severity == Error {
+			t.Fatalf("plan: %s", d)
+		}
+	}
+	return p
+}
+
+func fileText(t *testing.T, p *PlanResult, kind Kind, name string) string {
+	t.Helper()
+	f, ok := p.File(kind, name)
+	if !ok {
+		t.Fatalf("no %s file %s", kind, name)
+	}
+	return string(f.Content)
+}
+
+func TestProxyUnits(t *testing.T) {
+	p := planProxy(t, proxyApp(), false)
+	web := fileText(t, p, Quadlet, "shop-web.container")
+	next := fileText(t, p, Quadlet, "shop-web-next.container")
+	for _, want := range []string{"PublishPort=127.0.0.1:18090:8080", "PublishPort=2222:22", "Notify=healthy", "Requires=shop-migrate.service"} {
+		if !strings.Contains(web, want+"\n") {
+			t.Errorf("shop-web.container lacks %q:\n%s", want, web)
+		}
+	}
+	if strings.Contains(web, "PublishPort=8090") {
+		t.Errorf("shop-web still publishes the proxy's port:\n%s", web)
+	}
+	for _, want := range []string{"PublishPort=127.0.0.1:18091:8080", "ContainerName=shop-web-next", "Notify=healthy", "Exec=/usr/bin/demo serve"} {
+		if !strings.Contains(next, want+"\n") {
+			t.Errorf("shop-web-next.container lacks %q:\n%s", want, next)
+		}
+	}
+	for _, bad := range []string{"Requires=", "WantedBy=", "2222"} {
+		if strings.Contains(next, bad) {
+			t.Errorf("shop-web-next.container has %q (only a deploy starts it, after migrate/configure):\n%s", bad, next)
+		}
+	}
+	unit := fileText(t, p, Plain, "shop-proxy.service")
+	for _, want := range []string{
+		"RuntimeDirectory=quadlaunch-proxy/shop quadlaunch-proxy/shop/tmp",
+		"ExecStartPre=/usr/bin/cp -- /run/systemd/generator/quadlaunch.proxy/shop.nginx.conf %t/quadlaunch-proxy/shop/nginx.conf",
+		"ExecStart=/usr/sbin/nginx -e stderr -p %t/quadlaunch-proxy/shop/ -c nginx.conf",
+		"KillSignal=SIGQUIT",
+	} {
+		if !strings.Contains(unit, want+"\n") {
+			t.Errorf("shop-proxy.service lacks %q:\n%s", want, unit)
+		}
+	}
+	if target := fileText(t, p, Plain, "shop.target"); !strings.Contains(target, "Wants=shop-proxy.service\n") || strings.Contains(target, "web-next") {
+		t.Errorf("shop.target must want the proxy and not the deploy slot:\n%s", target)
+	}
+	conf := fileText(t, p, Plain, "quadlaunch.proxy/shop.nginx.conf")
+	if !strings.Contains(conf, "upstream quadlaunch_live { server 127.0.0.1:18090; }") || !strings.Contains(conf, "listen 8090;") {
+		t.Errorf("steady config must send port 8090 to shop-web's slot:\n%s", conf)
+	}
+}
+
+func TestProxyUnitsConvert(t *testing.T) {
+	bin := quadletBin(t)
+	for _, user := range []bool{false, true} {
+		p := planProxy(t, proxyApp(), user)
+		conv := convert(t, bin, p, user)
+		svc, err := os.ReadFile(filepath.Join(conv.normal, "shop-web-next.service"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(svc), "--sdnotify=healthy") || !strings.Contains(string(svc), "127.0.0.1:18091:8080") {
+			t.Errorf("user=%v: converted shop-web-next.service:\n%s", user, svc)
+		}
+	}
+}
+
+func TestProxyErrors(t *testing.T) {
+	noPort := proxyApp()
+	noPort.Expose = []generator.Port{{Container: "8080"}}
+	clash := proxyApp()
+	clash.Roles = append(clash.Roles, generator.Role{Name: "web-next"})
+	ownPort := proxyApp()
+	ownPort.Proxy = &generator.Proxy{SlotPorts: [2]int{8090, 9000}}
+	for name, app := range map[string]*generator.App{"no published port": noPort, "role clash": clash, "slot on own port": ownPort} {
+		p, err := Plan([]*generator.App{app}, Options{PrivateDir: "/run/systemd/generator/quadlaunch.private"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !p.Failed("shop") {
+			t.Errorf("%s: planned without error", name)
+		}
+	}
+}
+
+func TestNginxConfBridge(t *testing.T) {
+	s, err := ResolveProxy(proxyApp())
+	if err != nil {
+		t.Fatal(err)
+	}
+	steady := NginxConf{App: "shop", Setup: s, Upstream: 18091, Generation: "g1"}.Render()
+	if strings.Contains(string(steady), "@bridge") {
+		t.Errorf("no bridge without a bridge slot:\n%s", steady)
+	}
+	if !strings.Contains(string(steady), `return 200 "g1 127.0.0.1:18091\n";`) {
+		t.Errorf("status answer missing:\n%s", steady)
+	}
+	swap := string(NginxConf{App: "shop", Setup: s, Upstream: 18091, Bridge: 18090, AssetPath: "/assets/", Generation: "g2"}.Render())
+	for _, want := range []string{"upstream quadlaunch_bridge { server 127.0.0.1:18090; }", "location /assets/ {", "error_page 404 = @bridge;"} {
+		if !strings.Contains(swap, want) {
+			t.Errorf("bridge config lacks %q:\n%s", want, swap)
+		}
+	}
+	s.ListenIP = "192.0.2.7"
+	local := string(NginxConf{App: "shop", Setup: s, Upstream: 18090, Generation: "g"}.Render())
+	if !strings.Contains(local, "listen 192.0.2.7:8090;") || !strings.Contains(local, "192.0.2.7 1;") || s.ProbeAddr() != "192.0.2.7:8090" {
+		t.Errorf("listen address not honoured (probe %s):\n%s", s.ProbeAddr(), local)
+	}
+}
