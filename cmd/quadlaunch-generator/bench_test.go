@@ -37,7 +37,7 @@ func TestBenchReport(t *testing.T) {
 		writeBenchRoot(t, root, n)
 		runs := 21
 		var genTimes, qTimes []time.Duration
-		var staging string
+		var staging string // every Quadlet file the generator staged, in one dir
 		var maxRSS int64
 		// Alternate the two so that load from elsewhere on the machine hits both alike.
 		for i := 0; i < runs; i++ {
@@ -45,7 +45,9 @@ func TestBenchReport(t *testing.T) {
 			d, rss := runTimed(t, exec.Command(gen, out, out, out), []string{"QUADLAUNCH_ROOT=" + root, "QUADLAUNCH_QUADLET=" + quadlet})
 			genTimes = append(genTimes, d)
 			maxRSS = max(maxRSS, rss)
-			staging = filepath.Join(out, stagingDirName)
+			if staging == "" {
+				staging = flattenStaging(t, filepath.Join(out, stagingDirName))
+			}
 
 			qout := runDir(t)
 			d, _ = runTimed(t, exec.Command(quadlet, "-no-kmsg-log", qout, qout, qout), []string{"QUADLET_UNIT_DIRS=" + staging})
@@ -80,6 +82,27 @@ func runTimed(t *testing.T, cmd *exec.Cmd, env []string) (time.Duration, int64) 
 		rss = ru.Maxrss
 	}
 	return d, rss
+}
+
+// flattenStaging copies the Quadlet files the generator staged (in one dir,
+// or one per quadlet batch) into a single dir for quadlet alone to convert.
+func flattenStaging(t *testing.T, dir string) string {
+	t.Helper()
+	flat := t.TempDir()
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(flat, d.Name()), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return flat
 }
 
 // runDir is an output dir on tmpfs when there is one: systemd's generator dirs

@@ -14,7 +14,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -112,32 +114,77 @@ const stagingDirName = "quadlaunch.quadlet"
 // write puts the plan on disk: private env files first (units refer to them),
 // plain units, then the Quadlet files through the host's quadlet.
 func write(plan *units.PlanResult, normalDir, quadlet string, user bool, log *logger) error {
-	staged := units.Select(plan.Files, units.Quadlet)
-	staging := filepath.Join(normalDir, stagingDirName)
-	if err := writeStaging(staging, staged); err != nil {
-		return err
-	}
-	// quadlet runs while the plain units and env files are written: it reads
-	// only the staging dir, and systemd reads nothing until every generator is done.
-	quadletDone := make(chan error, 1)
-	go func() {
-		out, err := units.RunQuadlet(quadlet, staging, normalDir, user)
-		if out != "" {
-			log.Printf("quadlet: %s", strings.TrimSpace(out))
+	batches := quadletBatches(units.Select(plan.Files, units.Quadlet), goruntime.GOMAXPROCS(0))
+	// One quadlet per batch, all at once, each on its own staging dir: quadlet's
+	// time is mostly file system calls on one thread, and at boot the other CPUs
+	// are idle. The plain units and env files are written meanwhile: quadlet reads
+	// only its staging dir, and systemd reads nothing until every generator is done.
+	quadletDone := make(chan error, len(batches))
+	for i, batch := range batches {
+		staging := filepath.Join(normalDir, stagingDirName)
+		if len(batches) > 1 {
+			staging = filepath.Join(staging, strconv.Itoa(i))
 		}
-		quadletDone <- err
-	}()
+		if err := writeStaging(staging, batch); err != nil {
+			return err
+		}
+		go func() {
+			out, err := units.RunQuadlet(quadlet, staging, normalDir, user)
+			if out != "" {
+				log.Printf("quadlet: %s", strings.TrimSpace(out))
+			}
+			quadletDone <- err
+		}()
+	}
 	werr := units.WriteAtomic(filepath.Join(normalDir, units.PrivateDirName), units.Select(plan.Files, units.Private))
 	if werr == nil {
 		plain := append(units.Select(plan.Files, units.Plain), units.Select(plan.Files, units.Symlink)...)
 		werr = units.WriteAtomic(normalDir, plain)
 	}
-	if err := <-quadletDone; err != nil {
-		// quadlet converts what it can and fails for the rest: the other apps'
-		// services are written, so this is logged, not fatal.
-		log.Printf("%v", err)
+	for range batches {
+		if err := <-quadletDone; err != nil {
+			// quadlet converts what it can and fails for the rest: the other apps'
+			// services are written, so this is logged, not fatal.
+			log.Printf("%v", err)
+		}
 	}
 	return werr
+}
+
+// minBatchFiles is the least number of Quadlet files worth a quadlet process of
+// their own: below it, a process start costs more than it saves.
+const minBatchFiles = 32
+
+// quadletBatches splits the Quadlet files into at most n batches by app, so
+// each app's volumes stay with its containers. Shared files (the links network,
+// which containers of any app refer to) go into every batch: each quadlet
+// writes the same service for them, byte for byte.
+func quadletBatches(files []units.File, n int) [][]units.File {
+	var shared []units.File
+	var apps []string
+	byApp := map[string][]units.File{}
+	for _, f := range files {
+		if f.App == "" {
+			shared = append(shared, f)
+			continue
+		}
+		if _, ok := byApp[f.App]; !ok {
+			apps = append(apps, f.App)
+		}
+		byApp[f.App] = append(byApp[f.App], f)
+	}
+	n = min(n, len(files)/minBatchFiles, len(apps))
+	if n <= 1 {
+		return [][]units.File{files}
+	}
+	batches := make([][]units.File, n)
+	for i, app := range apps {
+		batches[i%n] = append(batches[i%n], byApp[app]...)
+	}
+	for i := range batches {
+		batches[i] = append(batches[i], shared...)
+	}
+	return batches
 }
 
 // logger writes prefixed lines to /dev/kmsg (system generators: stderr is not

@@ -2,12 +2,15 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/quadlaunch/quadlaunch/units"
 )
 
 // testQuadlet is the real quadlet (make tools); generator runs need it.
@@ -183,4 +186,62 @@ func TestNoConfigs(t *testing.T) {
 	if len(entries) != 0 || log != "" {
 		t.Errorf("empty root wrote %d entries, log %q", len(entries), log)
 	}
+}
+
+func TestQuadletBatches(t *testing.T) {
+	var files []units.File
+	for i := 0; i < 40; i++ {
+		app := fmt.Sprintf("app%02d", i)
+		files = append(files, units.File{Name: app + "-web.container", App: app, Kind: units.Quadlet},
+			units.File{Name: app + "-data.volume", App: app, Kind: units.Quadlet})
+	}
+	files = append(files, units.File{Name: "quadlaunch.network", Kind: units.Quadlet})
+
+	if b := quadletBatches(files, 1); len(b) != 1 || len(b[0]) != len(files) {
+		t.Fatalf("one CPU: want one batch of all %d files, got %d batches", len(files), len(b))
+	}
+	if b := quadletBatches(files[:4], 8); len(b) != 1 {
+		t.Fatalf("few files: want one batch, got %d", len(b))
+	}
+	batches := quadletBatches(files, 2)
+	if len(batches) != 2 {
+		t.Fatalf("want 2 batches, got %d", len(batches))
+	}
+	seen := map[string]int{}
+	for _, b := range batches {
+		apps := map[string]bool{}
+		hasNetwork := false
+		for _, f := range b {
+			seen[f.Name]++
+			apps[f.App] = true
+			hasNetwork = hasNetwork || f.Name == "quadlaunch.network"
+		}
+		if !hasNetwork {
+			t.Errorf("a batch lacks the shared network its containers may refer to")
+		}
+		for _, f := range b {
+			// an app's volume must be in the same batch as its containers
+			if f.App != "" && !contains(b, f.App+"-web.container") {
+				t.Errorf("%s split from its app's container", f.Name)
+			}
+		}
+	}
+	for _, f := range files {
+		want := 1
+		if f.App == "" {
+			want = 2
+		}
+		if seen[f.Name] != want {
+			t.Errorf("%s in %d batches, want %d", f.Name, seen[f.Name], want)
+		}
+	}
+}
+
+func contains(files []units.File, name string) bool {
+	for _, f := range files {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
 }
