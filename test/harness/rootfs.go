@@ -26,6 +26,7 @@ var rootfsPackages = []string{
 	"uidmap", "fuse-overlayfs", "catatonit", "buildah", "containers-storage",
 	"golang-github-containers-common", "iptables", "nftables",
 	"busybox-static", "curl", "ca-certificates", "iproute2", "procps", "util-linux",
+	"nginx", // the deploy proxy (issue #6)
 }
 
 // rootfsRecipe runs in a chroot of the fresh rootfs. Each line exists because
@@ -41,6 +42,8 @@ printf 'z /dev/net/tun 0666 - - -\nz /dev/fuse 0666 - - -\n' > /etc/tmpfiles.d/t
 # Nothing is reachable from the private network anyway; keep boots quiet and quick.
 systemctl mask -q apt-daily.timer apt-daily-upgrade.timer systemd-networkd-wait-online.service || true
 systemctl enable -q podman.socket
+# quadlaunch runs nginx as each app's own proxy unit; the package's default site is not wanted.
+systemctl disable -q nginx.service 2>/dev/null || true
 # Nothing brings network-online.target up in a private netns, and rootless Quadlet
 # units wait 90 s for it (podman-user-wait-network-online.service): pull it in at boot.
 mkdir -p /etc/systemd/system/multi-user.target.wants
