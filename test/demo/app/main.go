@@ -2,7 +2,8 @@
 // commands a launcher-style app has (migrate, configure, a worker), each
 // printing what it did so the journal shows it.
 //
-//	demo serve       HTTP on $DEMO_PORT (8080): "demo <version>: <$DEMO_GREETING>"
+//	demo serve       HTTP on $DEMO_PORT (8080): "demo <version>: <$DEMO_GREETING>";
+//	                 /healthz answers ok, /assets/ serves $DEMO_ASSETS when set
 //	demo worker      prints a heartbeat every $DEMO_HEARTBEAT (2s)
 //	demo migrate     appends a schema line to $DEMO_DATA/schema (/data); fails when
 //	                 DEMO_FAIL_MIGRATION=1
@@ -87,6 +88,13 @@ func serve(ctx context.Context, port string) error {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "demo %s: %s\n", version, greeting())
 	})
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	// Fingerprinted assets from $DEMO_ASSETS (deploy scenarios: each version has its own).
+	if dir := os.Getenv("DEMO_ASSETS"); dir != "" {
+		mux.Handle("/assets/", http.StripPrefix("/assets/", http.FileServer(http.Dir(dir))))
+	}
 	mux.HandleFunc("/schema", func(w http.ResponseWriter, r *http.Request) {
 		data, err := os.ReadFile(filepath.Join(dataDir(), "schema"))
 		if err != nil {
