@@ -21,6 +21,10 @@ type Systemd struct {
 func ConnectSystemd(ctx context.Context, user bool) (*Systemd, error) {
 	var c *sd.Conn
 	var err error
+	// godbus closes a connection when the context it was made with ends. A
+	// SIGTERM cancels ctx, and the cleanup after it (kill the migrate unit, wait
+	// for its result) still needs the bus.
+	ctx = context.WithoutCancel(ctx)
 	if user {
 		c, err = sd.NewUserConnectionContext(ctx)
 	} else {
@@ -135,4 +139,12 @@ func str(v any) string {
 		return s
 	}
 	return ""
+}
+
+// Reload is daemon-reload: the manager rereads unit files and drop-ins.
+func (s *Systemd) Reload(ctx context.Context) error {
+	if err := s.conn.ReloadContext(ctx); err != nil {
+		return fmt.Errorf("daemon-reload: %w", err)
+	}
+	return nil
 }

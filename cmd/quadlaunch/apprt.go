@@ -110,11 +110,5 @@ func (s *session) Close() {
 	s.lock.Release()
 }
 
-// skipPostDeployFlagFile is how `migrate --skip-post-deployment-migrations` reaches
-// the `migrate --in-unit` process systemd starts: a flag file next to the locks.
-func skipPostDeployFlagFile(user bool, app string) string {
-	return filepath.Join(runtime.LockDir(user), app+".skip-post-deployment-migrations")
-}
-
 // since formats a duration for progress lines.
 func since(t time.Time) string { return fmt.Sprintf("%.1fs", time.Since(t).Seconds()) }

@@ -19,7 +19,7 @@ func migrateCommand() *cli.Command {
 		Usage:     "run the app's migrations: starts APP-migrate over D-Bus and follows its journal",
 		ArgsUsage: "APP",
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "skip-post-deployment-migrations", Usage: "set SKIP_POST_DEPLOYMENT_MIGRATIONS=1 for this run"},
+			&cli.BoolFlag{Name: "skip-post-deployment-migrations", Usage: "set SKIP_POST_DEPLOYMENT_MIGRATIONS=1 for this run (launcher-style: a flag file the unit reads; migrate: command: a runtime drop-in giving the container the variable, removed after the run)"},
 			&cli.BoolFlag{Name: "in-unit", Usage: "run the pups steps tagged db,migrate here (what APP-migrate.service runs)"},
 			lockTimeoutFlag(),
 		},
@@ -38,15 +38,37 @@ func migrateCommand() *cli.Command {
 }
 
 // runMigrateUnit starts APP-migrate and reports its result, naming the unit.
+// skipPost reaches a launcher-style unit through a flag file, a `migrate:`
+// container through a runtime drop-in (see runtime/skippost.go).
 func runMigrateUnit(ctx context.Context, s *session, skipPost bool) error {
-	flag := skipPostDeployFlagFile(s.User, s.App.Name)
+	unit := units.MigrateUnit(s.App.Name)
 	if skipPost {
-		if err := os.WriteFile(flag, nil, 0o600); err != nil {
-			return fmt.Errorf("write %s: %w", flag, err)
+		files := map[string]string{runtime.SkipPostDeployFlag(s.User, s.App.Name): ""}
+		if s.App.Migrate != nil {
+			files = runtime.SkipPostDeployFiles(s.User, unit, os.Getenv("XDG_RUNTIME_DIR"))
 		}
-		defer os.Remove(flag)
+		remove, err := runtime.WriteFiles(files)
+		if err != nil {
+			return err
+		}
+		if s.App.Migrate != nil {
+			sd, err := s.Systemd(ctx)
+			if err == nil {
+				err = sd.Reload(ctx)
+			}
+			if err != nil {
+				remove()
+				return err
+			}
+			defer func() {
+				remove()
+				_ = sd.Reload(context.WithoutCancel(ctx))
+			}()
+		} else {
+			defer remove()
+		}
 	}
-	return runOneshotUnit(ctx, s, units.MigrateUnit(s.App.Name))
+	return runOneshotUnit(ctx, s, unit)
 }
 
 func runOneshotUnit(ctx context.Context, s *session, unit string) error {
@@ -58,7 +80,11 @@ func runOneshotUnit(ctx context.Context, s *session, unit string) error {
 		if ctx.Err() != nil {
 			return fmt.Errorf("%s stopped: %w", unit, ctx.Err())
 		}
-		return cli.Exit(fmt.Sprintf("%s failed: %v (journalctl -u %s)", unit, err, unit), 1)
+		journal := "journalctl -u " + unit
+		if s.User {
+			journal = "journalctl --user -u " + unit
+		}
+		return cli.Exit(fmt.Sprintf("%s failed: %v (%s)", unit, err, journal), 1)
 	}
 	s.Log.Infof("%s: %s succeeded", s.App.Name, unit)
 	return nil
@@ -80,7 +106,7 @@ func migrateInUnit(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 	env := runtime.FullEnv(app, os.LookupEnv)
-	flag := skipPostDeployFlagFile(userMode(cmd), name)
+	flag := runtime.SkipPostDeployFlag(userMode(cmd), name)
 	if _, err := os.Stat(flag); err == nil || cmd.Bool("skip-post-deployment-migrations") {
 		env = append(env, "SKIP_POST_DEPLOYMENT_MIGRATIONS=1")
 	}

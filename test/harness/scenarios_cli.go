@@ -394,7 +394,13 @@ func scenarioCLIFailingMigration(tb *Testbed) error {
 	if !strings.Contains(j, "cli-migrate.service failed") {
 		return fmt.Errorf("message does not name cli-migrate.service: %s", lastLines(j, 20))
 	}
-	fmt.Printf("failing migration: exit status %s; %s\n", strings.TrimSpace(status), lastLines(j, 1))
+	msg := ""
+	for _, l := range strings.Split(j, "\n") {
+		if strings.HasPrefix(l, "quadlaunch: ") {
+			msg = l
+		}
+	}
+	fmt.Printf("failing migration: exit status %s; %s\n", strings.TrimSpace(status), msg)
 	if after := cliCurrentID(tb); after != before {
 		return fmt.Errorf("current moved from %s to %s", before, after)
 	}
