@@ -1,0 +1,85 @@
+//go:build remote
+
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/containers/podman/v5/pkg/bindings/containers"
+)
+
+// What a deploy needs from systemd and Podman beyond the other commands.
+
+// ReloadUnit runs the unit's ExecReload= and waits for it.
+func (s *Systemd) ReloadUnit(ctx context.Context, unit string) error {
+	return s.job(ctx, "reload", s.conn.ReloadUnitContext, unit)
+}
+
+// JobAlone queues op ("start", "restart", "stop") on unit with job mode
+// ignore-dependencies: a deploy has just run migrate and configure itself, so a
+// role restart must not pull them in (Requires=) again. It waits for the job;
+// when ctx ends first (the health deadline), the unit is stopped.
+func (s *Systemd) JobAlone(ctx context.Context, op, unit string) error {
+	ch := make(chan string, 1)
+	var err error
+	switch op {
+	case "start":
+		_, err = s.conn.StartUnitContext(ctx, unit, "ignore-dependencies", ch)
+	case "restart":
+		_, err = s.conn.RestartUnitContext(ctx, unit, "ignore-dependencies", ch)
+	case "stop":
+		_, err = s.conn.StopUnitContext(ctx, unit, "replace", ch)
+	default:
+		return fmt.Errorf("unknown job %s", op)
+	}
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", op, unit, err)
+	}
+	select {
+	case r := <-ch:
+		if r != "done" {
+			return &JobError{Unit: unit, Op: op, Result: r, Detail: s.failureDetail(context.WithoutCancel(ctx), unit)}
+		}
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// ControlGroup is the unit's cgroup path below /sys/fs/cgroup.
+func (s *Systemd) ControlGroup(ctx context.Context, unit string) (string, error) {
+	p, err := s.conn.GetUnitTypePropertyContext(ctx, unit, "Service", "ControlGroup")
+	if err != nil {
+		return "", fmt.Errorf("cgroup of %s: %w", unit, err)
+	}
+	cg, _ := p.Value.Value().(string)
+	if cg == "" {
+		return "", fmt.Errorf("%s has no cgroup (not running?)", unit)
+	}
+	return cg, nil
+}
+
+// JournalExcerpt returns the last lines of a unit's journal since t.
+func JournalExcerpt(unit string, user bool, since time.Time, lines int) string {
+	args := JournalctlArgs(unit, user, false, since.Add(-time.Second))
+	args = append(args, "-n", fmt.Sprint(lines))
+	out, err := exec.Command("journalctl", args...).CombinedOutput()
+	if err != nil && len(out) == 0 {
+		return fmt.Sprintf("(journalctl: %v)", err)
+	}
+	return strings.TrimRight(string(out), "\n")
+}
+
+// ContainerStarted returns a container's ID and start time ("" when absent):
+// how a deploy shows a role was or was not restarted.
+func ContainerStarted(ctx context.Context, name string) (id string, started time.Time) {
+	c, err := containers.Inspect(ctx, name, nil)
+	if err != nil || c.State == nil {
+		return "", time.Time{}
+	}
+	return c.ID, c.State.StartedAt
+}

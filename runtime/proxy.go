@@ -1,0 +1,193 @@
+//go:build remote
+
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/quadlaunch/quadlaunch/generator"
+	"github.com/quadlaunch/quadlaunch/units"
+)
+
+// ProxyControl moves an app's traffic between its web slots: it rewrites the
+// live nginx config (units.NginxConf), has systemd reload the proxy unit
+// (SIGHUP: nginx's graceful reload), waits until nginx answers with the new
+// config, and drains: waits until the old workers have finished their requests.
+type ProxyControl struct {
+	App       string
+	Unit      string
+	Setup     units.ProxySetup
+	AssetPath string
+	User      bool
+	sd        *Systemd
+	client    *http.Client
+	upstream  int // what the live config sends traffic to
+}
+
+// NewProxyControl returns the control of app's proxy.
+func NewProxyControl(app *generator.App, sd *Systemd) (*ProxyControl, error) {
+	s, err := units.ResolveProxy(app)
+	if err != nil {
+		return nil, err
+	}
+	return &ProxyControl{App: app.Name, Unit: units.ProxyUnit(app.Name), Setup: s, AssetPath: app.AssetPath, User: sd.User, sd: sd,
+		client: &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}}, nil
+}
+
+// RuntimeDir is the manager's runtime dir: /run, or $XDG_RUNTIME_DIR with --user.
+func RuntimeDir(user bool) string {
+	if !user {
+		return "/run"
+	}
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		return d
+	}
+	return fmt.Sprintf("/run/user/%d", os.Getuid())
+}
+
+// LivePath is the config nginx reads at each reload.
+func (p *ProxyControl) LivePath() string {
+	return filepath.Join(RuntimeDir(p.User), units.ProxyRuntimeDir(p.App), units.ProxyLiveConf)
+}
+
+// Ensure starts the proxy (a no-op when it runs) and learns where it sends traffic.
+func (p *ProxyControl) Ensure(ctx context.Context) error {
+	if err := p.sd.Start(ctx, p.Unit); err != nil {
+		return err
+	}
+	return waitFor(ctx, 10*time.Second, func() error {
+		_, up, err := p.status()
+		if err == nil {
+			p.upstream = up
+		}
+		return err
+	})
+}
+
+// Upstream is the slot port the proxy sends traffic to.
+func (p *ProxyControl) Upstream() int { return p.upstream }
+
+// Switch sends new traffic to the slot port upstream; bridge (0 = none) is the
+// other slot, asked for assets under asset_path the upstream does not have.
+func (p *ProxyControl) Switch(ctx context.Context, upstream, bridge int) error {
+	gen := strconv.FormatInt(time.Now().UnixNano(), 36)
+	conf := units.NginxConf{App: p.App, Setup: p.Setup, Upstream: upstream, Bridge: bridge, AssetPath: p.AssetPath, Generation: gen}
+	if err := writeFileAtomic(p.LivePath(), conf.Render(), 0o644); err != nil {
+		return err
+	}
+	if err := p.sd.ReloadUnit(ctx, p.Unit); err != nil {
+		return err
+	}
+	err := waitFor(ctx, 15*time.Second, func() error {
+		g, _, err := p.status()
+		if err != nil {
+			return err
+		}
+		if g != gen {
+			return fmt.Errorf("nginx still answers with config %s, want %s (journalctl -u %s)", g, gen, p.Unit)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("switch %s to 127.0.0.1:%d: %w", p.Unit, upstream, err)
+	}
+	p.upstream = upstream
+	return nil
+}
+
+// status asks nginx which config generation and upstream it serves with.
+func (p *ProxyControl) status() (gen string, upstream int, err error) {
+	resp, err := p.client.Get("http://" + p.Setup.ProbeAddr() + units.ProxyStatusPath)
+	if err != nil {
+		return "", 0, err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 256))
+	if resp.StatusCode != http.StatusOK {
+		return "", 0, fmt.Errorf("%s: HTTP %d", units.ProxyStatusPath, resp.StatusCode)
+	}
+	f := strings.Fields(string(body))
+	if len(f) != 2 {
+		return "", 0, fmt.Errorf("%s: unexpected answer %q", units.ProxyStatusPath, body)
+	}
+	_, port, _ := strings.Cut(f[1], ":")
+	upstream, _ = strconv.Atoi(port)
+	return f[0], upstream, nil
+}
+
+// Drain waits until no nginx worker of an older config is left (they exit once
+// their requests are done), at most the drain timeout; nginx's own
+// worker_shutdown_timeout closes what is left then.
+func (p *ProxyControl) Drain(ctx context.Context) (time.Duration, error) {
+	limit, err := time.ParseDuration(p.Setup.DrainTimeout)
+	if err != nil {
+		limit = 30 * time.Second
+	}
+	t0 := time.Now()
+	cg, err := p.sd.ControlGroup(ctx, p.Unit)
+	if err != nil {
+		return 0, err
+	}
+	err = waitFor(ctx, limit+2*time.Second, func() error {
+		n := countProcs(cg, "shutting down")
+		if n > 0 {
+			return fmt.Errorf("%d nginx workers still finishing requests", n)
+		}
+		return nil
+	})
+	return time.Since(t0), err
+}
+
+// countProcs counts the processes of cgroup cg whose command line contains s.
+func countProcs(cg, s string) int {
+	data, err := os.ReadFile(filepath.Join("/sys/fs/cgroup", cg, "cgroup.procs"))
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, pid := range strings.Fields(string(data)) {
+		cmd, err := os.ReadFile(filepath.Join("/proc", pid, "cmdline"))
+		if err == nil && strings.Contains(string(cmd), s) {
+			n++
+		}
+	}
+	return n
+}
+
+func waitFor(ctx context.Context, limit time.Duration, f func() error) error {
+	deadline := time.Now().Add(limit)
+	for {
+		err := f()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, mode); err != nil {
+		return fmt.Errorf("write %s: %w", tmp, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
