@@ -303,6 +303,13 @@ func (r *appRender) containerBase(u *unitBuilder, role, what string) {
 		args = append(args, "--read-only")
 	}
 	for _, e := range r.env.file {
+		if e.Secret {
+			// A Podman secret, not --env: Podman keeps every container's --env
+			// values in its database (db.sql), which a fresh store leaves
+			// world-readable; a secret's value stays in its 0600 secrets store.
+			u.quadlet("Container", "Secret", SecretName(a.Name, e.Name)+",type=env,target="+e.Name)
+			continue
+		}
 		args = append(args, "--env", e.Name)
 	}
 	args = append(args, r.args...)
@@ -343,6 +350,32 @@ func (r *appRender) mkdirPre(u *unitBuilder) {
 		return
 	}
 	u.set("Service", "ExecStartPre", line)
+}
+
+// secretsPre makes A-migrate (which every other unit of the app Requires and
+// runs After) store each secret env value as a Podman secret, from the value
+// in its own environment (EnvironmentFile=): never on a command line. It runs
+// at every start, so a changed value reaches the next containers.
+func (r *appRender) secretsPre(u *unitBuilder) {
+	for _, e := range r.env.file {
+		if !e.Secret {
+			continue
+		}
+		name := SecretName(r.app.Name, e.Name)
+		create := []string{r.ctx.opts.PodmanBin, "secret", "create", "--replace", "--env", name, e.Name}
+		if !r.ctx.ver.atLeast(version{4, 7, 0}) {
+			// --replace is 4.7+; before, remove first (the leading - ignores "no such secret").
+			rm, _ := commandLine([]string{r.ctx.opts.PodmanBin, "secret", "rm", name})
+			u.set("Service", "ExecStartPre", "-"+rm)
+			create = []string{r.ctx.opts.PodmanBin, "secret", "create", "--env", name, e.Name}
+		}
+		line, err := commandLine(create)
+		if err != nil {
+			r.errorf(e.Pos, "env."+e.Name, "%v", err)
+			return
+		}
+		u.set("Service", "ExecStartPre", line)
+	}
 }
 
 func (r *appRender) header() string {
@@ -394,6 +427,10 @@ func (r *appRender) oneOff(step string, cmd *generator.Command, after []string) 
 			u.set("Unit", "After", VolumeUnit(a.Name, v))
 		}
 		u.set("Service", "Type", "oneshot")
+		if step == "migrate" {
+			u.set("Service", "EnvironmentFile", lineValue(path.Join(r.ctx.opts.PrivateDir, EnvFile(a.Name))))
+			r.secretsPre(u)
+		}
 		r.mkdirPre(u)
 		argv := []string{r.ctx.opts.QuadlaunchBin}
 		if r.ctx.opts.User {
@@ -410,6 +447,9 @@ func (r *appRender) oneOff(step string, cmd *generator.Command, after []string) 
 	}
 	u := newUnit(r.ctx.ver, r.header())
 	r.containerBase(u, step, step)
+	if step == "migrate" {
+		r.secretsPre(u)
+	}
 	r.oneOffDeps(u, after)
 	line, err := commandLine(cmd.Args)
 	if err != nil || len(cmd.Args) == 0 {

@@ -139,6 +139,7 @@ func TestSystemdAnalyzeVerify(t *testing.T) {
 		}
 		t.Run(c.name, func(t *testing.T) {
 			c.opts.QuadlaunchBin = "/usr/bin/true" // an executable that exists here
+			c.opts.PodmanBin = "/usr/bin/true"
 			p := mustPlan(t, c)
 			conv := convert(t, bin, p, false)
 			var units []string

@@ -64,3 +64,6 @@ func EnvFile(app string) string { return app + ".env" }
 // SourceDropIn is the drop-in that points a Quadlet-generated service's
 // SourcePath= at the app's config (Quadlet itself sets it to the staging file).
 func SourceDropIn(unit string) string { return unit + ".d/quadlaunch-source.conf" }
+
+// SecretName is the Podman secret holding the value of a secret env var.
+func SecretName(app, env string) string { return "quadlaunch-" + app + "-" + env }

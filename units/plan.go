@@ -80,7 +80,11 @@ type Options struct {
 	QuadletVersion string // version of the quadlet that converts the files; "" = TestedQuadletVersion
 	QuadlaunchBin  string // helper binary for launcher-style migrate/configure; "" = DefaultQuadlaunchBin
 	PrivateDir     string // absolute dir of the private env files (<normal-dir>/quadlaunch.private)
+	PodmanBin      string // podman for ExecStartPre commands; "" = DefaultPodmanBin (quadlet's own default)
 }
+
+// DefaultPodmanBin is the podman quadlet runs unless told otherwise.
+const DefaultPodmanBin = "/usr/bin/podman"
 
 // DefaultQuadlaunchBin is where the package installs the helper.
 const DefaultQuadlaunchBin = "/usr/bin/quadlaunch"
@@ -201,7 +205,10 @@ func newPlanContext(opts Options) (*planContext, error) {
 	if opts.QuadlaunchBin == "" {
 		opts.QuadlaunchBin = DefaultQuadlaunchBin
 	}
-	for what, p := range map[string]string{"private dir": opts.PrivateDir, "quadlaunch binary": opts.QuadlaunchBin} {
+	if opts.PodmanBin == "" {
+		opts.PodmanBin = DefaultPodmanBin
+	}
+	for what, p := range map[string]string{"private dir": opts.PrivateDir, "quadlaunch binary": opts.QuadlaunchBin, "podman binary": opts.PodmanBin} {
 		if !filepath.IsAbs(p) || filepath.Clean(p) != p || strings.ContainsFunc(p, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
 			return nil, fmt.Errorf("%s %q must be a clean absolute path without spaces or control characters", what, p)
 		}

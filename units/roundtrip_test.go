@@ -59,12 +59,16 @@ func TestEscapingSurvivesQuadletAndSystemd(t *testing.T) {
 		{"-v", app.Volumes[2].Host + ":" + app.Volumes[2].Guest + ":ro"},
 		{"--health-cmd", `["curl","-fsS","http://localhost/srv/status"]`},
 		{"--env", "TZ=Europe/Berlin"},
-		{"--env", "DISCOURSE_SMTP_KEY"},
+		{"--secret", "quadlaunch-discourse-DISCOURSE_SMTP_KEY,type=env,target=DISCOURSE_SMTP_KEY"},
 	}
 	for _, w := range wantPairs {
 		if !hasPair(web, w[0], w[1]) {
 			t.Errorf("web ExecStart lacks %s %q:\n%q", w[0], w[1], web)
 		}
+	}
+	// A secret never travels as --env: Podman would keep its value in db.sql.
+	if hasPair(web, "--env", "DISCOURSE_SMTP_KEY") {
+		t.Errorf("secret DISCOURSE_SMTP_KEY passed with --env:\n%q", web)
 	}
 	if data := argv("data-web.service"); !hasPair(data, "--network-alias", "db") || !hasPair(data, "--network-alias", "data") {
 		t.Errorf("data-web lacks its link aliases: %q", data)

@@ -21,6 +21,7 @@ var quadletKeys = map[string]string{
 	"Container.Label":             "4.4.0",
 	"Container.Network":           "4.4.0",
 	"Container.PodmanArgs":        "4.4.0",
+	"Container.Secret":            "4.4.0",
 	"Container.PublishPort":       "4.4.0",
 	"Container.ReadOnly":          "4.4.0",
 	"Container.Volume":            "4.4.0",
