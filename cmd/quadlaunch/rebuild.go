@@ -22,7 +22,17 @@ func rebuildCommand() *cli.Command {
 		Description: "Standalone apps (database in the container: a postgres template or steps tagged db) are stopped,\n" +
 			"migrated, configured and started. With an external database the old roles keep serving while the\n" +
 			"new image is migrated (post-deployment migrations skipped) and configured, then the roles restart\n" +
-			"(which runs the full migration). If migrate or configure fails, current goes back to what it was.",
+			"(which runs the full migration). If migrate or configure fails, current goes back to what it was,\n" +
+			"the old roles keep running (external database) or are started again (standalone), and the error\n" +
+			"names the failed unit.\n\n" +
+			"launcher2's *_ON_BOOT and the offline-page template: CREATE_DB_ON_BOOT, MIGRATE_ON_BOOT and\n" +
+			"PRECOMPILE_ON_BOOT are ordinary env: the roles and the migrate/configure passes see them unchanged\n" +
+			"and the image's own boot script acts on them. The configure pass runs the templates' precompile\n" +
+			"steps, so web.template's `PRECOMPILE_ON_BOOT=0` edit of the run script is in the configured image\n" +
+			"and a restart does not precompile again. quadlaunch does not skip APP-migrate when MIGRATE_ON_BOOT=1\n" +
+			"(the roles Require it; the boot-time migrate then finds nothing to do). offline-page's steps are\n" +
+			"untagged and built into the image, so its nginx page answers while the new web's app server boots;\n" +
+			"a standalone rebuild has the container stopped during migrate, as launcher has, so nothing answers then.",
 		ArgsUsage: "APP",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "full-build", Usage: "ignore the layer cache"},
