@@ -442,6 +442,7 @@ func (r *appRender) oneOff(step string, cmd *generator.Command, after []string) 
 			return
 		}
 		u.set("Service", "ExecStart", line)
+		r.failureReport(u, step)
 		r.add(unit, Plain, u.bytes())
 		return
 	}
@@ -461,8 +462,36 @@ func (r *appRender) oneOff(step string, cmd *generator.Command, after []string) 
 	}
 	u.quadlet("Container", "Exec", line)
 	u.quadlet("Service", "Type", "oneshot")
+	r.failureReport(u, step)
 	r.add(a.Name+"-"+step+".container", Quadlet, u.bytes())
 	r.sourceDropIn(unit)
+}
+
+// failureReport makes a failed migrate/configure say so in the journal of each
+// unit that needed it, so `systemctl status A-web` names the failed dependency:
+// systemd itself only logs "Dependency failed for A-web.service" there.
+// ExecStopPost runs after every run; the helper stays quiet unless
+// $SERVICE_RESULT says the run failed.
+func (r *appRender) failureReport(u *unitBuilder, step string) {
+	a := r.app
+	var dependents []string
+	if step == "migrate" {
+		dependents = append(dependents, ConfigureUnit(a.Name))
+	}
+	for _, role := range r.roles {
+		dependents = append(dependents, RoleUnit(a.Name, role.Name))
+	}
+	argv := []string{r.ctx.opts.QuadlaunchBin}
+	if r.ctx.opts.User {
+		argv = append(argv, "--user")
+	}
+	argv = append(argv, "dependency-failed", a.Name+"-"+step+".service")
+	line, err := commandLine(append(argv, dependents...))
+	if err != nil {
+		r.errorf(generator.Pos{}, step, "%v", err)
+		return
+	}
+	u.set("Service", "ExecStopPost", "-"+line)
 }
 
 func (r *appRender) oneOffDeps(u *unitBuilder, after []string) {
