@@ -1,0 +1,405 @@
+package main
+
+// Issue #6: health-gated deploys behind the proxy (nginx), with automatic
+// rollback and hooks. App "dep" is launcher-style on the demo image; its web
+// answers "build-<version>" and serves /assets/app-<version>.css; a version
+// built with healthy "no" fails its health check forever. A loopback load
+// generator (test/loadgen, built on the host) runs through each deploy.
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// depSetup is one deploy group's app placement: root or the test user.
+type depSetup struct {
+	rootless bool
+	port     int
+}
+
+func (d depSetup) configPath() string { return demoRoot(d.rootless) + "/containers/dep.yml" }
+
+func (d depSetup) hookLog() string {
+	if d.rootless {
+		return testHome + "/dep-hooks.log"
+	}
+	return "/var/tmp/dep-hooks.log"
+}
+
+func (d depSetup) blockFile() string { return demoRoot(d.rootless) + "/dep-block-deploy" }
+
+func (d depSetup) config(version, healthy string) string {
+	p := strconv.Itoa(d.port)
+	return `base_image: localhost/quadlaunch/demo:current
+params:
+  version: "` + version + `"
+  healthy: "` + healthy + `"
+expose:
+  - "` + p + `:` + p + `"
+env:
+  DEMO_PORT: "` + p + `"
+  DEMO_HEARTBEAT: "1s"
+proxy:
+  drain_timeout: 10s
+asset_path: /assets
+deploy_timeout: 25s
+healthcheck:
+  cmd: "test ! -e /etc/dep-unhealthy && wget -q -O /dev/null http://127.0.0.1:` + p + `/healthz"
+  interval: 1s
+  timeout: 2s
+  retries: 2
+roles:
+  web: ["/bin/sh", "-c", "DEMO_GREETING=$(cat /etc/dep-version) DEMO_ASSETS=/srv/assets exec /usr/bin/demo serve"]
+  worker: ["/usr/bin/demo", "worker"]
+deploy_hooks:
+  pre-deploy: "test ! -e ` + d.blockFile() + `"
+  post-deploy: "echo post-deploy $QUADLAUNCH_APP $QUADLAUNCH_VERSION after $QUADLAUNCH_PREVIOUS_VERSION roles $QUADLAUNCH_ROLES >> ` + d.hookLog() + `"
+  post-rollback: "echo post-rollback $QUADLAUNCH_VERSION back to $QUADLAUNCH_PREVIOUS_VERSION >> ` + d.hookLog() + `"
+run:
+  - exec: echo build-$version > /etc/dep-version
+  - exec: /bin/busybox mkdir -p /srv/assets && echo "v$version" > /srv/assets/app-$version.css
+  - exec: if [ "$healthy" != yes ]; then echo > /etc/dep-unhealthy; fi
+  - exec:
+      cmd: echo dep migration for $version
+      tag: migrate
+`
+}
+
+func (d depSetup) write(tb *Testbed, version, healthy string) error {
+	uid := 0
+	if d.rootless {
+		uid = testUID
+	}
+	if err := tb.WriteFileOwned(d.configPath(), d.config(version, healthy), 0o600, uid, uid); err != nil {
+		return err
+	}
+	var err error
+	if d.rootless {
+		_, err = tb.SystemctlUser("daemon-reload")
+	} else {
+		_, err = tb.Systemctl("daemon-reload")
+	}
+	return err
+}
+
+// quadlaunch runs the CLI as root or as the test user (--user).
+func (d depSetup) quadlaunch(tb *Testbed, args ...string) (string, error) {
+	if d.rootless {
+		return tb.RunUser(append([]string{"quadlaunch", "--user"}, args...)...)
+	}
+	return tb.Run(append([]string{"quadlaunch"}, args...)...)
+}
+
+func (d depSetup) podman(tb *Testbed, args ...string) (string, error) {
+	if d.rootless {
+		return tb.ExecUser(append([]string{"podman"}, args...)...)
+	}
+	return tb.Exec(append([]string{"podman"}, args...)...)
+}
+
+// started is a container's ID and start time: equal values mean it was not restarted.
+func (d depSetup) started(tb *Testbed, name string) string {
+	out, err := d.podman(tb, "inspect", "--format", "{{.Id}} {{.State.StartedAt}}", name)
+	if err != nil {
+		return "absent"
+	}
+	return strings.TrimSpace(out)
+}
+
+func (d depSetup) currentID(tb *Testbed) string {
+	out, _ := d.podman(tb, "image", "inspect", "--format", "{{.Id}}", "localhost/quadlaunch/dep:current")
+	return strings.TrimSpace(out)
+}
+
+func (d depSetup) serves(tb *Testbed, want string, timeout time.Duration) error {
+	return tb.WaitFor(timeout, "dep answers "+want, func() error {
+		out, err := tb.HTTPGet(d.port)
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(out, want) {
+			return fmt.Errorf("got %q", out)
+		}
+		return nil
+	})
+}
+
+var loadgenBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// installLoadgen builds test/loadgen on the host (once) and copies it in.
+func installLoadgen(tb *Testbed) error {
+	loadgenBuild.once.Do(func() {
+		dir := filepath.Join(cacheDir, "build", strconv.Itoa(os.Getpid()))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			loadgenBuild.err = err
+			return
+		}
+		out := filepath.Join(dir, "loadgen")
+		cmd := exec.Command("go", "build", "-trimpath", "-o", out, "./test/loadgen")
+		cmd.Dir = tb.Repo
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			loadgenBuild.err = fmt.Errorf("build loadgen: %v: %s", err, b)
+			return
+		}
+		loadgenBuild.path = out
+	})
+	if loadgenBuild.err != nil {
+		return loadgenBuild.err
+	}
+	data, err := os.ReadFile(loadgenBuild.path)
+	if err != nil {
+		return err
+	}
+	return tb.WriteFile("/usr/local/bin/loadgen", string(data), 0o755)
+}
+
+// loadRun is a load generator running in the testbed as a transient unit.
+type loadRun struct {
+	unit, stop, out string
+}
+
+func startLoad(tb *Testbed, d depSetup, name string, assets ...string) (*loadRun, error) {
+	l := &loadRun{unit: "dep-load-" + name, stop: "/run/dep-load-" + name + ".stop", out: "/run/dep-load-" + name + ".out"}
+	tb.Exec("rm", "-f", l.stop, l.out)
+	args := []string{"systemd-run", "--unit", l.unit, "--collect", "/usr/local/bin/loadgen",
+		"-url", fmt.Sprintf("http://127.0.0.1:%d/", d.port), "-c", "4", "-n", "400000", "-t", "4m", "-stop-file", l.stop, "-out", l.out}
+	if len(assets) == 2 {
+		args = append(args, "-assets", fmt.Sprintf("http://127.0.0.1:%d/assets/%s,http://127.0.0.1:%d/assets/%s", d.port, assets[0], d.port, assets[1]))
+	}
+	if out, err := tb.Exec(args...); err != nil {
+		return nil, fmt.Errorf("start load: %v: %s", err, out)
+	}
+	time.Sleep(time.Second) // some requests before the deploy starts
+	return l, nil
+}
+
+var loadLine = regexp.MustCompile(`deploy-load: (\d+) requests, (\d+) failed, p99 ([0-9.]+) ms`)
+
+// finish stops the load and returns its summary; it fails when a request failed.
+func (l *loadRun) finish(tb *Testbed) (string, error) {
+	time.Sleep(time.Second) // some requests after the deploy ended
+	if _, err := tb.Exec("touch", l.stop); err != nil {
+		return "", err
+	}
+	var summary string
+	if err := tb.WaitFor(30*time.Second, "load summary", func() error {
+		s, err := tb.ReadFile(l.out)
+		summary = s
+		return err
+	}); err != nil {
+		return "", err
+	}
+	fmt.Print(summary)
+	m := loadLine.FindStringSubmatch(summary)
+	if m == nil {
+		return summary, fmt.Errorf("no deploy-load line in %q", summary)
+	}
+	if n, _ := strconv.Atoi(m[1]); n < 100 {
+		return summary, fmt.Errorf("only %d requests: the load did not run through the deploy", n)
+	}
+	if m[2] != "0" {
+		return summary, fmt.Errorf("%s requests failed", m[2])
+	}
+	return summary, nil
+}
+
+// depAssetsSummary is what the zero-failure deploy saw of the two asset versions.
+var depAssetsSummary string
+
+func deployGroup(name string, order int, d depSetup) Group {
+	return Group{
+		Name:  name,
+		Order: order,
+		Setup: func(tb *Testbed) error {
+			if err := installDemo(tb, d.rootless); err != nil {
+				return err
+			}
+			if d.rootless {
+				if out, err := tb.SystemctlUser("enable", "--now", "podman.socket"); err != nil {
+					return fmt.Errorf("user podman.socket: %v: %s", err, out)
+				}
+			}
+			if err := installLoadgen(tb); err != nil {
+				return err
+			}
+			if err := d.write(tb, "1", "yes"); err != nil {
+				return err
+			}
+			// The first deploy starts everything from nothing.
+			if out, err := d.quadlaunch(tb, "deploy", "dep"); err != nil {
+				return fmt.Errorf("first deploy: %v: %s", err, out)
+			}
+			return d.serves(tb, "build-1", 30*time.Second)
+		},
+		Scenarios: depScenarios(d),
+	}
+}
+
+func depScenarios(d depSetup) []Scenario {
+	zero := Scenario{Name: "deploy under load: 0 failed requests", Run: func(tb *Testbed) error {
+		if err := d.write(tb, "2", "yes"); err != nil {
+			return err
+		}
+		workerBefore := d.started(tb, "dep-worker")
+		l, err := startLoad(tb, d, "ok", "app-1.css", "app-2.css")
+		if err != nil {
+			return err
+		}
+		t0 := time.Now()
+		out, derr := d.quadlaunch(tb, "deploy", "dep")
+		took := time.Since(t0)
+		summary, lerr := l.finish(tb)
+		if derr != nil {
+			return fmt.Errorf("deploy: %v: %s", derr, out)
+		}
+		fmt.Printf("deploy took %.1fs\n", took.Seconds())
+		if lerr != nil {
+			return fmt.Errorf("%v\ndeploy output:\n%s", lerr, out)
+		}
+		if i := strings.Index(summary, "deploy-assets:"); i >= 0 {
+			depAssetsSummary = summary[i:]
+		}
+		if err := d.serves(tb, "build-2", 5*time.Second); err != nil {
+			return err
+		}
+		if after := d.started(tb, "dep-worker"); after == workerBefore {
+			return fmt.Errorf("worker was not restarted on the new version")
+		}
+		if s := d.started(tb, "dep-web-next"); s != "absent" {
+			return fmt.Errorf("deploy slot still there after the deploy: %s", s)
+		}
+		log, _ := tb.ReadFile(d.hookLog())
+		if !strings.Contains(log, "post-deploy dep ") || !strings.Contains(log, "roles web worker") {
+			return fmt.Errorf("post-deploy hook did not run with QUADLAUNCH_* env: %q", log)
+		}
+		return nil
+	}}
+	if d.rootless {
+		zero.Name = "rootless (systemctl --user): deploy under load: 0 failed requests"
+		return []Scenario{zero}
+	}
+	return []Scenario{
+		{Name: "Notify=healthy: web is healthy when its start job returns", Run: func(tb *Testbed) error {
+			if out, err := tb.Systemctl("restart", "--job-mode=ignore-dependencies", "dep-web.service"); err != nil {
+				return fmt.Errorf("restart: %v: %s", err, out)
+			}
+			out, err := tb.Exec("podman", "inspect", "--format", "{{.State.Health.Status}}", "dep-web")
+			if err != nil || strings.TrimSpace(out) != "healthy" {
+				return fmt.Errorf("health right after systemctl restart returned: %q (%v)", strings.TrimSpace(out), err)
+			}
+			return nil
+		}},
+		zero,
+		{Name: "during the swap old and new assets both answer 200", Run: func(tb *Testbed) error {
+			m := regexp.MustCompile(`both answered 200 in (\d+) of (\d+) rounds`).FindStringSubmatch(depAssetsSummary)
+			if m == nil {
+				return fmt.Errorf("no asset summary from the deploy: %q", depAssetsSummary)
+			}
+			fmt.Print(depAssetsSummary)
+			if m[1] == "0" {
+				return fmt.Errorf("never both at once: %s", depAssetsSummary)
+			}
+			// Outside a deploy only the current version's asset exists.
+			if out, err := tb.HTTPGet(d.port, "/assets/app-2.css"); err != nil || !strings.Contains(out, "v2") {
+				return fmt.Errorf("new asset after the deploy: %q %v", out, err)
+			}
+			return nil
+		}},
+		{Name: "never-healthy version: automatic rollback, 0 failed, worker untouched", Run: func(tb *Testbed) error {
+			if err := d.write(tb, "3", "no"); err != nil {
+				return err
+			}
+			before := d.currentID(tb)
+			worker, web := d.started(tb, "dep-worker"), d.started(tb, "dep-web")
+			l, err := startLoad(tb, d, "bad")
+			if err != nil {
+				return err
+			}
+			out, derr := d.quadlaunch(tb, "deploy", "dep")
+			_, lerr := l.finish(tb)
+			if derr == nil {
+				return fmt.Errorf("deploy of a never-healthy version succeeded: %s", out)
+			}
+			msg := out
+			if ce, ok := derr.(*CmdError); ok {
+				msg += ce.Stderr
+				if ce.Code == 0 {
+					return fmt.Errorf("exit code 0")
+				}
+			}
+			for _, want := range []string{"did not become healthy", "rolled back", "journal of dep-web-next.service"} {
+				if !strings.Contains(msg, want) {
+					return fmt.Errorf("deploy output lacks %q:\n%s", want, msg)
+				}
+			}
+			if i := strings.Index(msg, "deploy failed at"); i >= 0 {
+				fmt.Println("reason:", strings.SplitN(msg[i:], "\n", 2)[0])
+			}
+			if lerr != nil {
+				return lerr
+			}
+			if after := d.currentID(tb); after != before {
+				return fmt.Errorf("current moved from %s to %s", before, after)
+			}
+			if w := d.started(tb, "dep-worker"); w != worker {
+				return fmt.Errorf("worker was restarted: %s -> %s", worker, w)
+			}
+			if w := d.started(tb, "dep-web"); w != web {
+				return fmt.Errorf("web was restarted: %s -> %s", web, w)
+			}
+			log, _ := tb.ReadFile(d.hookLog())
+			if !strings.Contains(log, "post-rollback") {
+				return fmt.Errorf("post-rollback hook did not run: %q", log)
+			}
+			return d.serves(tb, "build-2", 5*time.Second)
+		}},
+		{Name: "failing pre-deploy hook: nothing changed", Run: func(tb *Testbed) error {
+			if err := tb.WriteFile(d.blockFile(), "", 0o644); err != nil {
+				return err
+			}
+			defer tb.Exec("rm", "-f", d.blockFile())
+			if err := d.write(tb, "5", "yes"); err != nil {
+				return err
+			}
+			before := d.currentID(tb)
+			worker, web := d.started(tb, "dep-worker"), d.started(tb, "dep-web")
+			out, err := d.quadlaunch(tb, "deploy", "dep")
+			if err == nil {
+				return fmt.Errorf("deploy went on despite the pre-deploy hook: %s", out)
+			}
+			if ce, ok := err.(*CmdError); ok {
+				out += ce.Stderr
+			}
+			if !strings.Contains(out, "pre-deploy hook") {
+				return fmt.Errorf("output does not name the hook:\n%s", out)
+			}
+			if after := d.currentID(tb); after != before {
+				return fmt.Errorf("current moved from %s to %s", before, after)
+			}
+			if w := d.started(tb, "dep-worker"); w != worker {
+				return fmt.Errorf("worker changed: %s -> %s", worker, w)
+			}
+			if w := d.started(tb, "dep-web"); w != web {
+				return fmt.Errorf("web changed: %s -> %s", web, w)
+			}
+			return d.serves(tb, "build-2", 5*time.Second)
+		}},
+	}
+}
+
+func init() {
+	register(deployGroup("deploy", 120, depSetup{port: 8095}))
+	register(deployGroup("deploy-rootless", 121, depSetup{rootless: true, port: 8096}))
+}

@@ -1,0 +1,132 @@
+// Command loadgen is the e2e deploy scenarios' loopback load generator: a few
+// workers send GET requests to one URL until a stop file appears (or the
+// request/time bound is hit) and it prints
+//
+//	deploy-load: N requests, F failed, p99 X ms
+//
+// Any transport error or status other than 200 counts as failed. With -assets
+// it also polls two asset URLs together and prints in how many rounds both
+// answered 200 (asset bridging during a swap).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+func main() {
+	url := flag.String("url", "http://127.0.0.1:8080/", "URL to load")
+	workers := flag.Int("c", 4, "concurrent clients")
+	maxReq := flag.Int("n", 200000, "stop after this many requests")
+	maxTime := flag.Duration("t", 5*time.Minute, "stop after this long")
+	stop := flag.String("stop-file", "", "stop once this file exists")
+	assets := flag.String("assets", "", "two asset URLs, comma-separated, polled together")
+	out := flag.String("out", "", "also write the summary here")
+	flag.Parse()
+
+	var mu sync.Mutex
+	var lat []time.Duration
+	var failed int
+	var failures []string
+	deadline := time.Now().Add(*maxTime)
+	done := func() bool {
+		if time.Now().After(deadline) {
+			return true
+		}
+		if *stop != "" {
+			if _, err := os.Stat(*stop); err == nil {
+				return true
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return len(lat) >= *maxReq
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	var wg sync.WaitGroup
+	for w := 0; w < *workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !done() {
+				t := time.Now()
+				resp, err := client.Get(*url)
+				status := 0
+				if err == nil {
+					status = resp.StatusCode
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				d := time.Since(t)
+				mu.Lock()
+				lat = append(lat, d)
+				if err != nil || status != http.StatusOK {
+					failed++
+					if len(failures) < 5 {
+						failures = append(failures, fmt.Sprintf("%s: status %d err %v", t.Format("15:04:05.000"), status, err))
+					}
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	var rounds, both, old, new int
+	if *assets != "" {
+		urls := strings.SplitN(*assets, ",", 2)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !done() {
+				ok := [2]bool{}
+				for i, u := range urls {
+					if resp, err := client.Get(u); err == nil {
+						ok[i] = resp.StatusCode == http.StatusOK
+						io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+					}
+				}
+				mu.Lock()
+				rounds++
+				if ok[0] {
+					old++
+				}
+				if ok[1] {
+					new++
+				}
+				if ok[0] && ok[1] {
+					both++
+				}
+				mu.Unlock()
+				time.Sleep(50 * time.Millisecond)
+			}
+		}()
+	}
+	wg.Wait()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	p99 := time.Duration(0)
+	if len(lat) > 0 {
+		p99 = lat[(len(lat)*99)/100]
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "deploy-load: %d requests, %d failed, p99 %.1f ms\n", len(lat), failed, float64(p99.Microseconds())/1000)
+	for _, f := range failures {
+		fmt.Fprintf(&b, "  failed: %s\n", f)
+	}
+	if *assets != "" {
+		fmt.Fprintf(&b, "deploy-assets: both answered 200 in %d of %d rounds (first %d, second %d)\n", both, rounds, old, new)
+	}
+	fmt.Print(b.String())
+	if *out != "" {
+		if err := os.WriteFile(*out, []byte(b.String()), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+}
