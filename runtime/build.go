@@ -158,6 +158,7 @@ func Build(ctx context.Context, p *Plan, opt BuildOptions) (res *BuildResult, er
 type builder struct {
 	plan      *Plan
 	out       io.Writer
+	secrets   map[string]string // env secrets of the work container: configure only, never a build
 	container string
 	at        string // image ID the container's filesystem currently equals
 	runner    *stepRunner
@@ -170,7 +171,9 @@ func (b *builder) ensureContainer(ctx context.Context, image string) error {
 	removeContainer(ctx, b.container)
 	b.container = ""
 	// The container itself gets no env: commit copies container env into the image.
-	id, err := startWorkContainer(ctx, workSpec{Image: image, Name: fmt.Sprintf("quadlaunch-build-%s-%d", b.plan.App, time.Now().UnixNano())})
+	// Env secrets are not copied (commit takes the env Podman stored at create).
+	id, err := startWorkContainer(ctx, workSpec{Image: image, Name: fmt.Sprintf("quadlaunch-build-%s-%d", b.plan.App, time.Now().UnixNano()),
+		EnvSecrets: b.secrets})
 	if err != nil {
 		return err
 	}

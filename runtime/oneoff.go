@@ -17,7 +17,7 @@ import (
 // PassOptions configure a migrate or configure pass run in a one-off container.
 type PassOptions struct {
 	Out io.Writer
-	Env []string // full env, secrets included: given to exec sessions only
+	Env PassEnv // public env to exec sessions; secrets as Podman env secrets
 }
 
 // AppMounts are the app's volumes as mounts for a one-off container.
@@ -58,13 +58,16 @@ func RunMigrate(ctx context.Context, app *generator.App, p *Plan, opt PassOption
 	if cur == "" {
 		return fmt.Errorf("%s has no current image: run quadlaunch build %s first", app.Name, app.Name)
 	}
+	if err := storeSecrets(ctx, opt.Env.Secrets); err != nil {
+		return err
+	}
 	id, err := startWorkContainer(ctx, workSpec{Image: cur, Name: fmt.Sprintf("%s-migrate-%d", app.Name, time.Now().UnixNano()),
-		Mounts: AppMounts(app), Network: AppNetwork(app)})
+		EnvSecrets: opt.Env.EnvSecretRefs(), Mounts: AppMounts(app), Network: AppNetwork(app)})
 	if err != nil {
 		return err
 	}
 	defer removeContainer(ctx, id)
-	r := &stepRunner{container: id, env: opt.Env, out: opt.Out}
+	r := &stepRunner{container: id, env: opt.Env.Public, out: opt.Out}
 	for i, st := range p.Steps {
 		fmt.Fprintf(opt.Out, "[%d/%d] %s\n", i+1, len(p.Steps), st.Summary)
 		if err := r.run(ctx, st.Step); err != nil {
@@ -100,9 +103,14 @@ func RunConfigure(ctx context.Context, app *generator.App, p *Plan, opt PassOpti
 	if cur.Config != nil {
 		entrypoint, cmd = cur.Config.Entrypoint, cur.Config.Cmd
 	}
-	b := &builder{plan: &Plan{App: app.Name, Env: opt.Env}, out: opt.Out}
+	if err := storeSecrets(ctx, opt.Env.Secrets); err != nil {
+		return false, err
+	}
+	b := &builder{plan: &Plan{App: app.Name, Env: opt.Env.Public}, out: opt.Out, secrets: opt.Env.EnvSecretRefs()}
 	defer func() { removeContainer(ctx, b.container) }()
-	// The container is created without env; ensureContainer's runner carries it.
+	// The container is created without env (commit would copy it into the image);
+	// ensureContainer's runner gives the public env to each exec session, and the
+	// secrets reach them as the container's env secrets, which commit leaves out.
 	if err := b.ensureContainer(ctx, cur.ID); err != nil {
 		return false, err
 	}

@@ -137,8 +137,9 @@ func ContainerHealth(ctx context.Context, name string) (state, health, image str
 }
 
 // RunOneOff runs args in a one-off container of current with the app's volumes and
-// network; env goes to the exec session only. stdin/stdout/stderr are attached.
-func RunOneOff(ctx context.Context, app *generator.App, args, env []string) (int, error) {
+// network; public env goes to the exec session, secrets become Podman secrets the
+// container references as env secrets. stdin/stdout/stderr are attached.
+func RunOneOff(ctx context.Context, app *generator.App, args []string, env PassEnv) (int, error) {
 	cur, err := imageID(ctx, units.ImageRef(app.Name, units.CurrentTag))
 	if err != nil {
 		return 1, err
@@ -146,21 +147,26 @@ func RunOneOff(ctx context.Context, app *generator.App, args, env []string) (int
 	if cur == "" {
 		return 1, fmt.Errorf("%s has no current image: run quadlaunch build %s first", app.Name, app.Name)
 	}
+	if err := storeSecrets(ctx, env.Secrets); err != nil {
+		return 1, err
+	}
 	id, err := startWorkContainer(ctx, workSpec{Image: cur, Name: fmt.Sprintf("%s-run-%d", app.Name, time.Now().UnixNano()),
-		Mounts: AppMounts(app), Network: AppNetwork(app)})
+		EnvSecrets: env.EnvSecretRefs(), Mounts: AppMounts(app), Network: AppNetwork(app)})
 	if err != nil {
 		return 1, err
 	}
 	defer removeContainer(ctx, id)
-	return execAttached(ctx, id, args, env)
+	return execAttached(ctx, id, args, env.Public)
 }
 
-// Enter runs a shell (or args) in the running container of role.
-func Enter(ctx context.Context, app *generator.App, role string, args, env []string) (int, error) {
+// Enter runs a shell (or args) in the running container of role. That container
+// already has the app's secrets as env secrets (its unit's Secret= lines), which
+// every exec session inherits; only public env may be given here.
+func Enter(ctx context.Context, app *generator.App, role string, args, publicEnv []string) (int, error) {
 	if len(args) == 0 {
 		args = []string{"/bin/sh", "-c", "command -v bash >/dev/null && exec bash || exec sh"}
 	}
-	return execAttached(ctx, units.ContainerName(app.Name, role), args, env)
+	return execAttached(ctx, units.ContainerName(app.Name, role), args, publicEnv)
 }
 
 func execAttached(ctx context.Context, container string, args, env []string) (int, error) {

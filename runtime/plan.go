@@ -69,6 +69,15 @@ func PlanPhase(app *generator.App, phase Phase, env ...string) *Plan {
 	steps := public
 	if phase != PhaseBuild && len(env) > 0 {
 		steps = withEnv(app, env).RunWithTags(tags, skip)
+		// An exec step's command is stored in Podman's database with its exec
+		// session: a secret $$ENV_X there becomes ${X}, which the step's shell
+		// expands from the env secret the container carries.
+		refs := withEnv(app, secretRefs(app, env)).RunWithTags(tags, skip)
+		for i := range steps {
+			if steps[i].Kind == generator.StepExec {
+				steps[i] = refs[i]
+			}
+		}
 	}
 	p := &Plan{App: app.Name, Phase: phase, BaseImage: app.BaseImage, ConfigDigest: ConfigDigest(app)}
 	for i := range public {
@@ -91,6 +100,21 @@ func ImageCommand(app *generator.App) []string {
 		}
 	}
 	return nil
+}
+
+// secretRefs is env with each secret value (see SplitEnv) replaced by a shell
+// reference to its variable.
+func secretRefs(app *generator.App, env []string) []string {
+	secret := secretEnvNames(app)
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		if secret[k] && v != "" {
+			kv = k + "=${" + k + "}"
+		}
+		out = append(out, kv)
+	}
+	return out
 }
 
 // withEnv is a shallow copy of app whose env is the NAME=value list given, so

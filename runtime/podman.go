@@ -137,14 +137,17 @@ func ensureImage(ctx context.Context, ref string) (string, error) {
 // can be exec'd into it. Only /bin/sh is needed, like pups' own exec steps.
 var keepAlive = []string{"/bin/sh", "-c", "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"}
 
-// workContainer creates and starts a container of image that idles, with env
-// (never secret for a build: commit copies container env into the image).
+// workSpec is a container of image that idles, with env (never secret: commit
+// copies container env into the image, and Podman's database keeps it) and env
+// secrets (target variable -> Podman secret; commit leaves them out, the
+// database holds only the secret's name).
 type workSpec struct {
-	Image   string
-	Name    string
-	Env     map[string]string
-	Mounts  []Mount
-	Network string
+	Image      string
+	Name       string
+	Env        map[string]string
+	EnvSecrets map[string]string
+	Mounts     []Mount
+	Network    string
 }
 
 // Mount is a bind mount or named volume for a one-off container.
@@ -174,6 +177,7 @@ func createWorkContainer(ctx context.Context, w workSpec) (string, error) {
 	s.Entrypoint = keepAlive[:2]
 	s.Command = keepAlive[2:]
 	s.Env = w.Env
+	s.EnvSecrets = w.EnvSecrets
 	addMounts(s, w.Mounts)
 	if w.Network != "" {
 		s.Networks = map[string]types.PerNetworkOptions{w.Network: {}}

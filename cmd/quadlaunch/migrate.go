@@ -111,7 +111,7 @@ func migrateInUnit(ctx context.Context, cmd *cli.Command) error {
 		env = append(env, "SKIP_POST_DEPLOYMENT_MIGRATIONS=1")
 	}
 	plan := runtime.PlanPhase(app, runtime.PhaseMigrate, env...)
-	return runtime.RunMigrate(pc, app, plan, runtime.PassOptions{Out: os.Stdout, Env: env})
+	return runtime.RunMigrate(pc, app, plan, runtime.PassOptions{Out: os.Stdout, Env: runtime.SplitEnv(app, env)})
 }
 
 func configureCommand() *cli.Command {
@@ -152,6 +152,6 @@ func configureInUnit(ctx context.Context, cmd *cli.Command) error {
 	}
 	env := runtime.FullEnv(app, os.LookupEnv)
 	plan := runtime.PlanPhase(app, runtime.PhaseConfigure, env...)
-	_, err = runtime.RunConfigure(pc, app, plan, runtime.PassOptions{Out: os.Stdout, Env: env})
+	_, err = runtime.RunConfigure(pc, app, plan, runtime.PassOptions{Out: os.Stdout, Env: runtime.SplitEnv(app, env)})
 	return err
 }

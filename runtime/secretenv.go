@@ -1,0 +1,92 @@
+//go:build remote
+
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/containers/podman/v5/pkg/bindings/secrets"
+
+	"github.com/quadlaunch/quadlaunch/generator"
+	"github.com/quadlaunch/quadlaunch/units"
+)
+
+// EnvSecret is one secret env var of a one-off container: its value goes to
+// Podman's secret store (0600) under Secret, and the container references it as
+// an env secret named Env. Podman keeps the env of every container and exec
+// session in its database (storage/db.sql), which a fresh store can leave
+// world-readable, so a secret value never travels as env.
+type EnvSecret struct {
+	Env    string // variable name inside the container
+	Secret string // Podman secret name: units.SecretName, the one A-migrate also stores
+	Value  string
+}
+
+// PassEnv is the env a one-off container runs with, split by how it reaches
+// Podman: Public as NAME=value on each exec session, Secrets as env secrets of
+// the container (exec sessions inherit those: Podman adds a container's env
+// secrets to every exec session it starts).
+type PassEnv struct {
+	Public  []string
+	Secrets []EnvSecret
+}
+
+// SplitEnv divides env (NAME=value, e.g. FullEnv plus extras) into what may be
+// given to Podman as env and what must become a Podman secret: a name the app
+// marks secret (known secret keys, its secrets: list). An empty secret value is
+// public: there is nothing to hide, and Podman refuses an empty secret.
+func SplitEnv(app *generator.App, env []string) PassEnv {
+	secret := secretEnvNames(app)
+	var p PassEnv
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		if secret[k] && v != "" {
+			p.Secrets = append(p.Secrets, EnvSecret{Env: k, Secret: units.SecretName(app.Name, k), Value: v})
+			continue
+		}
+		p.Public = append(p.Public, kv)
+	}
+	sort.Strings(p.Public)
+	sort.Slice(p.Secrets, func(i, j int) bool { return p.Secrets[i].Env < p.Secrets[j].Env })
+	return p
+}
+
+// EnvSecretRefs is the container spec's env secrets: target variable -> secret name.
+func (p PassEnv) EnvSecretRefs() map[string]string {
+	if len(p.Secrets) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(p.Secrets))
+	for _, s := range p.Secrets {
+		m[s.Env] = s.Secret
+	}
+	return m
+}
+
+func secretEnvNames(app *generator.App) map[string]bool {
+	m := map[string]bool{}
+	for _, e := range app.Env {
+		if e.Secret {
+			m[e.Name] = true
+		}
+	}
+	for _, n := range app.Secrets {
+		m[n] = true
+	}
+	return m
+}
+
+// storeSecrets creates or replaces each secret in Podman's store; the value goes
+// in the request body, never on a command line or into a container's config.
+func storeSecrets(ctx context.Context, ss []EnvSecret) error {
+	for _, s := range ss {
+		name, replace := s.Secret, true
+		if _, err := secrets.Create(ctx, strings.NewReader(s.Value), &secrets.CreateOptions{Name: &name, Replace: &replace}); err != nil {
+			return fmt.Errorf("store podman secret %s (for %s): %w", s.Secret, s.Env, err)
+		}
+	}
+	return nil
+}
