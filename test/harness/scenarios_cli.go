@@ -7,7 +7,10 @@ package main
 // (installDemo builds it), which carries busybox and the demo server.
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -23,7 +26,8 @@ func cliConfig(version, slow string) string {
 
 // cliOpts vary containers/cli.yml: migrate is the command of the step tagged
 // migrate (make it fail or hang), port where the web role listens.
-type cliOpts struct{ version, slow, port, migrate string }
+// extraEnv is more lines of the env: map (two-space indent).
+type cliOpts struct{ version, slow, port, migrate, extraEnv string }
 
 func cliConfigWith(o cliOpts) string {
 	return `base_image: localhost/quadlaunch/demo:current
@@ -35,7 +39,7 @@ expose:
 env:
   DEMO_PORT: "` + o.port + `"
   CLI_SECRET: ` + cliSecret + `
-secrets: [CLI_SECRET]
+` + o.extraEnv + `secrets: [CLI_SECRET]
 roles:
   web: ["/bin/sh", "-c", "DEMO_GREETING=$(cat /etc/cli-version) exec /usr/bin/demo serve"]
 run:
@@ -324,6 +328,7 @@ func init() {
 			{Name: "configure on a configured current is a no-op under 1s", Run: scenarioCLIConfigureNoop},
 			{Name: "rebuild with a failing new migration keeps the old web serving", Run: scenarioCLIFailingMigration},
 			{Name: "SIGTERM during migrate fails the unit and the old web serves", Run: scenarioCLIMigrateTerm},
+			{Name: "secret env reaches migrate steps and run byte-exact, never Podman's store", Run: scenarioCLISecretEnv},
 			{Name: "rootless build, start, versions and rollback", Run: scenarioCLIRootless},
 		},
 	})
@@ -539,5 +544,89 @@ func scenarioCLIRootless(tb *Testbed) error {
 	if ps, _ := tb.RunUser("podman", "ps", "--format", "{{.Names}}"); !strings.Contains(ps, "cli-web") {
 		return fmt.Errorf("tester's podman does not run cli-web: %q", ps)
 	}
+	return nil
+}
+
+// cliCanary is a multiline secret value (a TOKEN name: secret without a
+// secrets: entry) with characters that env files and shells like to change.
+// cliCanaryLines are pieces of it a leak would contain verbatim.
+const cliCanary = "qlcanary-ml-5d1e first line\nsecond line \"quoted\" $HOME \\n-literal 'single'\n"
+
+var cliCanaryLines = []string{"qlcanary-ml-5d1e", `second line "quoted"`}
+
+// scenarioCLISecretEnv: a migrate step (run by `quadlaunch migrate --in-unit`
+// inside cli-migrate.service) and `quadlaunch run` see the secret byte for byte,
+// both as env and as a $$ENV_ param, and the value is nowhere in Podman's
+// storage (db.sql included, binary-safe) nor in any podman inspect output.
+func scenarioCLISecretEnv(tb *Testbed) error {
+	sum := sha256.Sum256([]byte(cliCanary))
+	want := hex.EncodeToString(sum[:])
+	block := "  CLI_CANARY_TOKEN: |\n"
+	for _, l := range strings.SplitAfter(strings.TrimSuffix(cliCanary, "\n"), "\n") {
+		block += "    " + l
+	}
+	block += "\n"
+	o := cliOpts{version: "4", slow: "0", port: "8090", extraEnv: block,
+		migrate: `printf %s "$CLI_CANARY_TOKEN" | sha256sum | sed s/^/canary-env=/; printf %s "$$ENV_CLI_CANARY_TOKEN" | sha256sum | sed s/^/canary-param=/`}
+	if err := writeCLIConfigWith(tb, o); err != nil {
+		return err
+	}
+	defer writeCLIConfig(tb, "4", "0")
+	out, err := tb.Run("quadlaunch", "migrate", "cli")
+	if err != nil {
+		return fmt.Errorf("migrate: %v: %s", err, out)
+	}
+	for _, k := range []string{"canary-env=", "canary-param="} {
+		if !strings.Contains(out, k+want) {
+			return fmt.Errorf("migrate step did not see the secret byte-exact (%s, want sha256 %s): %s", k, want, lastLines(out, 10))
+		}
+	}
+	out, err = tb.Run("quadlaunch", "run", "cli", "--", "sh", "-c", `printf %s "$CLI_CANARY_TOKEN" | sha256sum`)
+	if err != nil {
+		return fmt.Errorf("run: %v: %s", err, out)
+	}
+	if !strings.HasPrefix(strings.TrimSpace(out), want) {
+		return fmt.Errorf("run did not see the secret byte-exact: got %q, want sha256 %s", out, want)
+	}
+	fmt.Printf("secret env: migrate step (env and $$ENV_ param) and run saw sha256 %s\n", want[:16])
+	return cliCanaryAbsent(tb)
+}
+
+// cliCanaryAbsent greps Podman's storage (recursively, binary files as text)
+// and every container's and the canary secret's inspect output for the canary.
+func cliCanaryAbsent(tb *Testbed) error {
+	grep := []string{"grep", "-r", "-a", "-l", "-F"}
+	for _, l := range cliCanaryLines {
+		grep = append(grep, "-e", l)
+	}
+	grep = append(grep, "/var/lib/containers/storage", "/run/containers/storage")
+	out, err := tb.Exec(grep...)
+	var ce *CmdError
+	switch {
+	case err == nil:
+		return fmt.Errorf("secret value found in Podman's storage: %s", strings.TrimSpace(out))
+	case !errors.As(err, &ce) || ce.Code != 1:
+		return fmt.Errorf("grep storage: %v", err)
+	}
+	ids, err := tb.Exec("podman", "ps", "-a", "-q", "--no-trunc")
+	if err != nil {
+		return err
+	}
+	inspects := [][]string{{"podman", "secret", "inspect", "quadlaunch-cli-CLI_CANARY_TOKEN"}}
+	for _, id := range strings.Fields(ids) {
+		inspects = append(inspects, []string{"podman", "inspect", id})
+	}
+	for _, args := range inspects {
+		out, err := tb.Exec(args...)
+		if err != nil {
+			return fmt.Errorf("%v: %v", args, err)
+		}
+		for _, l := range cliCanaryLines {
+			if strings.Contains(out, l) {
+				return fmt.Errorf("secret value in %v", args)
+			}
+		}
+	}
+	fmt.Printf("secret env: canary absent from /var/lib/containers/storage, /run/containers/storage and %d inspect outputs\n", len(inspects))
 	return nil
 }
