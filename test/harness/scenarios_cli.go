@@ -592,21 +592,55 @@ func scenarioCLISecretEnv(tb *Testbed) error {
 	return cliCanaryAbsent(tb)
 }
 
-// cliCanaryAbsent greps Podman's storage (recursively, binary files as text)
-// and every container's and the canary secret's inspect output for the canary.
+// cliCanaryAbsent checks Podman's storage and inspect output while a `quadlaunch
+// run` container and its exec session exist (Podman drops both rows from its
+// database when the container goes, so a scan afterwards proves nothing):
+// no copy of the value in the database (db.sql and its -wal/-shm, binary-safe),
+// none anywhere under the storage directories that a non-root user can read,
+// none in any container's or the secret's inspect output.
 func cliCanaryAbsent(tb *Testbed) error {
+	if out, err := tb.Exec("systemd-run", "--unit", "cli-secret-run", "quadlaunch", "run", "cli", "--", "sh", "-c", "sleep 60"); err != nil {
+		return fmt.Errorf("systemd-run: %v: %s", err, out)
+	}
+	defer func() {
+		_, _ = tb.Systemctl("stop", "cli-secret-run")
+		_, _ = tb.Systemctl("reset-failed", "cli-secret-run")
+	}()
+	var runCtr string
+	if err := tb.WaitFor(30*time.Second, "run container with an exec session", func() error {
+		out, _ := tb.Exec("podman", "ps", "--format", "{{.Names}} {{.ID}}")
+		for _, l := range strings.Split(out, "\n") {
+			if f := strings.Fields(l); len(f) == 2 && strings.HasPrefix(f[0], "cli-run-") {
+				n, _ := tb.Exec("podman", "inspect", "--format", "{{len .ExecIDs}}", f[1])
+				if strings.TrimSpace(n) != "0" {
+					runCtr = f[1]
+					return nil
+				}
+			}
+		}
+		return fmt.Errorf("containers: %q", out)
+	}); err != nil {
+		return err
+	}
 	grep := []string{"grep", "-r", "-a", "-l", "-F"}
 	for _, l := range cliCanaryLines {
 		grep = append(grep, "-e", l)
 	}
-	grep = append(grep, "/var/lib/containers/storage", "/run/containers/storage")
+	grep = append(grep, "/var/lib/containers/storage", "/run/containers/storage", "/run/libpod")
 	out, err := tb.Exec(grep...)
 	var ce *CmdError
-	switch {
-	case err == nil:
-		return fmt.Errorf("secret value found in Podman's storage: %s", strings.TrimSpace(out))
-	case !errors.As(err, &ce) || ce.Code != 1:
+	if err != nil && (!errors.As(err, &ce) || ce.Code != 1) {
 		return fmt.Errorf("grep storage: %v", err)
+	}
+	var rootOnly []string
+	for _, f := range strings.Fields(out) {
+		if strings.Contains(f, "db.sql") || strings.HasSuffix(f, ".db") {
+			return fmt.Errorf("secret value in Podman's database %s", f)
+		}
+		if _, err := tb.ExecUser("head", "-c", "1", f); err == nil {
+			return fmt.Errorf("secret value in %s, readable by %s", f, testUser)
+		}
+		rootOnly = append(rootOnly, f)
 	}
 	ids, err := tb.Exec("podman", "ps", "-a", "-q", "--no-trunc")
 	if err != nil {
@@ -627,6 +661,7 @@ func cliCanaryAbsent(tb *Testbed) error {
 			}
 		}
 	}
-	fmt.Printf("secret env: canary absent from /var/lib/containers/storage, /run/containers/storage and %d inspect outputs\n", len(inspects))
+	fmt.Printf("secret env: with run container %.12s and its exec session alive, canary absent from Podman's database and %d inspect outputs; root-only copies: %q\n",
+		runCtr, len(inspects), rootOnly)
 	return nil
 }
