@@ -588,7 +588,16 @@ func scenarioCLISecretEnv(tb *Testbed) error {
 	if !strings.HasPrefix(strings.TrimSpace(out), want) {
 		return fmt.Errorf("run did not see the secret byte-exact: got %q, want sha256 %s", out, want)
 	}
-	fmt.Printf("secret env: migrate step (env and $$ENV_ param) and run saw sha256 %s\n", want[:16])
+	// enter gives its exec session no secret: the web container has CLI_SECRET
+	// as an env secret from its unit, and exec sessions inherit those.
+	out, err = tb.Run("quadlaunch", "enter", "cli", "--", "sh", "-c", `printf %s "$CLI_SECRET"`)
+	if err != nil {
+		return fmt.Errorf("enter: %v: %s", err, out)
+	}
+	if out != cliSecret {
+		return fmt.Errorf("enter saw CLI_SECRET=%q, want %q", out, cliSecret)
+	}
+	fmt.Printf("secret env: migrate step (env and $$ENV_ param) and run saw sha256 %s; enter saw the web's secret\n", want[:16])
 	return cliCanaryAbsent(tb)
 }
 
