@@ -51,7 +51,7 @@ proxy:
 asset_path: /assets
 deploy_timeout: 25s
 healthcheck:
-  cmd: "test ! -e /etc/dep-unhealthy && wget -q -O /dev/null http://127.0.0.1:` + p + `/healthz"
+  cmd: ["CMD-SHELL", "test ! -e /etc/dep-unhealthy && wget -q -O /dev/null http://127.0.0.1:` + p + `/healthz"]
   interval: 1s
   timeout: 2s
   retries: 2
@@ -174,7 +174,7 @@ func startLoad(tb *Testbed, d depSetup, name string, assets ...string) (*loadRun
 	l := &loadRun{unit: "dep-load-" + name, stop: "/run/dep-load-" + name + ".stop", out: "/run/dep-load-" + name + ".out"}
 	tb.Exec("rm", "-f", l.stop, l.out)
 	args := []string{"systemd-run", "--unit", l.unit, "--collect", "/usr/local/bin/loadgen",
-		"-url", fmt.Sprintf("http://127.0.0.1:%d/", d.port), "-c", "4", "-n", "400000", "-t", "4m", "-stop-file", l.stop, "-out", l.out}
+		"-url", fmt.Sprintf("http://127.0.0.1:%d/", d.port), "-c", "4", "-pause", "1ms", "-n", "400000", "-t", "4m", "-stop-file", l.stop, "-out", l.out}
 	if len(assets) == 2 {
 		args = append(args, "-assets", fmt.Sprintf("http://127.0.0.1:%d/assets/%s,http://127.0.0.1:%d/assets/%s", d.port, assets[0], d.port, assets[1]))
 	}

@@ -29,6 +29,7 @@ func main() {
 	stop := flag.String("stop-file", "", "stop once this file exists")
 	assets := flag.String("assets", "", "two asset URLs, comma-separated, polled together")
 	out := flag.String("out", "", "also write the summary here")
+	pause := flag.Duration("pause", 0, "pause between a client's requests")
 	flag.Parse()
 
 	var mu sync.Mutex
@@ -74,6 +75,7 @@ func main() {
 					}
 				}
 				mu.Unlock()
+				time.Sleep(*pause)
 			}
 		}()
 	}
