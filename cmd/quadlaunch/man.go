@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -103,7 +104,7 @@ func manQuadlaunch(root *cli.Command, _ string, date string) (string, error) {
 		b.WriteString(".PP\n" + roffText(desc) + "\n")
 	}
 	b.WriteString(".SH GLOBAL OPTIONS\n")
-	manFlags(&b, root.Flags)
+	manFlags(&b, root.Flags, true)
 	b.WriteString(".SH COMMANDS\n")
 	for _, c := range root.Commands {
 		manCommandSection(&b, c, "quadlaunch")
@@ -130,7 +131,7 @@ func manCommandSection(b *strings.Builder, c *cli.Command, parent string) {
 	full := parent + " " + c.Name
 	b.WriteString(".SS \"" + roffQuoted(full) + "\"\n")
 	syn := "\\fB" + roffText(full) + "\\fR"
-	if len(c.Flags) > 0 {
+	if len(c.Flags) > 0 && !(len(c.Flags) == 1 && slices.Contains(c.Flags[0].Names(), "help")) {
 		syn += " [\\fIOPTIONS\\fR]"
 	}
 	if c.ArgsUsage != "" {
@@ -148,7 +149,7 @@ func manCommandSection(b *strings.Builder, c *cli.Command, parent string) {
 	}
 	if len(c.Flags) > 0 {
 		b.WriteString(".RS\n")
-		manFlags(b, c.Flags)
+		manFlags(b, c.Flags, false)
 		b.WriteString(".RE\n")
 	}
 	for _, sub := range c.Commands {
@@ -157,10 +158,13 @@ func manCommandSection(b *strings.Builder, c *cli.Command, parent string) {
 }
 
 // manFlags renders flags as tagged paragraphs: names (and value placeholder), usage, default, env.
-func manFlags(b *strings.Builder, flags []cli.Flag) {
+func manFlags(b *strings.Builder, flags []cli.Flag, top bool) {
 	for _, f := range flags {
 		if vf, ok := f.(cli.VisibleFlag); ok && !vf.IsVisible() {
 			continue
+		}
+		if slices.Contains(f.Names(), "help") && !top {
+			continue // every command has it; the global options say it once
 		}
 		var names []string
 		for _, n := range f.Names() {

@@ -119,3 +119,34 @@ func TestManPagesRenderCleanly(t *testing.T) {
 		}
 	}
 }
+
+// A tree of its own, so the test does not depend on which commands exist yet.
+func TestManQuadlaunchTree(t *testing.T) {
+	root := &cli.Command{
+		Name: "quadlaunch", Usage: "u", Version: "1.0",
+		Flags: []cli.Flag{&cli.StringFlag{Name: "root", Usage: "config root", Sources: cli.EnvVars("QUADLAUNCH_ROOT")}},
+		Commands: []*cli.Command{
+			{Name: "deploy", Usage: "roll out", ArgsUsage: "APP", Flags: []cli.Flag{&cli.IntFlag{Name: "keep", Value: 3, Usage: "versions to keep"}},
+				Commands: []*cli.Command{{Name: "status", Usage: "deploy state"}}},
+			{Name: "secret", Usage: "internal", Hidden: true},
+		},
+	}
+	page, err := manQuadlaunch(root, "", "2026-01-02")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		".TH QUADLAUNCH 1 2026-01-02 \"quadlaunch 1.0\"",
+		`.SS "quadlaunch deploy"` + "\n" + `\fBquadlaunch deploy\fR [\fIOPTIONS\fR] APP`,
+		".TP\n\\fB\\-\\-keep\\fR \\fIINT\\fR\nversions to keep (default: 3)\n",
+		`.SS "quadlaunch deploy status"`,
+		".TP\n.B QUADLAUNCH_ROOT\nsame as \\-\\-root: config root\n",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q:\n%s", want, page)
+		}
+	}
+	if strings.Contains(page, "secret") {
+		t.Errorf("hidden command documented:\n%s", page)
+	}
+}
