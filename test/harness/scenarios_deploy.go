@@ -113,6 +113,13 @@ func (d depSetup) started(tb *Testbed, name string) string {
 	return strings.TrimSpace(out)
 }
 
+// startTime reads the StartedAt half of started's answer.
+func startTime(started string) time.Time {
+	_, ts, _ := strings.Cut(started, " ")
+	t, _ := time.Parse("2006-01-02 15:04:05.999999999 -0700 MST", ts)
+	return t
+}
+
 func (d depSetup) currentID(tb *Testbed) string {
 	out, _ := d.podman(tb, "image", "inspect", "--format", "{{.Id}}", "localhost/quadlaunch/dep:current")
 	return strings.TrimSpace(out)
@@ -265,6 +272,11 @@ func depScenarios(d depSetup) []Scenario {
 			return fmt.Errorf("deploy: %v: %s", derr, out)
 		}
 		fmt.Printf("deploy took %.1fs\n", took.Seconds())
+		for _, line := range strings.Split(out, "\n") {
+			if strings.Contains(line, "proxy sends") || strings.Contains(line, " done in ") || strings.Contains(line, "deployed version") {
+				fmt.Println("  " + line)
+			}
+		}
 		if lerr != nil {
 			return fmt.Errorf("%v\ndeploy output:\n%s", lerr, out)
 		}
@@ -274,8 +286,14 @@ func depScenarios(d depSetup) []Scenario {
 		if err := d.serves(tb, "build-2", 5*time.Second); err != nil {
 			return err
 		}
-		if after := d.started(tb, "dep-worker"); after == workerBefore {
+		workerAfter := d.started(tb, "dep-worker")
+		if workerAfter == workerBefore {
 			return fmt.Errorf("worker was not restarted on the new version")
+		}
+		// The barrier: the worker restarted only after web was healthy on the new
+		// version (web's start job returns only once healthy: Notify=healthy).
+		if w, k := startTime(d.started(tb, "dep-web")), startTime(workerAfter); !k.After(w) {
+			return fmt.Errorf("worker started %s, not after web %s", k, w)
 		}
 		if s := d.started(tb, "dep-web-next"); s != "absent" {
 			return fmt.Errorf("deploy slot still there after the deploy: %s", s)
