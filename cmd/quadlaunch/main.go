@@ -54,7 +54,9 @@ func newApp() *cli.Command {
 		Flags:                 globalFlags(),
 		Commands:              commands,
 		EnableShellCompletion: true,
-		ExitErrHandler:        exitErrHandler,
+		// `quadlaunch completion bash|zsh|fish` is an operator-facing command: list it.
+		ConfigureShellCompletionCommand: func(c *cli.Command) { c.Hidden = false },
+		ExitErrHandler:                  exitErrHandler,
 	}
 }
 
