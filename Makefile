@@ -20,6 +20,9 @@ tools: $(BIN)/quadlet
 $(BIN)/quadlet: tools/go.mod tools/go.sum
 	cd tools && CGO_ENABLED=0 $(GO) build -trimpath -o ../$(BIN)/quadlet github.com/containers/podman/v5/cmd/quadlet
 
+$(BIN)/staticcheck: tools/go.mod tools/go.sum
+	cd tools && CGO_ENABLED=0 $(GO) build -trimpath -o ../$(BIN)/staticcheck honnef.co/go/tools/cmd/staticcheck
+
 $(BIN)/nfpm: tools/go.mod tools/go.sum
 	cd tools && CGO_ENABLED=0 $(GO) build -trimpath -o ../$(BIN)/nfpm github.com/goreleaser/nfpm/v2/cmd/nfpm
 
@@ -29,7 +32,8 @@ test: unit
 	@if [ "$$(id -u)" = 0 ] && command -v systemd-nspawn >/dev/null; then $(MAKE) e2e; \
 	 else echo "make test: e2e skipped (needs root and systemd-nspawn; run 'make e2e' as root)"; fi
 
-unit: tools build
+# package first: packaging's test checks the built .deb/.rpm (packaging/check.sh).
+unit: tools package
 	CGO_ENABLED=0 QUADLAUNCH_TEST_QUADLET=$(CURDIR)/$(BIN)/quadlet $(GO) test -tags '$(TAGS)' -count=1 ./...
 
 FUZZTIME ?= 60s
@@ -49,15 +53,17 @@ bench: tools
 	@QUADLAUNCH_BENCH=1 QUADLAUNCH_TEST_QUADLET=$(CURDIR)/$(BIN)/quadlet $(GO) test -count=1 -run '^TestBenchReport$$' -v ./cmd/quadlaunch-generator/ > $(BIN)/bench.out 2>&1; \
 	 rc=$$?; grep -v -e '^=== ' -e '^--- PASS' -e '^PASS$$' -e '^ok ' $(BIN)/bench.out; exit $$rc
 
-lint:
+lint: $(BIN)/staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "gofmt: $$out"; exit 1; }
 	CGO_ENABLED=0 $(GO) vet -tags '$(TAGS)' ./...
+	CGO_ENABLED=0 $(BIN)/staticcheck -tags '$(TAGS)' ./...
 
-e2e: tools build
-	$(GO) run ./test/harness e2e
+# The testbeds get quadlaunch the way operators do: apt install of the .deb (make package).
+e2e: tools package
+	$(GO) run ./test/harness -install=deb e2e
 
-demo: tools build
-	$(GO) run ./test/harness demo
+demo: tools package
+	$(GO) run ./test/harness -install=deb demo
 
 package: build $(BIN)/nfpm
 	./packaging/build.sh $(VERSION)

@@ -206,14 +206,6 @@ func (d *doc) scalar(n *yaml.Node, key string) (string, error) {
 	return n.Value, nil
 }
 
-// str is scalar for keys that must be strings; null gives "".
-func (d *doc) str(n *yaml.Node, key string) (string, error) {
-	if isNull(n) {
-		return "", nil
-	}
-	return d.scalar(n, key)
-}
-
 // boolean accepts YAML 1.1 booleans as Psych (and so pups) does.
 func (d *doc) boolean(n *yaml.Node, key string) (bool, error) {
 	if n.Kind == yaml.ScalarNode {

@@ -39,7 +39,6 @@ type appRender struct {
 	mkdirs  []string // bind-mount sources to create
 	named   []string // named volume names
 	args    []string // podman args from podman_args and docker_args
-	labels  []string // Label= values
 	envArgs []string // Environment= values
 	linked  []string // role units of linked apps, for Wants=/After=
 }
