@@ -46,5 +46,6 @@
 //
 // Binaries reach the testbed through an Installer (install.go): "bind" mounts
 // bin/quadlaunch at /usr/bin/quadlaunch and bin/quadlaunch-generator as the
-// system generator (linked as the user generator). Issue #5 adds "deb".
+// system generator (linked as the user generator); "deb" (install_deb.go, what
+// make e2e uses) apt-installs dist/quadlaunch_*.deb from make package after boot.
 package main

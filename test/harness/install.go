@@ -7,9 +7,8 @@ import (
 )
 
 // Installer puts the project's binaries into a testbed. The default ("bind")
-// bind-mounts bin/ from the host; issue #5 adds a "deb" installer (apt install
-// ./quadlaunch_*.deb in AfterBoot) in its own file with
-// `func init() { installers["deb"] = debInstaller{} }`, chosen with -install=deb.
+// bind-mounts bin/ from the host; "deb" (install_deb.go, chosen with
+// -install=deb as make e2e does) apt-installs dist/quadlaunch_*.deb in AfterBoot.
 type Installer interface {
 	Name() string
 	// BeforeBoot prepares the not yet booted rootfs (tb.merged()) and returns
