@@ -63,6 +63,11 @@ func run(normalDir string, user bool, log *logger) error {
 	if quadlet == "" {
 		quadlet = units.DefaultQuadlet
 	}
+	// Most hosts with the package installed have no app yet: then nothing at all
+	// is run, not even quadlet.
+	if paths, err := generator.Discover(root); err == nil && len(paths) == 0 {
+		return nil
+	}
 	// Asking quadlet its version costs a process start: overlap it with loading.
 	qverc := make(chan quadletVersion, 1)
 	go func() {
