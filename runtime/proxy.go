@@ -29,7 +29,8 @@ type ProxyControl struct {
 	User      bool
 	sd        *Systemd
 	client    *http.Client
-	upstream  int // what the live config sends traffic to
+	upstream  int   // what the live config sends traffic to
+	old       []int // workers of the config before the last switch: the drain waits for them
 }
 
 // NewProxyControl returns the control of app's proxy.
@@ -82,6 +83,11 @@ func (p *ProxyControl) Switch(ctx context.Context, upstream, bridge int) error {
 	conf := units.NginxConf{App: p.App, Setup: p.Setup, Upstream: upstream, Bridge: bridge, AssetPath: p.AssetPath, Generation: gen}
 	if err := writeFileAtomic(p.LivePath(), conf.Render(), 0o644); err != nil {
 		return err
+	}
+	// The workers serving now are the ones the drain waits for.
+	p.old = nil
+	if cg, err := p.sd.ControlGroup(ctx, p.Unit); err == nil {
+		p.old = procsMatching(cg, "nginx: worker process")
 	}
 	if err := p.sd.ReloadUnit(ctx, p.Unit); err != nil {
 		return err
@@ -137,29 +143,36 @@ func (p *ProxyControl) Drain(ctx context.Context) (time.Duration, error) {
 		return 0, err
 	}
 	err = waitFor(ctx, limit+2*time.Second, func() error {
-		n := countProcs(cg, "shutting down")
-		if n > 0 {
-			return fmt.Errorf("%d nginx workers still finishing requests", n)
+		left := 0
+		for _, pid := range procsMatching(cg, "nginx: worker process") {
+			for _, o := range p.old {
+				if pid == o {
+					left++
+				}
+			}
+		}
+		if left > 0 {
+			return fmt.Errorf("%d nginx workers of the old config still finishing requests", left)
 		}
 		return nil
 	})
 	return time.Since(t0), err
 }
 
-// countProcs counts the processes of cgroup cg whose command line contains s.
-func countProcs(cg, s string) int {
+// procsMatching lists the processes of cgroup cg whose command line contains s.
+func procsMatching(cg, s string) []int {
 	data, err := os.ReadFile(filepath.Join("/sys/fs/cgroup", cg, "cgroup.procs"))
 	if err != nil {
-		return 0
+		return nil
 	}
-	n := 0
-	for _, pid := range strings.Fields(string(data)) {
-		cmd, err := os.ReadFile(filepath.Join("/proc", pid, "cmdline"))
-		if err == nil && strings.Contains(string(cmd), s) {
-			n++
+	var pids []int
+	for _, f := range strings.Fields(string(data)) {
+		cmd, err := os.ReadFile(filepath.Join("/proc", f, "cmdline"))
+		if pid, perr := strconv.Atoi(f); perr == nil && err == nil && strings.Contains(string(cmd), s) {
+			pids = append(pids, pid)
 		}
 	}
-	return n
+	return pids
 }
 
 func waitFor(ctx context.Context, limit time.Duration, f func() error) error {

@@ -161,11 +161,13 @@ func (c NginxConf) Render() []byte {
 	w("    proxy_read_timeout 600s;")
 	w("    client_max_body_size 0;")
 	// Reused upstream connections: a new TCP connection per request leaves a
-	// conntrack/TIME_WAIT entry each, and under load the table overflows (SYNs dropped).
-	w("    upstream quadlaunch_live { server 127.0.0.1:%d; keepalive 16; }", c.Upstream)
+	// conntrack/TIME_WAIT entry each, and under load the table overflows (SYNs
+	// dropped). A short keepalive_timeout: an old worker of a reload waits for
+	// its idle upstream connections to time out before it exits (the drain).
+	w("    upstream quadlaunch_live { server 127.0.0.1:%d; keepalive 16; keepalive_timeout 2s; }", c.Upstream)
 	bridge := c.Bridge != 0 && c.AssetPath != ""
 	if bridge {
-		w("    upstream quadlaunch_bridge { server 127.0.0.1:%d; keepalive 4; }", c.Bridge)
+		w("    upstream quadlaunch_bridge { server 127.0.0.1:%d; keepalive 4; keepalive_timeout 2s; }", c.Bridge)
 	}
 	// allow/deny would run after `return`: the status answer checks the address itself.
 	w("    geo $quadlaunch_local {")

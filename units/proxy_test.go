@@ -90,7 +90,7 @@ func TestProxyUnits(t *testing.T) {
 		t.Errorf("shop.target must want the proxy and not the deploy slot:\n%s", target)
 	}
 	conf := fileText(t, p, Plain, "quadlaunch.proxy/shop.nginx.conf")
-	if !strings.Contains(conf, "upstream quadlaunch_live { server 127.0.0.1:18090; keepalive 16; }") || !strings.Contains(conf, "listen 8090;") {
+	if !strings.Contains(conf, "upstream quadlaunch_live { server 127.0.0.1:18090; keepalive 16; keepalive_timeout 2s; }") || !strings.Contains(conf, "listen 8090;") {
 		t.Errorf("steady config must send port 8090 to shop-web's slot:\n%s", conf)
 	}
 }
@@ -141,7 +141,7 @@ func TestNginxConfBridge(t *testing.T) {
 		t.Errorf("status answer missing:\n%s", steady)
 	}
 	swap := string(NginxConf{App: "shop", Setup: s, Upstream: 18091, Bridge: 18090, AssetPath: "/assets/", Generation: "g2"}.Render())
-	for _, want := range []string{"upstream quadlaunch_bridge { server 127.0.0.1:18090; keepalive 4; }", "location /assets/ {", "error_page 404 = @bridge;"} {
+	for _, want := range []string{"upstream quadlaunch_bridge { server 127.0.0.1:18090; keepalive 4; keepalive_timeout 2s; }", "location /assets/ {", "error_page 404 = @bridge;"} {
 		if !strings.Contains(swap, want) {
 			t.Errorf("bridge config lacks %q:\n%s", want, swap)
 		}

@@ -64,6 +64,7 @@ type deployRun struct {
 	others   []string // other role units
 	dir      string   // config root: where hooks run
 	t0       time.Time
+	bridged  bool // the proxy asks the old web for assets the new one lacks
 }
 
 func newDeployRun(ctx context.Context, s *session, full bool) (*deployRun, error) {
@@ -184,8 +185,18 @@ func (d *deployRun) do(ctx context.Context, step runtime.DeployStep) error {
 		if s.App.AssetPath != "" {
 			bridge = d.proxy.Setup.SlotPorts[0] // the old version's assets, while it runs
 		}
+		d.bridged = bridge != 0
 		return d.switchTo(ctx, d.proxy.Setup.SlotPorts[1], bridge)
 	case runtime.StepRestartWeb:
+		if d.bridged {
+			// No connection of the proxy may point at a container being stopped
+			// (a stopped rootful container's forwarded connections get no RST:
+			// requests on them hang): end the bridge, drain, then restart.
+			if err := d.switchTo(ctx, d.proxy.Setup.SlotPorts[1], 0); err != nil {
+				return err
+			}
+			d.bridged = false
+		}
 		return d.healthy(ctx, "restart", d.web)
 	case runtime.StepToWeb:
 		return d.switchTo(ctx, d.proxy.Setup.SlotPorts[0], 0)

@@ -36,6 +36,11 @@ func (d depSetup) hookLog() string {
 func (d depSetup) blockFile() string { return demoRoot(d.rootless) + "/dep-block-deploy" }
 
 func (d depSetup) config(version, healthy string) string {
+	return d.configWith(version, healthy, "")
+}
+
+// configWith adds extra run steps (a step tagged db makes the app standalone).
+func (d depSetup) configWith(version, healthy, extra string) string {
 	p := strconv.Itoa(d.port)
 	return `base_image: localhost/quadlaunch/demo:current
 params:
@@ -69,15 +74,19 @@ run:
   - exec:
       cmd: echo dep migration for $version
       tag: migrate
-`
+` + extra
 }
 
 func (d depSetup) write(tb *Testbed, version, healthy string) error {
+	return d.writeConfig(tb, d.config(version, healthy))
+}
+
+func (d depSetup) writeConfig(tb *Testbed, cfg string) error {
 	uid := 0
 	if d.rootless {
 		uid = testUID
 	}
-	if err := tb.WriteFileOwned(d.configPath(), d.config(version, healthy), 0o600, uid, uid); err != nil {
+	if err := tb.WriteFileOwned(d.configPath(), cfg, 0o600, uid, uid); err != nil {
 		return err
 	}
 	var err error
@@ -413,6 +422,30 @@ func depScenarios(d depSetup) []Scenario {
 				return fmt.Errorf("web changed: %s -> %s", web, w)
 			}
 			return d.serves(tb, "build-2", 5*time.Second)
+		}},
+		{Name: "standalone (database in the container): offline page while it restarts", Run: func(tb *Testbed) error {
+			// A step tagged db makes the app standalone: nothing of the old version
+			// may run during its migration.
+			standalone := "  - exec:\n      cmd: echo local database migration\n      tag: db\n"
+			if err := d.writeConfig(tb, d.configWith("6", "yes", standalone)); err != nil {
+				return err
+			}
+			l, err := startLoad(tb, d, "standalone")
+			if err != nil {
+				return err
+			}
+			out, derr := d.quadlaunch(tb, "deploy", "dep")
+			summary, _ := l.finish(tb)
+			if derr != nil {
+				return fmt.Errorf("deploy: %v: %s", derr, out)
+			}
+			if !strings.Contains(out, "standalone mode") {
+				return fmt.Errorf("not deployed as standalone:\n%s", out)
+			}
+			if !strings.Contains(summary, "deploy-offline:") {
+				return fmt.Errorf("no offline page seen while the standalone app restarted: %s", summary)
+			}
+			return d.serves(tb, "build-6", 5*time.Second)
 		}},
 	}
 }

@@ -34,7 +34,7 @@ func main() {
 
 	var mu sync.Mutex
 	var lat []time.Duration
-	var failed int
+	var failed, offline int
 	var failures []string
 	deadline := time.Now().Add(*maxTime)
 	done := func() bool {
@@ -60,14 +60,19 @@ func main() {
 				t := time.Now()
 				resp, err := client.Get(*url)
 				status := 0
+				isOffline := false
 				if err == nil {
 					status = resp.StatusCode
-					io.Copy(io.Discard, resp.Body)
+					body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 					resp.Body.Close()
+					isOffline = status == http.StatusServiceUnavailable && strings.Contains(string(body), "Back in a moment")
 				}
 				d := time.Since(t)
 				mu.Lock()
 				lat = append(lat, d)
+				if isOffline {
+					offline++
+				}
 				if err != nil || status != http.StatusOK {
 					failed++
 					if len(failures) < 5 {
@@ -118,6 +123,9 @@ func main() {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "deploy-load: %d requests, %d failed, p99 %.1f ms\n", len(lat), failed, float64(p99.Microseconds())/1000)
+	if offline > 0 {
+		fmt.Fprintf(&b, "deploy-offline: %d of the failed requests got the proxy's offline page\n", offline)
+	}
 	for _, f := range failures {
 		fmt.Fprintf(&b, "  failed: %s\n", f)
 	}
