@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -150,6 +151,7 @@ type DeployFailure struct {
 	Err         error
 	Unit        string // the unit that failed, if one did
 	Journal     string // its journal excerpt
+	Health      string // the new container's health check results, when health was the problem
 	RolledBack  bool   // current is back where it was and the old version serves
 	RollbackErr error  // the rollback itself failed (needs a human)
 }
@@ -163,6 +165,9 @@ func (f *DeployFailure) Error() string {
 	case f.RolledBack:
 		b.WriteString("; rolled back: the previous version is current and serving")
 	}
+	if f.Health != "" {
+		fmt.Fprintf(&b, "\n%s", f.Health)
+	}
 	if f.Unit != "" {
 		fmt.Fprintf(&b, "\n--- journal of %s (last lines) ---\n%s", f.Unit, strings.TrimRight(f.Journal, "\n"))
 	}
@@ -170,3 +175,22 @@ func (f *DeployFailure) Error() string {
 }
 
 func (f *DeployFailure) Unwrap() error { return f.Err }
+
+// podmanEvent matches Podman's event lines in a unit's journal
+// ("2026-01-02 03:04:05.123 +0000 UTC m=+0.03 container create ...").
+var podmanEvent = regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ [+-]\d{4} \S+ m=\+\S+ (container|image|pod|volume) `)
+
+// excerpt keeps the last n lines that are not Podman events or blank.
+func excerpt(journal string, n int) string {
+	var keep []string
+	for _, l := range strings.Split(journal, "\n") {
+		if strings.TrimSpace(l) == "" || podmanEvent.MatchString(l) {
+			continue
+		}
+		keep = append(keep, l)
+	}
+	if len(keep) > n {
+		keep = keep[len(keep)-n:]
+	}
+	return strings.Join(keep, "\n")
+}

@@ -63,15 +63,35 @@ func (s *Systemd) ControlGroup(ctx context.Context, unit string) (string, error)
 	return cg, nil
 }
 
-// JournalExcerpt returns the last lines of a unit's journal since t.
+// JournalExcerpt returns the last lines of a unit's journal since t, without
+// Podman's container event lines (each repeats every label of the image).
 func JournalExcerpt(unit string, user bool, since time.Time, lines int) string {
 	args := JournalctlArgs(unit, user, false, since.Add(-time.Second))
-	args = append(args, "-n", fmt.Sprint(lines))
 	out, err := exec.Command("journalctl", args...).CombinedOutput()
 	if err != nil && len(out) == 0 {
 		return fmt.Sprintf("(journalctl: %v)", err)
 	}
-	return strings.TrimRight(string(out), "\n")
+	return excerpt(string(out), lines)
+}
+
+// HealthReport describes a container's health check state and its last
+// results, for a deploy's failure report ("" when it has no health check).
+func HealthReport(ctx context.Context, name string) string {
+	c, err := containers.Inspect(ctx, name, nil)
+	if err != nil || c.State == nil || c.State.Health == nil {
+		return ""
+	}
+	h := c.State.Health
+	var b strings.Builder
+	fmt.Fprintf(&b, "health of %s: %s, %d failed checks in a row", name, h.Status, h.FailingStreak)
+	log := h.Log
+	if len(log) > 3 {
+		log = log[len(log)-3:]
+	}
+	for _, l := range log {
+		fmt.Fprintf(&b, "\n  check at %s: exit %d %s", l.Start, l.ExitCode, strings.TrimSpace(l.Output))
+	}
+	return b.String()
 }
 
 // ContainerStarted returns a container's ID and start time ("" when absent):

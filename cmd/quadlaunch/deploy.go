@@ -64,7 +64,8 @@ type deployRun struct {
 	others   []string // other role units
 	dir      string   // config root: where hooks run
 	t0       time.Time
-	bridged  bool // the proxy asks the old web for assets the new one lacks
+	bridged  bool   // the proxy asks the old web for assets the new one lacks
+	health   string // health check results of a container that missed the deadline
 }
 
 func newDeployRun(ctx context.Context, s *session, full bool) (*deployRun, error) {
@@ -152,6 +153,9 @@ func (d *deployRun) healthy(ctx context.Context, op, unit string) error {
 	defer cancel()
 	err := d.sd.JobAlone(hctx, op, unit)
 	if err != nil && hctx.Err() != nil && ctx.Err() == nil {
+		// The health check's own results say why; read them before the stop removes the container.
+		container := strings.TrimSuffix(unit, ".service")
+		d.health = runtime.HealthReport(context.WithoutCancel(d.s.Podman), container)
 		_ = d.sd.Stop(context.WithoutCancel(ctx), unit)
 		return fmt.Errorf("%s did not become healthy within %s (deploy_timeout)", unit, d.deadline)
 	}
@@ -253,7 +257,7 @@ func (d *deployRun) failedUnit(step runtime.DeployStep, err error) string {
 // returns the report.
 func (d *deployRun) fail(ctx context.Context, step runtime.DeployStep, err error) error {
 	app := d.s.App.Name
-	f := &runtime.DeployFailure{Step: step, Err: err, Unit: d.failedUnit(step, err)}
+	f := &runtime.DeployFailure{Step: step, Err: err, Unit: d.failedUnit(step, err), Health: d.health}
 	if f.Unit != "" {
 		f.Journal = runtime.JournalExcerpt(f.Unit, d.s.User, d.t0, 20)
 	}

@@ -366,7 +366,7 @@ func depScenarios(d depSetup) []Scenario {
 					return fmt.Errorf("exit code 0")
 				}
 			}
-			for _, want := range []string{"did not become healthy", "rolled back", "journal of dep-web-next.service"} {
+			for _, want := range []string{"did not become healthy", "rolled back", "health of dep-web-next: unhealthy", "journal of dep-web-next.service"} {
 				if !strings.Contains(msg, want) {
 					return fmt.Errorf("deploy output lacks %q:\n%s", want, msg)
 				}
