@@ -33,6 +33,14 @@ func (d depSetup) hookLog() string {
 	return "/var/tmp/dep-hooks.log"
 }
 
+// sharedDir is bind-mounted at /shared: a version listed in /shared/bad fails its health check.
+func (d depSetup) sharedDir() string {
+	if d.rootless {
+		return testHome + "/dep-shared"
+	}
+	return "/var/lib/dep-shared"
+}
+
 func (d depSetup) blockFile() string { return demoRoot(d.rootless) + "/dep-block-deploy" }
 
 func (d depSetup) config(version, healthy string) string {
@@ -48,6 +56,8 @@ params:
   healthy: "` + healthy + `"
 expose:
   - "` + p + `:` + p + `"
+volumes:
+  - volume: {host: ` + d.sharedDir() + `, guest: /shared}
 env:
   DEMO_PORT: "` + p + `"
   DEMO_HEARTBEAT: "1s"
@@ -56,7 +66,7 @@ proxy:
 asset_path: /assets
 deploy_timeout: 25s
 healthcheck:
-  cmd: ["CMD-SHELL", "test ! -e /etc/dep-unhealthy && wget -q -O /dev/null http://127.0.0.1:` + p + `/healthz"]
+  cmd: ["CMD-SHELL", "test ! -e /etc/dep-unhealthy && ! grep -qxF \"$(cat /etc/dep-version)\" /shared/bad && wget -q -O /dev/null http://127.0.0.1:` + p + `/healthz"]
   interval: 1s
   timeout: 2s
   retries: 2
@@ -106,6 +116,14 @@ func (d depSetup) quadlaunch(tb *Testbed, args ...string) (string, error) {
 	return tb.Run(append([]string{"quadlaunch"}, args...)...)
 }
 
+// userFlag is systemctl's flag for the app's manager ("--user " or "").
+func (d depSetup) userFlag() string {
+	if d.rootless {
+		return "--user -M tester@ "
+	}
+	return ""
+}
+
 func (d depSetup) podman(tb *Testbed, args ...string) (string, error) {
 	if d.rootless {
 		return tb.ExecUser(append([]string{"podman"}, args...)...)
@@ -120,6 +138,13 @@ func (d depSetup) started(tb *Testbed, name string) string {
 		return "absent"
 	}
 	return strings.TrimSpace(out)
+}
+
+// printReason prints the first line of a deploy's failure report.
+func printReason(out string) {
+	if i := strings.Index(out, "deploy failed at"); i >= 0 {
+		fmt.Println("reason:", strings.SplitN(out[i:], "\n", 2)[0])
+	}
 }
 
 // startTime reads the StartedAt half of started's answer.
@@ -371,9 +396,7 @@ func depScenarios(d depSetup) []Scenario {
 					return fmt.Errorf("deploy output lacks %q:\n%s", want, msg)
 				}
 			}
-			if i := strings.Index(msg, "deploy failed at"); i >= 0 {
-				fmt.Println("reason:", strings.SplitN(msg[i:], "\n", 2)[0])
-			}
+			printReason(msg)
 			if lerr != nil {
 				return lerr
 			}
@@ -389,6 +412,52 @@ func depScenarios(d depSetup) []Scenario {
 			log, _ := tb.ReadFile(d.hookLog())
 			if !strings.Contains(log, "post-rollback") {
 				return fmt.Errorf("post-rollback hook did not run: %q", log)
+			}
+			return d.serves(tb, "build-2", 5*time.Second)
+		}},
+		{Name: "web unhealthy after the switch: traffic back to the old version, 0 failed", Run: func(tb *Testbed) error {
+			if err := d.write(tb, "4", "yes"); err != nil {
+				return err
+			}
+			before := d.currentID(tb)
+			worker := d.started(tb, "dep-worker")
+			// Once the new version is healthy in the deploy slot (and so about to
+			// take the traffic), mark it bad: web's restart on it then never gets healthy.
+			tb.Exec("rm", "-f", d.sharedDir()+"/bad")
+			if out, err := tb.Exec("systemd-run", "--unit", "dep-mark-bad", "--collect", "/bin/sh", "-c",
+				"until systemctl "+d.userFlag()+"is-active -q dep-web-next; do sleep 0.05; done; echo build-4 > "+d.sharedDir()+"/bad"); err != nil {
+				return fmt.Errorf("marker: %v: %s", err, out)
+			}
+			l, err := startLoad(tb, d, "late")
+			if err != nil {
+				return err
+			}
+			out, derr := d.quadlaunch(tb, "deploy", "dep")
+			_, lerr := l.finish(tb)
+			tb.Systemctl("stop", "dep-mark-bad")
+			if ce, ok := derr.(*CmdError); ok {
+				out += ce.Stderr
+			}
+			if derr == nil {
+				return fmt.Errorf("deploy succeeded although web never got healthy:\n%s", out)
+			}
+			for _, want := range []string{"deploy failed at restart web", "rolled back", "health of dep-web: unhealthy"} {
+				if !strings.Contains(out, want) {
+					return fmt.Errorf("deploy output lacks %q:\n%s", want, out)
+				}
+			}
+			printReason(out)
+			if lerr != nil {
+				return fmt.Errorf("%v\ndeploy output:\n%s", lerr, out)
+			}
+			if after := d.currentID(tb); after != before {
+				return fmt.Errorf("current moved from %s to %s", before, after)
+			}
+			if w := d.started(tb, "dep-worker"); w != worker {
+				return fmt.Errorf("worker was restarted: %s -> %s", worker, w)
+			}
+			if s := d.started(tb, "dep-web-next"); s != "absent" {
+				return fmt.Errorf("deploy slot still there: %s", s)
 			}
 			return d.serves(tb, "build-2", 5*time.Second)
 		}},
