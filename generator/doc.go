@@ -44,6 +44,12 @@
 //	podman_args   string (split like a shell) or list of extra podman arguments
 //	secrets       env names whose values are secret, on top of KnownSecretEnv
 //	              and names containing PASSWORD, SECRET, TOKEN, API_KEY, ...
+//	proxy         true, false or {slot_ports: [P1, P2], drain_timeout: 30s}:
+//	              web behind an nginx unit, deployed by slots (deploy.go)
+//	asset_path    URL prefix of assets bridged between versions during a swap
+//	deploy_timeout  how long a new web may take to become healthy (10m)
+//	deploy_hooks  {pre-build, pre-deploy, post-deploy, post-rollback}: host
+//	              commands of quadlaunch deploy (a string runs with sh -c)
 //
 // A string command (roles, migrate, configure, healthcheck.cmd, boot_command)
 // is split like a shell would split it but nothing is expanded and no shell
