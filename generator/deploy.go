@@ -23,7 +23,10 @@ type Proxy struct {
 	// APP-web-next); 0 means the default: published host port + 10000 / + 10001.
 	SlotPorts    [2]int
 	DrainTimeout string // how long old connections may finish after the switch ("" = 30s)
-	Pos          Pos
+	// AssetBridge is how long both versions keep running behind the proxy with
+	// asset_path bridged, so pages of the old version still get their assets ("" = 10s).
+	AssetBridge string
+	Pos         Pos
 }
 
 // DeployHook is one deploy hook: Args run directly, or Shell through /bin/sh -c.
@@ -65,7 +68,7 @@ func decodeProxy(d *doc, l *layer, p pair) error {
 		}
 		return nil
 	}
-	f, err := d.fields(l, p.value, p.key, "slot_ports", "drain_timeout")
+	f, err := d.fields(l, p.value, p.key, "slot_ports", "drain_timeout", "asset_bridge")
 	if err != nil {
 		return err
 	}
@@ -91,6 +94,11 @@ func decodeProxy(d *doc, l *layer, p pair) error {
 	}
 	if n := f["drain_timeout"]; n != nil {
 		if px.DrainTimeout, err = d.duration(n, "proxy.drain_timeout"); err != nil {
+			return err
+		}
+	}
+	if n := f["asset_bridge"]; n != nil {
+		if px.AssetBridge, err = d.duration(n, "proxy.asset_bridge"); err != nil {
 			return err
 		}
 	}

@@ -15,13 +15,13 @@ deploy_hooks:
 deploy_timeout: 1m
 `,
 		"containers/app.yml": `templates: [templates/t.yml]
-proxy: {drain_timeout: 5s}
+proxy: {drain_timeout: 5s, asset_bridge: 3s}
 asset_path: /assets
 deploy_hooks:
   pre-build: echo app
 `,
 	})
-	if app.Proxy == nil || app.Proxy.SlotPorts != [2]int{} || app.Proxy.DrainTimeout != "5s" {
+	if app.Proxy == nil || app.Proxy.SlotPorts != [2]int{} || app.Proxy.DrainTimeout != "5s" || app.Proxy.AssetBridge != "3s" {
 		t.Errorf("proxy = %+v, want the app file's (a later layer replaces the whole proxy key)", app.Proxy)
 	}
 	if app.AssetPath != "/assets/" {
@@ -54,6 +54,7 @@ func TestDeployKeyErrors(t *testing.T) {
 		{"proxy: {slot_ports: [18000, 18000]}\n", "different ports"},
 		{"proxy: {slot_ports: [1, 70000]}\n", `"70000" is not a port`},
 		{"proxy: {drain_timeout: 5}\n", "proxy.drain_timeout"},
+		{"proxy: {asset_bridge: long}\n", "proxy.asset_bridge"},
 		{"asset_path: assets\n", "asset_path"},
 		{"asset_path: \"/a;b\"\n", "asset_path"},
 		{"deploy_timeout: soon\n", "deploy_timeout"},

@@ -145,6 +145,18 @@ func HealthDeadline(configured string) (time.Duration, error) {
 	return d, nil
 }
 
+// AssetBridgeTime is how long both versions serve assets during a swap.
+func AssetBridgeTime(configured string) (time.Duration, error) {
+	if configured == "" {
+		return 10 * time.Second, nil
+	}
+	d, err := time.ParseDuration(configured)
+	if err != nil {
+		return 0, fmt.Errorf("proxy.asset_bridge %q: %w", configured, err)
+	}
+	return d, nil
+}
+
 // DeployFailure is a deploy that failed at a step, with what was done about it.
 type DeployFailure struct {
 	Step        DeployStep

@@ -81,6 +81,15 @@ func TestHealthDeadline(t *testing.T) {
 	}
 }
 
+func TestAssetBridgeTime(t *testing.T) {
+	if d, err := AssetBridgeTime(""); err != nil || d.Seconds() != 10 {
+		t.Errorf("default = %v, %v", d, err)
+	}
+	if d, err := AssetBridgeTime("2s"); err != nil || d.Seconds() != 2 {
+		t.Errorf("2s = %v, %v", d, err)
+	}
+}
+
 func TestDeployFailureReport(t *testing.T) {
 	f := &DeployFailure{Step: StepStartNext, Err: errors.New("not healthy within 20s"), Unit: "shop-web-next.service",
 		Journal: "healthcheck failed\n", RolledBack: true}

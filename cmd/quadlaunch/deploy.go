@@ -190,7 +190,22 @@ func (d *deployRun) do(ctx context.Context, step runtime.DeployStep) error {
 			bridge = d.proxy.Setup.SlotPorts[0] // the old version's assets, while it runs
 		}
 		d.bridged = bridge != 0
-		return d.switchTo(ctx, d.proxy.Setup.SlotPorts[1], bridge)
+		if err := d.switchTo(ctx, d.proxy.Setup.SlotPorts[1], bridge); err != nil || !d.bridged {
+			return err
+		}
+		// Pages the old version served just before the switch still load their
+		// assets from it for a while: keep both running that long.
+		hold, err := runtime.AssetBridgeTime(s.App.Proxy.AssetBridge)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%s: bridging %s between both versions for %s\n", s.App.Name, s.App.AssetPath, hold)
+		select {
+		case <-time.After(hold):
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	case runtime.StepRestartWeb:
 		if d.bridged {
 			// No connection of the proxy may point at a container being stopped
