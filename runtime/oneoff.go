@@ -77,6 +77,28 @@ func RunMigrate(ctx context.Context, app *generator.App, p *Plan, opt PassOption
 	return nil
 }
 
+// Configured reports whether current already is the result of the configure
+// plan p (launcher-style configure: the pups steps tagged db,precompile), so the
+// CLI need not start APP-configure at all, which would re-run APP-migrate first
+// (configure Requires= it). It says why in reason.
+func Configured(ctx context.Context, app *generator.App, p *Plan) (ok bool, reason string, err error) {
+	curRef := units.ImageRef(app.Name, units.CurrentTag)
+	cur, err := images.GetImage(ctx, curRef, nil)
+	if err != nil {
+		if isNotFound(err) {
+			return false, "", nil
+		}
+		return false, "", fmt.Errorf("inspect %s: %w", curRef, err)
+	}
+	if len(p.Steps) == 0 {
+		return true, "no steps tagged db or precompile, nothing to configure", nil
+	}
+	if cur.Labels[LabelConfigureKey] == ConfigureKey("", p) {
+		return true, fmt.Sprintf("current (%s) is already configured", shortID(cur.ID)), nil
+	}
+	return false, "", nil
+}
+
 // RunConfigure runs the configure plan's steps on current and commits the result
 // as the new current (and as its version tag), so the roles run a configured image.
 // Env reaches exec sessions only, never the image config. If current already is the

@@ -127,11 +127,25 @@ func configureCommand() *cli.Command {
 			if cmd.Bool("in-unit") {
 				return configureInUnit(ctx, cmd)
 			}
-			s, err := openSession(ctx, cmd, sessionOpts{lock: true})
+			s, err := openSession(ctx, cmd, sessionOpts{lock: true, podman: true})
 			if err != nil {
 				return err
 			}
 			defer s.Close()
+			// Launcher-style configure is a no-op on a configured current: say so
+			// without starting the unit (which would run APP-migrate again first).
+			if s.App.Configure == nil {
+				// The config's env, as the unit would see it (not this shell's).
+				plan := runtime.PlanPhase(s.App, runtime.PhaseConfigure, runtime.FullEnv(s.App, nil)...)
+				done, reason, err := runtime.Configured(s.Podman, s.App, plan)
+				if err != nil {
+					return err
+				}
+				if done {
+					fmt.Printf("%s: %s\n", s.App.Name, reason)
+					return nil
+				}
+			}
 			return runOneshotUnit(ctx, s, units.ConfigureUnit(s.App.Name))
 		},
 	}
