@@ -109,6 +109,28 @@ func (p *ProxyControl) Switch(ctx context.Context, upstream, bridge int) error {
 	return nil
 }
 
+// WaitSlot waits until the web slot on loopback port answers HTTP at all (a
+// status other than 502-504): the proxy must not switch to a slot whose port
+// forwarding or server is not up yet, even when no health check says so.
+func (p *ProxyControl) WaitSlot(ctx context.Context, port int, limit time.Duration) error {
+	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
+	err := waitFor(ctx, limit, func() error {
+		resp, err := p.client.Get(url)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 502 && resp.StatusCode <= 504 {
+			return fmt.Errorf("HTTP %d", resp.StatusCode)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("slot 127.0.0.1:%d does not answer HTTP: %w", port, err)
+	}
+	return nil
+}
+
 // status asks nginx which config generation and upstream it serves with.
 func (p *ProxyControl) status() (gen string, upstream int, err error) {
 	resp, err := p.client.Get("http://" + p.Setup.ProbeAddr() + units.ProxyStatusPath)

@@ -183,7 +183,10 @@ func (d *deployRun) do(ctx context.Context, step runtime.DeployStep) error {
 	case runtime.StepConfigure:
 		return runOneshotUnit(ctx, s, units.ConfigureUnit(s.App.Name))
 	case runtime.StepStartNext:
-		return d.healthy(ctx, "start", d.next)
+		if err := d.healthy(ctx, "start", d.next); err != nil {
+			return err
+		}
+		return d.proxy.WaitSlot(ctx, d.proxy.Setup.SlotPorts[1], d.deadline)
 	case runtime.StepToNext:
 		bridge := 0
 		if s.App.AssetPath != "" {
@@ -216,7 +219,10 @@ func (d *deployRun) do(ctx context.Context, step runtime.DeployStep) error {
 			}
 			d.bridged = false
 		}
-		return d.healthy(ctx, "restart", d.web)
+		if err := d.healthy(ctx, "restart", d.web); err != nil || d.proxy == nil {
+			return err
+		}
+		return d.proxy.WaitSlot(ctx, d.proxy.Setup.SlotPorts[0], d.deadline)
 	case runtime.StepToWeb:
 		return d.switchTo(ctx, d.proxy.Setup.SlotPorts[0], 0)
 	case runtime.StepStopNext:
@@ -305,7 +311,11 @@ func (d *deployRun) rollback(ctx context.Context, rb runtime.Rollback) error {
 		}
 	}
 	if rb.SwitchToWeb {
-		if err := d.switchTo(ctx, d.proxy.Setup.SlotPorts[0], 0); err != nil {
+		err := d.proxy.WaitSlot(ctx, d.proxy.Setup.SlotPorts[0], d.deadline)
+		if err == nil {
+			err = d.switchTo(ctx, d.proxy.Setup.SlotPorts[0], 0)
+		}
+		if err != nil {
 			errs = append(errs, err)
 		}
 	}
