@@ -339,9 +339,56 @@ func depScenarios(d depSetup) []Scenario {
 		}
 		return nil
 	}}
+	never := Scenario{Name: "never-healthy version: automatic rollback, 0 failed, worker untouched", Run: func(tb *Testbed) error {
+		if err := d.write(tb, "3", "no"); err != nil {
+			return err
+		}
+		before := d.currentID(tb)
+		worker, web := d.started(tb, "dep-worker"), d.started(tb, "dep-web")
+		l, err := startLoad(tb, d, "bad")
+		if err != nil {
+			return err
+		}
+		out, derr := d.quadlaunch(tb, "deploy", "dep")
+		_, lerr := l.finish(tb)
+		if derr == nil {
+			return fmt.Errorf("deploy of a never-healthy version succeeded: %s", out)
+		}
+		msg := out
+		if ce, ok := derr.(*CmdError); ok {
+			msg += ce.Stderr
+			if ce.Code == 0 {
+				return fmt.Errorf("exit code 0")
+			}
+		}
+		for _, want := range []string{"did not become healthy", "rolled back", "health of dep-web-next: unhealthy", "journal of dep-web-next.service"} {
+			if !strings.Contains(msg, want) {
+				return fmt.Errorf("deploy output lacks %q:\n%s", want, msg)
+			}
+		}
+		printReason(msg)
+		if lerr != nil {
+			return lerr
+		}
+		if after := d.currentID(tb); after != before {
+			return fmt.Errorf("current moved from %s to %s", before, after)
+		}
+		if w := d.started(tb, "dep-worker"); w != worker {
+			return fmt.Errorf("worker was restarted: %s -> %s", worker, w)
+		}
+		if w := d.started(tb, "dep-web"); w != web {
+			return fmt.Errorf("web was restarted: %s -> %s", web, w)
+		}
+		log, _ := tb.ReadFile(d.hookLog())
+		if !strings.Contains(log, "post-rollback") {
+			return fmt.Errorf("post-rollback hook did not run: %q", log)
+		}
+		return d.serves(tb, "build-2", 5*time.Second)
+	}}
 	if d.rootless {
 		zero.Name = "rootless (systemctl --user): deploy under load: 0 failed requests"
-		return []Scenario{zero}
+		never.Name = "rootless (systemctl --user): " + never.Name
+		return []Scenario{zero, never}
 	}
 	return []Scenario{
 		{Name: "Notify=healthy: web is healthy when its start job returns", Run: func(tb *Testbed) error {
@@ -371,52 +418,7 @@ func depScenarios(d depSetup) []Scenario {
 			}
 			return nil
 		}},
-		{Name: "never-healthy version: automatic rollback, 0 failed, worker untouched", Run: func(tb *Testbed) error {
-			if err := d.write(tb, "3", "no"); err != nil {
-				return err
-			}
-			before := d.currentID(tb)
-			worker, web := d.started(tb, "dep-worker"), d.started(tb, "dep-web")
-			l, err := startLoad(tb, d, "bad")
-			if err != nil {
-				return err
-			}
-			out, derr := d.quadlaunch(tb, "deploy", "dep")
-			_, lerr := l.finish(tb)
-			if derr == nil {
-				return fmt.Errorf("deploy of a never-healthy version succeeded: %s", out)
-			}
-			msg := out
-			if ce, ok := derr.(*CmdError); ok {
-				msg += ce.Stderr
-				if ce.Code == 0 {
-					return fmt.Errorf("exit code 0")
-				}
-			}
-			for _, want := range []string{"did not become healthy", "rolled back", "health of dep-web-next: unhealthy", "journal of dep-web-next.service"} {
-				if !strings.Contains(msg, want) {
-					return fmt.Errorf("deploy output lacks %q:\n%s", want, msg)
-				}
-			}
-			printReason(msg)
-			if lerr != nil {
-				return lerr
-			}
-			if after := d.currentID(tb); after != before {
-				return fmt.Errorf("current moved from %s to %s", before, after)
-			}
-			if w := d.started(tb, "dep-worker"); w != worker {
-				return fmt.Errorf("worker was restarted: %s -> %s", worker, w)
-			}
-			if w := d.started(tb, "dep-web"); w != web {
-				return fmt.Errorf("web was restarted: %s -> %s", web, w)
-			}
-			log, _ := tb.ReadFile(d.hookLog())
-			if !strings.Contains(log, "post-rollback") {
-				return fmt.Errorf("post-rollback hook did not run: %q", log)
-			}
-			return d.serves(tb, "build-2", 5*time.Second)
-		}},
+		never,
 		{Name: "web unhealthy after the switch: traffic back to the old version, 0 failed", Run: func(tb *Testbed) error {
 			if err := d.write(tb, "4", "yes"); err != nil {
 				return err
