@@ -74,6 +74,19 @@ func JournalExcerpt(unit string, user bool, since time.Time, lines int) string {
 	return excerpt(string(out), lines)
 }
 
+// HealthOf returns a container's ID and health status ("" when absent or
+// without a health check).
+func HealthOf(ctx context.Context, name string) (id, health string) {
+	c, err := containers.Inspect(ctx, name, nil)
+	if err != nil || c.State == nil {
+		return "", ""
+	}
+	if c.State.Health != nil {
+		health = c.State.Health.Status
+	}
+	return c.ID, health
+}
+
 // HealthReport describes a container's health check state and its last
 // results, for a deploy's failure report ("" when it has no health check).
 func HealthReport(ctx context.Context, name string) string {

@@ -147,16 +147,39 @@ func (d *deployRun) hook(ctx context.Context, name string) error {
 }
 
 // healthy runs a role job bounded by the deploy's health deadline.
+// It fails early, like Kamal, once Podman calls the new container unhealthy
+// (healthcheck.retries failed checks in a row after start_period).
 func (d *deployRun) healthy(ctx context.Context, op, unit string) error {
 	d.sd.ResetFailed(ctx, unit)
-	hctx, cancel := context.WithTimeout(ctx, d.deadline)
-	defer cancel()
+	container := strings.TrimSuffix(unit, ".service")
+	pc := context.WithoutCancel(d.s.Podman)
+	before, _ := runtime.HealthOf(pc, container)
+	tctx, cancelT := context.WithTimeout(ctx, d.deadline)
+	defer cancelT()
+	hctx, cancel := context.WithCancelCause(tctx)
+	defer cancel(nil)
+	errUnhealthy := fmt.Errorf("%s became unhealthy (its health check failed healthcheck.retries times in a row)", unit)
+	go func() {
+		for {
+			select {
+			case <-hctx.Done():
+				return
+			case <-time.After(500 * time.Millisecond):
+			}
+			if id, health := runtime.HealthOf(pc, container); id != "" && id != before && health == "unhealthy" {
+				cancel(errUnhealthy)
+				return
+			}
+		}
+	}()
 	err := d.sd.JobAlone(hctx, op, unit)
 	if err != nil && hctx.Err() != nil && ctx.Err() == nil {
 		// The health check's own results say why; read them before the stop removes the container.
-		container := strings.TrimSuffix(unit, ".service")
-		d.health = runtime.HealthReport(context.WithoutCancel(d.s.Podman), container)
+		d.health = runtime.HealthReport(pc, container)
 		_ = d.sd.Stop(context.WithoutCancel(ctx), unit)
+		if context.Cause(hctx) == errUnhealthy {
+			return errUnhealthy
+		}
 		return fmt.Errorf("%s did not become healthy within %s (deploy_timeout)", unit, d.deadline)
 	}
 	return err

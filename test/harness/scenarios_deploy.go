@@ -361,7 +361,7 @@ func depScenarios(d depSetup) []Scenario {
 				return fmt.Errorf("exit code 0")
 			}
 		}
-		for _, want := range []string{"did not become healthy", "rolled back", "health of dep-web-next: unhealthy", "journal of dep-web-next.service"} {
+		for _, want := range []string{"dep-web-next.service became unhealthy", "rolled back", "health of dep-web-next: unhealthy", "journal of dep-web-next.service"} {
 			if !strings.Contains(msg, want) {
 				return fmt.Errorf("deploy output lacks %q:\n%s", want, msg)
 			}
@@ -445,7 +445,7 @@ func depScenarios(d depSetup) []Scenario {
 			if derr == nil {
 				return fmt.Errorf("deploy succeeded although web never got healthy:\n%s", out)
 			}
-			for _, want := range []string{"deploy failed at restart web", "rolled back", "health of dep-web: unhealthy"} {
+			for _, want := range []string{"deploy failed at restart web: dep-web.service became unhealthy", "rolled back", "health of dep-web: unhealthy"} {
 				if !strings.Contains(out, want) {
 					return fmt.Errorf("deploy output lacks %q:\n%s", want, out)
 				}
