@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/quadlaunch/quadlaunch/generator"
 	"github.com/quadlaunch/quadlaunch/runtime"
 	"github.com/quadlaunch/quadlaunch/units"
 )
@@ -78,12 +79,7 @@ func newDeployRun(ctx context.Context, s *session, full bool) (*deployRun, error
 	if d.sd, err = s.Systemd(ctx); err != nil {
 		return nil, err
 	}
-	primary := "web"
-	for _, r := range app.Roles {
-		if r.Primary {
-			primary = r.Name
-		}
-	}
+	primary := primaryRole(app)
 	for _, r := range app.Roles {
 		d.info.Roles = append(d.info.Roles, r.Name)
 		if r.Name != primary {
@@ -121,6 +117,16 @@ func newDeployRun(ctx context.Context, s *session, full bool) (*deployRun, error
 		s.Log.Infof("%s: no healthcheck: a role counts as healthy as soon as its container runs", app.Name)
 	}
 	return d, nil
+}
+
+// primaryRole is the role a deploy gates on and puts behind the proxy.
+func primaryRole(app *generator.App) string {
+	for _, r := range app.Roles {
+		if r.Primary {
+			return r.Name
+		}
+	}
+	return "web"
 }
 
 func (d *deployRun) run(ctx context.Context) error {
