@@ -333,6 +333,9 @@ func depScenarios(d depSetup) []Scenario {
 		if s := d.started(tb, "dep-web-next"); s != "absent" {
 			return fmt.Errorf("deploy slot still there after the deploy: %s", s)
 		}
+		if st, err := d.quadlaunch(tb, "status", "dep"); err != nil || !regexp.MustCompile(`dep-proxy\.service +loaded +active +running`).MatchString(st) {
+			return fmt.Errorf("status does not show the running proxy: %v\n%s", err, st)
+		}
 		log, _ := tb.ReadFile(d.hookLog())
 		if !strings.Contains(log, "post-deploy dep ") || !strings.Contains(log, "roles web worker") {
 			return fmt.Errorf("post-deploy hook did not run with QUADLAUNCH_* env: %q", log)
