@@ -1,7 +1,9 @@
 package units
 
 import (
+	"bytes"
 	"strings"
+	"sync"
 
 	"github.com/containers/podman/v5/pkg/systemd/parser"
 )
@@ -38,22 +40,30 @@ func (u *unitBuilder) quadlet(group, key, value string) bool {
 }
 
 func (u *unitBuilder) bytes() []byte {
-	s, err := u.f.ToString()
-	if err != nil { // writes to a strings.Builder do not fail
-		panic(err)
-	}
-	var b strings.Builder
+	// A pooled scratch buffer and one exact-size copy: the generator renders
+	// hundreds of units at every boot, and its peak memory is a target.
+	b := unitBufs.Get().(*bytes.Buffer)
+	defer unitBufs.Put(b)
+	b.Reset()
+	header := false
 	for _, l := range strings.Split(u.header, "\n") {
 		if l != "" {
-			b.WriteString("# " + commentText(l) + "\n")
+			b.WriteString("# ")
+			b.WriteString(commentText(l))
+			b.WriteByte('\n')
+			header = true
 		}
 	}
-	if b.Len() > 0 {
-		b.WriteString("\n")
+	if header {
+		b.WriteByte('\n')
 	}
-	b.WriteString(s)
-	return []byte(b.String())
+	if err := u.f.Write(b); err != nil { // writes to a bytes.Buffer do not fail
+		panic(err)
+	}
+	return bytes.Clone(b.Bytes())
 }
+
+var unitBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // commentText keeps a comment on one line.
 func commentText(s string) string {
