@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/quadlaunch/quadlaunch/generator"
 	"github.com/quadlaunch/quadlaunch/runtime"
 	"github.com/quadlaunch/quadlaunch/units"
 )
@@ -93,20 +94,12 @@ func runOneshotUnit(ctx context.Context, s *session, unit string) error {
 // migrateInUnit runs inside APP-migrate.service: no lock (the command that started
 // the unit holds it), env from the unit's EnvironmentFile over the config's.
 func migrateInUnit(ctx context.Context, cmd *cli.Command) error {
-	name, err := appArg(cmd)
-	if err != nil {
-		return err
-	}
-	app, err := loadApp(cmd, name)
-	if err != nil {
-		return err
-	}
-	pc, err := runtime.Connect(ctx, userMode(cmd))
+	app, pc, err := inUnitSession(ctx, cmd)
 	if err != nil {
 		return err
 	}
 	env := runtime.FullEnv(app, os.LookupEnv)
-	flag := runtime.SkipPostDeployFlag(userMode(cmd), name)
+	flag := runtime.SkipPostDeployFlag(userMode(cmd), app.Name)
 	if _, err := os.Stat(flag); err == nil || cmd.Bool("skip-post-deployment-migrations") {
 		env = append(env, "SKIP_POST_DEPLOYMENT_MIGRATIONS=1")
 	}
@@ -152,15 +145,7 @@ func configureCommand() *cli.Command {
 }
 
 func configureInUnit(ctx context.Context, cmd *cli.Command) error {
-	name, err := appArg(cmd)
-	if err != nil {
-		return err
-	}
-	app, err := loadApp(cmd, name)
-	if err != nil {
-		return err
-	}
-	pc, err := runtime.Connect(ctx, userMode(cmd))
+	app, pc, err := inUnitSession(ctx, cmd)
 	if err != nil {
 		return err
 	}
@@ -168,4 +153,22 @@ func configureInUnit(ctx context.Context, cmd *cli.Command) error {
 	plan := runtime.PlanPhase(app, runtime.PhaseConfigure, env...)
 	_, err = runtime.RunConfigure(pc, app, plan, runtime.PassOptions{Out: os.Stdout, Env: runtime.SplitEnv(app, env)})
 	return err
+}
+
+// inUnitSession is what a pass run inside its unit needs: the app's config and
+// a Podman connection; no lock (the command that started the unit holds it).
+func inUnitSession(ctx context.Context, cmd *cli.Command) (*generator.App, context.Context, error) {
+	name, err := appArg(cmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	app, err := loadApp(cmd, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	pc, err := runtime.Connect(ctx, userMode(cmd))
+	if err != nil {
+		return nil, nil, err
+	}
+	return app, pc, nil
 }
