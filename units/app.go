@@ -302,7 +302,7 @@ func (r *appRender) containerBase(u *unitBuilder, role, what string) {
 		args = append(args, "--read-only")
 	}
 	for _, e := range r.env.file {
-		if e.Secret {
+		if asPodmanSecret(e) {
 			// A Podman secret, not --env: Podman keeps every container's --env
 			// values in its database (db.sql), which a fresh store leaves
 			// world-readable; a secret's value stays in its 0600 secrets store.
@@ -351,13 +351,18 @@ func (r *appRender) mkdirPre(u *unitBuilder) {
 	u.set("Service", "ExecStartPre", line)
 }
 
+// asPodmanSecret reports whether env var e travels as a Podman secret. An empty
+// value cannot (Podman refuses an empty secret) and reveals nothing: it goes as
+// --env like any other value.
+func asPodmanSecret(e generator.EnvVar) bool { return e.Secret && e.Value != "" }
+
 // secretsPre makes A-migrate (which every other unit of the app Requires and
 // runs After) store each secret env value as a Podman secret, from the value
 // in its own environment (EnvironmentFile=): never on a command line. It runs
 // at every start, so a changed value reaches the next containers.
 func (r *appRender) secretsPre(u *unitBuilder) {
 	for _, e := range r.env.file {
-		if !e.Secret {
+		if !asPodmanSecret(e) {
 			continue
 		}
 		name := SecretName(r.app.Name, e.Name)
