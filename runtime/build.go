@@ -17,7 +17,7 @@ import (
 // BuildOptions tune a build.
 type BuildOptions struct {
 	Out         io.Writer
-	NoCache     bool             // --full-build: run every step again
+	NoCache     bool             // --no-cache: run every step again
 	ToolVersion string           // quadlaunch's version, for the label
 	Now         func() time.Time // for tests; time.Now when nil
 }

@@ -17,7 +17,7 @@ func bootstrapCommand() *cli.Command {
 		Usage:     "build, migrate and configure the app (launcher2's bootstrap); roles are not started",
 		ArgsUsage: "APP",
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "full-build", Usage: "ignore the layer cache"},
+			&cli.BoolFlag{Name: "no-cache", Usage: "ignore the layer cache and run every build step"},
 			lockTimeoutFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
@@ -26,7 +26,7 @@ func bootstrapCommand() *cli.Command {
 				return err
 			}
 			defer s.Close()
-			old, err := buildAndPromote(s, cmd.Bool("full-build"))
+			old, err := buildAndPromote(s, cmd.Bool("no-cache"))
 			if err != nil {
 				return err
 			}

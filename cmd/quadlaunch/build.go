@@ -20,7 +20,7 @@ func buildCommand() *cli.Command {
 		Usage:     "build the app's image from base_image and its run steps (skipping db/migrate/precompile); moves current on success",
 		ArgsUsage: "APP",
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "full-build", Usage: "ignore the layer cache and run every step"},
+			&cli.BoolFlag{Name: "no-cache", Usage: "ignore the layer cache and run every step"},
 			lockTimeoutFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
@@ -29,7 +29,7 @@ func buildCommand() *cli.Command {
 				return err
 			}
 			defer s.Close()
-			_, err = buildAndPromote(s, cmd.Bool("full-build"))
+			_, err = buildAndPromote(s, cmd.Bool("no-cache"))
 			return err
 		},
 	}
@@ -37,13 +37,13 @@ func buildCommand() *cli.Command {
 
 // buildAndPromote builds the app and makes the result current; returns the tags as
 // they were before, so a later failure can put them back.
-func buildAndPromote(s *session, full bool) (runtime.Tags, error) {
+func buildAndPromote(s *session, noCache bool) (runtime.Tags, error) {
 	start := time.Now()
 	if err := requireBaseImage(s.App); err != nil {
 		return runtime.Tags{}, err
 	}
 	plan := runtime.PlanPhase(s.App, runtime.PhaseBuild)
-	res, err := runtime.Build(s.Podman, plan, runtime.BuildOptions{Out: os.Stdout, NoCache: full, ToolVersion: version})
+	res, err := runtime.Build(s.Podman, plan, runtime.BuildOptions{Out: os.Stdout, NoCache: noCache, ToolVersion: version})
 	if err != nil {
 		return runtime.Tags{}, fmt.Errorf("build %s: %w", s.App.Name, err)
 	}

@@ -31,7 +31,7 @@ func deployCommand() *cli.Command {
 			"returns to the previous version, the roles run it, the post-rollback hook runs; volumes are untouched.",
 		ArgsUsage: "APP",
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "full-build", Usage: "ignore the layer cache"},
+			&cli.BoolFlag{Name: "no-cache", Usage: "ignore the layer cache and run every build step"},
 			lockTimeoutFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
@@ -40,7 +40,7 @@ func deployCommand() *cli.Command {
 				return err
 			}
 			defer s.Close()
-			d, err := newDeployRun(ctx, s, cmd.Bool("full-build"))
+			d, err := newDeployRun(ctx, s, cmd.Bool("no-cache"))
 			if err != nil {
 				return err
 			}

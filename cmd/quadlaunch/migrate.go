@@ -33,6 +33,12 @@ func migrateCommand() *cli.Command {
 				return err
 			}
 			defer s.Close()
+			// Asked for by name: runs although MIGRATE_ON_BOOT defers it in rebuilds.
+			remove, err := forcePasses(s, runtime.PassMigrate)
+			if err != nil {
+				return err
+			}
+			defer remove()
 			return runMigrateUnit(ctx, s, cmd.Bool("skip-post-deployment-migrations"))
 		},
 	}
@@ -98,6 +104,9 @@ func migrateInUnit(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
+	if deferPass(cmd, app, runtime.PassMigrate) {
+		return nil
+	}
 	env := runtime.FullEnv(app, os.LookupEnv)
 	flag := runtime.SkipPostDeployFlag(userMode(cmd), app.Name)
 	if _, err := os.Stat(flag); err == nil || cmd.Bool("skip-post-deployment-migrations") {
@@ -139,6 +148,12 @@ func configureCommand() *cli.Command {
 					return nil
 				}
 			}
+			// Asked for by name: runs although PRECOMPILE_ON_BOOT defers it in rebuilds.
+			remove, err := forcePasses(s, runtime.PassConfigure)
+			if err != nil {
+				return err
+			}
+			defer remove()
 			return runOneshotUnit(ctx, s, units.ConfigureUnit(s.App.Name))
 		},
 	}
@@ -149,10 +164,34 @@ func configureInUnit(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
+	if deferPass(cmd, app, runtime.PassConfigure) {
+		return nil
+	}
 	env := runtime.FullEnv(app, os.LookupEnv)
 	plan := runtime.PlanPhase(app, runtime.PhaseConfigure, env...)
 	_, err = runtime.RunConfigure(pc, app, plan, runtime.PassOptions{Out: os.Stdout, Env: runtime.SplitEnv(app, env)})
 	return err
+}
+
+// deferPass reports (and says, on the unit's journal) that a launcher-style pass
+// is left to the container's boot (*_ON_BOOT in the config, not forced).
+func deferPass(cmd *cli.Command, app *generator.App, p runtime.Pass) bool {
+	_, err := os.Stat(runtime.ForcePassFlag(userMode(cmd), app.Name, p))
+	if !runtime.DeferPassToBoot(app, p, err == nil) {
+		return false
+	}
+	fmt.Println(runtime.DeferredPassMessage(p))
+	return true
+}
+
+// forcePasses writes the flag files that make the launcher-style passes run
+// although the config defers them to boot; remove takes them away again.
+func forcePasses(s *session, passes ...runtime.Pass) (remove func(), err error) {
+	files := map[string]string{}
+	for _, p := range passes {
+		files[runtime.ForcePassFlag(s.User, s.App.Name, p)] = ""
+	}
+	return runtime.WriteFiles(files)
 }
 
 // inUnitSession is what a pass run inside its unit needs: the app's config and

@@ -25,17 +25,21 @@ func rebuildCommand() *cli.Command {
 			"(which runs the full migration). If migrate or configure fails, current goes back to what it was,\n" +
 			"the old roles keep running (external database) or are started again (standalone), and the error\n" +
 			"names the failed unit.\n\n" +
-			"launcher2's *_ON_BOOT and the offline-page template: CREATE_DB_ON_BOOT, MIGRATE_ON_BOOT and\n" +
-			"PRECOMPILE_ON_BOOT are ordinary env: the roles and the migrate/configure passes see them unchanged\n" +
-			"and the image's own boot script acts on them. The configure pass runs the templates' precompile\n" +
-			"steps, so web.template's `PRECOMPILE_ON_BOOT=0` edit of the run script is in the configured image\n" +
-			"and a restart does not precompile again. quadlaunch does not skip APP-migrate when MIGRATE_ON_BOOT=1\n" +
-			"(the roles Require it; the boot-time migrate then finds nothing to do). offline-page's steps are\n" +
-			"untagged and built into the image, so its nginx page answers while the new web's app server boots;\n" +
-			"a standalone rebuild has the container stopped during migrate, as launcher has, so nothing answers then.",
+			"launcher2's *_ON_BOOT and the offline-page template: when the config's env has MIGRATE_ON_BOOT\n" +
+			"(any value, as launcher2) the launcher-style migrate pass (APP-migrate running `migrate --in-unit`)\n" +
+			"says so on its journal and succeeds without migrating: the web container migrates at boot, behind\n" +
+			"offline-page's nginx page. PRECOMPILE_ON_BOOT does the same for the configure pass (current stays\n" +
+			"the built image; the container precompiles at boot). CREATE_DB_ON_BOOT is left to the image. Apps\n" +
+			"with `migrate:`/`configure:` commands always run them. --full-build runs both passes anyway (as\n" +
+			"launcher2's --full-build), for this rebuild only, including the runs the restart of the roles\n" +
+			"triggers. `quadlaunch migrate APP` and `configure APP` always run their pass too.\n" +
+			"One gap: launcher2 then starts the container with MIGRATE_ON_BOOT=0 / PRECOMPILE_ON_BOOT=0; the\n" +
+			"roles here keep the config's env, so after --full-build the image's boot script may migrate or\n" +
+			"precompile once more (harmless, slower). --no-cache ignores the layer cache.",
 		ArgsUsage: "APP",
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "full-build", Usage: "ignore the layer cache"},
+			&cli.BoolFlag{Name: "no-cache", Usage: "ignore the layer cache and run every build step"},
+			&cli.BoolFlag{Name: "full-build", Usage: "run the migrate and configure passes even when MIGRATE_ON_BOOT / PRECOMPILE_ON_BOOT in the config defer them to the container's boot"},
 			lockTimeoutFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
@@ -44,7 +48,7 @@ func rebuildCommand() *cli.Command {
 				return err
 			}
 			defer s.Close()
-			return rebuild(ctx, s, cmd.Bool("full-build"))
+			return rebuild(ctx, s, cmd.Bool("no-cache"), cmd.Bool("full-build"))
 		},
 	}
 }
@@ -65,10 +69,19 @@ func standalone(app *generator.App) bool {
 	return false
 }
 
-func rebuild(ctx context.Context, s *session, full bool) error {
-	old, err := buildAndPromote(s, full)
+func rebuild(ctx context.Context, s *session, noCache, fullBuild bool) error {
+	old, err := buildAndPromote(s, noCache)
 	if err != nil {
 		return err
+	}
+	if fullBuild {
+		// Kept for the whole rebuild: restarting the roles runs the passes again.
+		remove, err := forcePasses(s, runtime.PassMigrate, runtime.PassConfigure)
+		if err != nil {
+			_ = runtime.RestoreTags(s.Podman, s.App.Name, old)
+			return err
+		}
+		defer remove()
 	}
 	sd, err := s.Systemd(ctx)
 	if err != nil {

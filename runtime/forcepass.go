@@ -1,0 +1,68 @@
+package runtime
+
+import (
+	"path/filepath"
+
+	"github.com/quadlaunch/quadlaunch/generator"
+)
+
+// launcher2 defers a launcher-style pass to the container's boot when the
+// config's env has MIGRATE_ON_BOOT (the migrate pass) or PRECOMPILE_ON_BOOT (the
+// configure pass): the offline-page template sets both, so the container
+// migrates and precompiles behind its offline page. Presence of the key is what
+// counts, as in launcher2 (MIGRATE_ON_BOOT: 0 defers too). `rebuild --full-build`
+// runs the passes anyway: the CLI writes a flag file per pass (ForcePassFlag)
+// before starting the units and removes it afterwards; `migrate|configure
+// --in-unit` looks for it.
+
+// Pass is a launcher-style pass run inside its unit.
+type Pass string
+
+const (
+	PassMigrate   Pass = "migrate"
+	PassConfigure Pass = "configure"
+)
+
+// OnBootKey is the env key that defers the pass to the container's boot.
+func (p Pass) OnBootKey() string {
+	if p == PassMigrate {
+		return "MIGRATE_ON_BOOT"
+	}
+	return "PRECOMPILE_ON_BOOT"
+}
+
+// ForcePassFlag is the flag file that makes `<pass> --in-unit` run although the
+// env defers it to boot.
+func ForcePassFlag(user bool, app string, p Pass) string {
+	return filepath.Join(LockDir(user), app+".force-"+string(p))
+}
+
+// DeferPassToBoot reports whether the launcher-style pass p is left to the
+// container's boot: the app's merged env has p's *_ON_BOOT key and the pass is
+// not forced. A `migrate:`/`configure:` command is the config's own choice and
+// never deferred.
+func DeferPassToBoot(app *generator.App, p Pass, forced bool) bool {
+	if forced {
+		return false
+	}
+	if (p == PassMigrate && app.Migrate != nil) || (p == PassConfigure && app.Configure != nil) {
+		return false
+	}
+	key := p.OnBootKey()
+	for _, e := range app.Env {
+		if e.Name == key {
+			return true
+		}
+	}
+	return false
+}
+
+// DeferredPassMessage is the line a deferred pass prints instead of running.
+func DeferredPassMessage(p Pass) string {
+	what := "migrates"
+	if p == PassConfigure {
+		what = "precompiles"
+	}
+	return p.OnBootKey() + " is set: the web container " + what + " at boot (offline-page template); skipping the " +
+		string(p) + " pass; quadlaunch rebuild --full-build runs it"
+}
