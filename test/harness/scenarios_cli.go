@@ -330,6 +330,7 @@ func init() {
 			{Name: "SIGTERM during migrate fails the unit and the old web serves", Run: scenarioCLIMigrateTerm},
 			{Name: "secret env reaches migrate steps and run byte-exact, never Podman's store", Run: scenarioCLISecretEnv},
 			{Name: "rootless build, start, versions and rollback", Run: scenarioCLIRootless},
+			{Name: "MIGRATE_ON_BOOT defers the migrate pass; rebuild --full-build runs it", Run: scenarioCLIMigrateOnBoot},
 		},
 	})
 }
@@ -673,4 +674,80 @@ func cliCanaryAbsent(tb *Testbed) error {
 	fmt.Printf("secret env: with run container %.12s and its exec session alive, canary absent from Podman's database and %d inspect outputs; root-only copies: %q\n",
 		runCtr, len(inspects), rootOnly)
 	return nil
+}
+
+// cliJournalText is what the given system units logged since t, one message a line.
+func cliJournalText(tb *Testbed, t time.Time, units ...string) (string, error) {
+	entries, err := tb.JournalSince(t, false, units...)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, e := range entries {
+		b.WriteString(e.Message + "\n")
+	}
+	return b.String(), nil
+}
+
+// scenarioCLIMigrateOnBoot: with MIGRATE_ON_BOOT in the env (what the
+// offline-page template sets) a rebuild leaves migration to the container's
+// boot: cli-migrate logs the skip line and the migrate step never runs; the
+// configure pass still runs. `rebuild --full-build` runs the migrate step.
+// The step prints onboot-42 only when it runs (its command text reads
+// onboot-$((6*7)), so the progress line cannot fake it).
+func scenarioCLIMigrateOnBoot(tb *Testbed) error {
+	const ran, skipLine = "onboot-42", "MIGRATE_ON_BOOT is set: the web container migrates at boot"
+	o := cliOpts{version: "4", slow: "0", port: "8090", migrate: "echo onboot-$((6*7))", extraEnv: "  MIGRATE_ON_BOOT: \"1\"\n"}
+	if err := writeCLIConfigWith(tb, o); err != nil {
+		return err
+	}
+	defer writeCLIConfig(tb, "4", "0")
+
+	t0 := time.Now()
+	out, err := tb.Run("quadlaunch", "rebuild", "cli")
+	if err != nil {
+		return fmt.Errorf("rebuild: %v: %s", err, lastLines(out, 20))
+	}
+	mig, err := cliJournalText(tb, t0, "cli-migrate.service")
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(mig, skipLine) {
+		return fmt.Errorf("rebuild: no skip line in journalctl -u cli-migrate: %s", lastLines(mig, 10))
+	}
+	if strings.Contains(mig, ran) || strings.Contains(out, ran) {
+		return fmt.Errorf("rebuild ran the migrate step although MIGRATE_ON_BOOT is set: %s", lastLines(mig, 10))
+	}
+	conf, err := cliJournalText(tb, t0, "cli-configure.service")
+	if err != nil {
+		return err
+	}
+	if strings.Contains(conf, "skipping the configure pass") {
+		return fmt.Errorf("configure pass skipped without PRECOMPILE_ON_BOOT: %s", lastLines(conf, 10))
+	}
+	if _, err := cliWaitServes(tb, "build-4", 30*time.Second); err != nil {
+		return err
+	}
+
+	t1 := time.Now()
+	out, err = tb.Run("quadlaunch", "rebuild", "--full-build", "cli")
+	if err != nil {
+		return fmt.Errorf("rebuild --full-build: %v: %s", err, lastLines(out, 20))
+	}
+	mig, err = cliJournalText(tb, t1, "cli-migrate.service")
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(mig, ran) {
+		return fmt.Errorf("rebuild --full-build did not run the migrate step: %s", lastLines(mig, 10))
+	}
+	if strings.Contains(mig, skipLine) {
+		return fmt.Errorf("rebuild --full-build still skipped a migrate pass: %s", lastLines(mig, 10))
+	}
+	if out, err := tb.Exec("ls", "/run/quadlaunch"); err == nil && strings.Contains(out, ".force-") {
+		return fmt.Errorf("force flags left behind: %q", out)
+	}
+	fmt.Printf("MIGRATE_ON_BOOT: rebuild skipped the migrate pass (%q), rebuild --full-build ran it\n", skipLine)
+	_, err = cliWaitServes(tb, "build-4", 30*time.Second)
+	return err
 }
