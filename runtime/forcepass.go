@@ -48,7 +48,10 @@ func DeferPassToBoot(app *generator.App, p Pass, forced bool) bool {
 	if (p == PassMigrate && app.Migrate != nil) || (p == PassConfigure && app.Configure != nil) {
 		return false
 	}
-	key := p.OnBootKey()
+	return hasEnv(app, p.OnBootKey())
+}
+
+func hasEnv(app *generator.App, key string) bool {
 	for _, e := range app.Env {
 		if e.Name == key {
 			return true
@@ -65,4 +68,48 @@ func DeferredPassMessage(p Pass) string {
 	}
 	return p.OnBootKey() + " is set: the web container " + what + " at boot (offline-page template); skipping the " +
 		string(p) + " pass; quadlaunch rebuild --full-build runs it"
+}
+
+// launcher2 starts the container with MIGRATE_ON_BOOT=0 (PRECOMPILE_ON_BOOT=0)
+// after it ran the migrate (configure) pass itself, so the boot does not do it
+// again. The roles here take their env from the unit's EnvironmentFile; a
+// runtime drop-in adding a second EnvironmentFile (read later, so it wins) gives
+// the next start the 0s. The CLI removes the drop-in once the roles started: a
+// later start sees the config's env again, as a later `launcher start` does.
+
+// OnBootOffKeys are the *_ON_BOOT keys the roles' next start sees as 0: present
+// in the app's env, and the pass ran anyway (forced, or a command of the config).
+func OnBootOffKeys(app *generator.App, forced bool) []string {
+	var keys []string
+	for _, p := range []Pass{PassMigrate, PassConfigure} {
+		if hasEnv(app, p.OnBootKey()) && !DeferPassToBoot(app, p, forced) {
+			keys = append(keys, p.OnBootKey())
+		}
+	}
+	return keys
+}
+
+// OnBootOffFiles are the files giving roles keys=0 for their next start: path
+// -> content. Nothing in them is secret.
+func OnBootOffFiles(user bool, app string, roles []string, runtimeDir string, keys []string) map[string]string {
+	envFile := filepath.Join(LockDir(user), app+".on-boot-off.env")
+	env := ""
+	for _, k := range keys {
+		env += k + "=0\n"
+	}
+	files := map[string]string{envFile: env}
+	for _, r := range roles {
+		files[filepath.Join(controlDir(user, runtimeDir), r+".d", "50-quadlaunch-on-boot-off.conf")] =
+			"# Written by quadlaunch rebuild --full-build for one start of the role; removed after it.\n" +
+				"[Service]\nEnvironmentFile=" + envFile + "\n"
+	}
+	return files
+}
+
+// controlDir is systemd's runtime directory for drop-ins written by tools (gone at reboot).
+func controlDir(user bool, runtimeDir string) string {
+	if user {
+		return filepath.Join(runtimeDir, "systemd", "user.control")
+	}
+	return "/run/systemd/system.control"
 }

@@ -72,3 +72,42 @@ func TestDeferredPassMessage(t *testing.T) {
 		}
 	}
 }
+
+func TestOnBootOffKeys(t *testing.T) {
+	both := &generator.App{Name: "app", Env: []generator.EnvVar{{Name: "MIGRATE_ON_BOOT", Value: "1"}, {Name: "PRECOMPILE_ON_BOOT", Value: "1"}}}
+	if k := OnBootOffKeys(both, false); len(k) != 0 {
+		t.Errorf("passes deferred, yet keys %v", k)
+	}
+	if k := OnBootOffKeys(both, true); strings.Join(k, ",") != "MIGRATE_ON_BOOT,PRECOMPILE_ON_BOOT" {
+		t.Errorf("forced: keys %v", k)
+	}
+	none := &generator.App{Name: "app"}
+	if k := OnBootOffKeys(none, true); len(k) != 0 {
+		t.Errorf("no *_ON_BOOT in env, yet keys %v", k)
+	}
+	cmd := &generator.App{Name: "app", Env: both.Env, Migrate: &generator.Command{Args: []string{"migrate"}}}
+	if k := OnBootOffKeys(cmd, false); strings.Join(k, ",") != "MIGRATE_ON_BOOT" {
+		t.Errorf("migrate: command ran: keys %v", k)
+	}
+}
+
+func TestOnBootOffFiles(t *testing.T) {
+	t.Setenv("QUADLAUNCH_LOCK_DIR", "/run/quadlaunch")
+	files := OnBootOffFiles(false, "app", []string{"app-web.service", "app-worker.service"}, "", []string{"MIGRATE_ON_BOOT"})
+	if len(files) != 3 {
+		t.Fatalf("files %v", files)
+	}
+	if env := files["/run/quadlaunch/app.on-boot-off.env"]; env != "MIGRATE_ON_BOOT=0\n" {
+		t.Errorf("env file %q", env)
+	}
+	for _, r := range []string{"app-web.service", "app-worker.service"} {
+		d := files["/run/systemd/system.control/"+r+".d/50-quadlaunch-on-boot-off.conf"]
+		if !strings.Contains(d, "[Service]\nEnvironmentFile=/run/quadlaunch/app.on-boot-off.env\n") {
+			t.Errorf("%s drop-in %q", r, d)
+		}
+	}
+	user := OnBootOffFiles(true, "app", []string{"app-web.service"}, "/run/user/1000", []string{"PRECOMPILE_ON_BOOT"})
+	if _, ok := user["/run/user/1000/systemd/user.control/app-web.service.d/50-quadlaunch-on-boot-off.conf"]; !ok {
+		t.Errorf("user drop-in not in user.control: %v", user)
+	}
+}

@@ -25,10 +25,7 @@ func SkipPostDeployFlag(user bool, app string) string {
 // SkipPostDeployFiles are the files that make a Quadlet migrate container see
 // SKIP_POST_DEPLOYMENT_MIGRATIONS=1: path -> content.
 func SkipPostDeployFiles(user bool, unit, runtimeDir string) map[string]string {
-	control := "/run/systemd/system.control"
-	if user {
-		control = filepath.Join(runtimeDir, "systemd", "user.control")
-	}
+	control := controlDir(user, runtimeDir)
 	conf := filepath.Join(LockDir(user), strings.TrimSuffix(unit, ".service")+".skip-post-deployment-migrations.containers.conf")
 	return map[string]string{
 		filepath.Join(control, unit+".d", "50-quadlaunch-skip-post-deployment-migrations.conf"): "# Written by quadlaunch migrate --skip-post-deployment-migrations for one run; removed after it.\n" +

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -33,9 +34,10 @@ func rebuildCommand() *cli.Command {
 			"with `migrate:`/`configure:` commands always run them. --full-build runs both passes anyway (as\n" +
 			"launcher2's --full-build), for this rebuild only, including the runs the restart of the roles\n" +
 			"triggers. `quadlaunch migrate APP` and `configure APP` always run their pass too.\n" +
-			"One gap: launcher2 then starts the container with MIGRATE_ON_BOOT=0 / PRECOMPILE_ON_BOOT=0; the\n" +
-			"roles here keep the config's env, so after --full-build the image's boot script may migrate or\n" +
-			"precompile once more (harmless, slower). --no-cache ignores the layer cache.",
+			"As launcher2, the start of the roles right after passes that ran although the key is set sees\n" +
+			"MIGRATE_ON_BOOT=0 / PRECOMPILE_ON_BOOT=0 (a runtime drop-in with a second EnvironmentFile, removed\n" +
+			"once they started), so the boot does not migrate or precompile again; a later start, restart or\n" +
+			"reboot sees the config's env. --no-cache ignores the layer cache.",
 		ArgsUsage: "APP",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "no-cache", Usage: "ignore the layer cache and run every build step"},
@@ -108,7 +110,7 @@ func rebuild(ctx context.Context, s *session, noCache, fullBuild bool) error {
 		if err := runOneshotUnit(ctx, s, units.ConfigureUnit(s.App.Name)); err != nil {
 			return fail(err, true)
 		}
-		if err := sd.JobsTogether(ctx, "start", roles); err != nil {
+		if err := withOnBootOff(ctx, s, sd, fullBuild, func() error { return sd.JobsTogether(ctx, "start", roles) }); err != nil {
 			return fail(err, true)
 		}
 		return nil
@@ -120,10 +122,37 @@ func rebuild(ctx context.Context, s *session, noCache, fullBuild bool) error {
 		return fail(err, false)
 	}
 	fmt.Printf("%s: restarting %s\n", s.App.Name, strings.Join(roles, " "))
-	if err := restartRoles(ctx, s, sd); err != nil {
+	if err := withOnBootOff(ctx, s, sd, fullBuild, func() error { return restartRoles(ctx, s, sd) }); err != nil {
 		return fail(err, true)
 	}
 	return nil
+}
+
+// withOnBootOff runs start (of the roles) with MIGRATE_ON_BOOT=0 /
+// PRECOMPILE_ON_BOOT=0 for the passes that ran although the config has the key,
+// as launcher2 starts its container; the runtime drop-ins are gone afterwards
+// (see runtime/forcepass.go).
+func withOnBootOff(ctx context.Context, s *session, sd *runtime.Systemd, forced bool, start func() error) error {
+	keys := runtime.OnBootOffKeys(s.App, forced)
+	if len(keys) == 0 {
+		return start()
+	}
+	files := runtime.OnBootOffFiles(s.User, s.App.Name, runtime.RoleUnits(s.App), os.Getenv("XDG_RUNTIME_DIR"), keys)
+	remove, err := runtime.WriteFiles(files)
+	if err != nil {
+		return err
+	}
+	if err := sd.Reload(ctx); err != nil {
+		remove()
+		return err
+	}
+	fmt.Printf("%s: the passes ran: this start of the roles has %s=0\n", s.App.Name, strings.Join(keys, "=0, "))
+	err = start()
+	remove()
+	if rerr := sd.Reload(context.WithoutCancel(ctx)); err == nil {
+		err = rerr
+	}
+	return err
 }
 
 // restartRoles restarts every role at once (so migrate/configure run once) and
