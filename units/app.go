@@ -466,6 +466,9 @@ func (r *appRender) oneOff(step string, cmd *generator.Command, after []string) 
 	}
 	u.quadlet("Container", "Exec", line)
 	u.quadlet("Service", "Type", "oneshot")
+	// The oneshot's podman run stays attached, so its stdout already is the unit's
+	// journal; conmon's journald log driver would log every line a second time.
+	r.podmanArgs(u, []string{"--log-driver=none"})
 	r.failureReport(u, step)
 	r.add(a.Name+"-"+step+".container", Quadlet, u.bytes())
 	r.sourceDropIn(unit)
