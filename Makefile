@@ -1,5 +1,8 @@
 # quadlaunch — see README.md. Every target works on a fresh Debian/Ubuntu host.
-GO      ?= go
+# sudo resets PATH (secure_path): fall back to the usual toolchain location.
+GO      ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
+# Tests and scripts run `go` themselves: keep it on their PATH too.
+export PATH := $(patsubst %/,%,$(dir $(GO))):$(PATH)
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null | sed 's/^v//' || echo 0.0.0-dev)
 # Podman bindings need these tags to build without cgo (DEVELOPERS.md).
 TAGS    := remote containers_image_openpgp exclude_graphdriver_btrfs
