@@ -25,19 +25,8 @@ func (s *Systemd) ReloadUnit(ctx context.Context, unit string) error {
 // when ctx ends first (the health deadline), the unit is stopped.
 func (s *Systemd) JobAlone(ctx context.Context, op, unit string) error {
 	ch := make(chan string, 1)
-	var err error
-	switch op {
-	case "start":
-		_, err = s.conn.StartUnitContext(ctx, unit, "ignore-dependencies", ch)
-	case "restart":
-		_, err = s.conn.RestartUnitContext(ctx, unit, "ignore-dependencies", ch)
-	case "stop":
-		_, err = s.conn.StopUnitContext(ctx, unit, "replace", ch)
-	default:
-		return fmt.Errorf("unknown job %s", op)
-	}
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", op, unit, err)
+	if err := s.queueJob(ctx, op, unit, "ignore-dependencies", ch); err != nil {
+		return err
 	}
 	select {
 	case r := <-ch:

@@ -44,19 +44,8 @@ func (s *Systemd) JobsTogether(ctx context.Context, op string, units []string) e
 	var pending []res
 	for _, u := range units {
 		ch := make(chan string, 1)
-		var err error
-		switch op {
-		case "restart":
-			_, err = s.conn.RestartUnitContext(ctx, u, "replace", ch)
-		case "start":
-			_, err = s.conn.StartUnitContext(ctx, u, "replace", ch)
-		case "stop":
-			_, err = s.conn.StopUnitContext(ctx, u, "replace", ch)
-		default:
-			return fmt.Errorf("unknown job %s", op)
-		}
-		if err != nil {
-			return fmt.Errorf("%s %s: %w", op, u, err)
+		if err := s.queueJob(ctx, op, u, "replace", ch); err != nil {
+			return err
 		}
 		pending = append(pending, res{u, ch})
 	}
@@ -191,4 +180,24 @@ func execAttached(ctx context.Context, container string, args, env []string) (in
 		return 1, err
 	}
 	return info.ExitCode, nil
+}
+
+// queueJob queues op ("start", "restart", "stop") on unit with the job mode for
+// start and restart (a stop always replaces); the job's result arrives on ch.
+func (s *Systemd) queueJob(ctx context.Context, op, unit, mode string, ch chan<- string) error {
+	var err error
+	switch op {
+	case "start":
+		_, err = s.conn.StartUnitContext(ctx, unit, mode, ch)
+	case "restart":
+		_, err = s.conn.RestartUnitContext(ctx, unit, mode, ch)
+	case "stop":
+		_, err = s.conn.StopUnitContext(ctx, unit, "replace", ch)
+	default:
+		return fmt.Errorf("unknown job %s", op)
+	}
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", op, unit, err)
+	}
+	return nil
 }
