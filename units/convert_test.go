@@ -62,7 +62,7 @@ func convert(t *testing.T, bin string, p *PlanResult, user bool) converted {
 		k, v, _ := strings.Cut(e, "=")
 		t.Setenv(k, v)
 	}
-	out, err := RunQuadlet(bin, c.quadlet, c.normal, user)
+	out, err := ConvertQuadlet(bin, c.quadlet, c.normal, user, Select(p.Files, Quadlet))
 	if err != nil {
 		t.Fatalf("quadlet: %v", err)
 	}
@@ -106,25 +106,28 @@ func TestQuadletConvertsWithoutWarnings(t *testing.T) {
 			}
 			// Every Quadlet file became a service.
 			for _, f := range Select(p.Files, Quadlet) {
-				svc := quadletServiceName(f.Name)
+				svc := QuadletServiceName(f.Name)
 				if !strings.Contains(stdout, "---"+svc+"---") {
 					t.Errorf("quadlet -dryrun produced no %s for %s", svc, f.Name)
 				}
-				if _, err := os.Stat(filepath.Join(conv.normal, svc)); err != nil {
+				data, err := os.ReadFile(filepath.Join(conv.normal, svc))
+				if err != nil {
 					t.Errorf("quadlet wrote no %s: %v", svc, err)
+					continue
+				}
+				unit := parser.NewUnitFile()
+				if err := unit.Parse(string(data)); err != nil {
+					t.Fatalf("parse %s: %v", svc, err)
+				}
+				// The operator sees the app's config, not the staging file.
+				if f.Source != "" {
+					if got := unit.LookupAll("Unit", "SourcePath"); len(got) != 1 || got[0] != f.Source {
+						t.Errorf("%s: SourcePath=%v, want %s", svc, got, f.Source)
+					}
 				}
 			}
 		})
 	}
-}
-
-func quadletServiceName(file string) string {
-	ext := filepath.Ext(file)
-	base := strings.TrimSuffix(file, ext)
-	if ext == ".container" {
-		return base + ".service"
-	}
-	return base + "-" + ext[1:] + ".service"
 }
 
 func TestSystemdAnalyzeVerify(t *testing.T) {

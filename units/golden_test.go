@@ -48,7 +48,11 @@ func mustPlan(t *testing.T, c planCase) *PlanResult {
 func renderPlan(p *PlanResult) []byte {
 	var b bytes.Buffer
 	for _, f := range p.Files {
-		fmt.Fprintf(&b, "==> %s (%s)\n%s", f.Name, f.Kind, f.Content)
+		kind := f.Kind.String()
+		if f.Source != "" {
+			kind += ", service SourcePath=" + f.Source
+		}
+		fmt.Fprintf(&b, "==> %s (%s)\n%s", f.Name, kind, f.Content)
 		if f.Kind == Symlink {
 			b.WriteString("\n")
 		}

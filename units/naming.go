@@ -8,6 +8,11 @@
 // start in about a millisecond, so nothing here pulls in Podman bindings.
 package units
 
+import (
+	"path/filepath"
+	"strings"
+)
+
 // Names of everything quadlaunch creates for an app. They are part of the
 // user-visible contract (systemctl status A-web), so they live in one place.
 
@@ -61,9 +66,16 @@ func VolumeUnit(app, name string) string { return app + "-" + name + "-volume.se
 // EnvFile is the private env file of an app, inside Options.PrivateDir.
 func EnvFile(app string) string { return app + ".env" }
 
-// SourceDropIn is the drop-in that points a Quadlet-generated service's
-// SourcePath= at the app's config (Quadlet itself sets it to the staging file).
-func SourceDropIn(unit string) string { return unit + ".d/quadlaunch-source.conf" }
+// QuadletServiceName is the service quadlet makes of a Quadlet file:
+// A-web.container -> A-web.service, A-data.volume -> A-data-volume.service.
+func QuadletServiceName(file string) string {
+	ext := filepath.Ext(file)
+	base := strings.TrimSuffix(file, ext)
+	if ext == ".container" {
+		return base + ".service"
+	}
+	return base + "-" + strings.TrimPrefix(ext, ".") + ".service"
+}
 
 // SecretName is the Podman secret holding the value of a secret env var.
 func SecretName(app, env string) string { return "quadlaunch-" + app + "-" + env }

@@ -48,6 +48,9 @@ type File struct {
 	Content []byte
 	Kind    Kind
 	App     string // owning app; "" for files shared by apps (the network)
+	// Source is, for a Quadlet file of an app, the config its service's
+	// SourcePath= names (quadlet itself names the staging file).
+	Source string
 }
 
 // Severity of a Diagnostic.

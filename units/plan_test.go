@@ -180,12 +180,16 @@ func TestOrderingAndTarget(t *testing.T) {
 		t.Errorf("configure must run again on every start")
 	}
 	web, _ := p.File(Quadlet, RoleContainerFile("data", "web"))
-	for _, want := range []string{"Requires=data-migrate.service", "Requires=data-configure.service", "After=data-configure.service", "WantedBy=data.target", "Exec=/sbin/boot"} {
+	for _, want := range []string{"Requires=data-migrate.service", "Requires=data-configure.service", "After=data-configure.service", "Exec=/sbin/boot"} {
 		if !strings.Contains(string(web.Content), want) {
 			t.Errorf("web lacks %s", want)
 		}
 	}
 	if _, ok := p.File(Symlink, "default.target.wants/data.target"); !ok {
 		t.Errorf("user target not linked from default.target")
+	}
+	target, _ := p.File(Plain, TargetUnit("data"))
+	if !strings.Contains(string(target.Content), "Wants=data-web.service") {
+		t.Errorf("target does not want web:\n%s", target.Content)
 	}
 }

@@ -269,7 +269,6 @@ func (r *appRender) nextSlotFile(primary generator.Role) {
 	}
 	u.set("Service", "TimeoutStopSec", fmt.Sprint(launcherStopTimeout+30))
 	r.add(RoleContainerFile(a.Name, role), Quadlet, u.bytes())
-	r.sourceDropIn(RoleUnit(a.Name, role))
 }
 
 // slotPorts publishes a web slot: the proxied port on its loopback slot port,

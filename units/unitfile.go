@@ -29,8 +29,10 @@ func (u *unitBuilder) set(group, key, value string) { u.f.Add(group, key, value)
 // its key.
 func (u *unitBuilder) quadlet(group, key, value string) bool {
 	id := group + "." + key
-	if _, ok := quadletKeys[id+"="+value]; ok {
-		id += "=" + value
+	if quadletValueKeys[id] {
+		if _, ok := quadletMin[id+"="+value]; ok {
+			id += "=" + value
+		}
 	}
 	if !u.ver.supports(id) {
 		return false

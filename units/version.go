@@ -82,16 +82,32 @@ func (v version) atLeast(o version) bool {
 
 func (v version) String() string { return fmt.Sprintf("%d.%d.%d", v[0], v[1], v[2]) }
 
+// quadletMin is quadletKeys parsed, and quadletValueKeys the "Group.Key" ids
+// with an entry for some value: a unit checks every key it writes.
+var quadletMin, quadletValueKeys = parseQuadletKeys()
+
+func parseQuadletKeys() (map[string]version, map[string]bool) {
+	mins := make(map[string]version, len(quadletKeys))
+	valueKeys := map[string]bool{}
+	for id, min := range quadletKeys {
+		v, err := parseVersion(min)
+		if err != nil {
+			panic("units: bad version in quadletKeys for " + id)
+		}
+		mins[id] = v
+		if key, _, ok := strings.Cut(id, "="); ok {
+			valueKeys[key] = true
+		}
+	}
+	return mins, valueKeys
+}
+
 // supports reports whether Quadlet version v knows the key id ("Group.Key" or
 // "Group.Key=value").
 func (v version) supports(id string) bool {
-	min, ok := quadletKeys[id]
+	min, ok := quadletMin[id]
 	if !ok {
 		panic("units: Quadlet key " + id + " has no entry in quadletKeys")
 	}
-	mv, err := parseVersion(min)
-	if err != nil {
-		panic("units: bad version in quadletKeys for " + id)
-	}
-	return v.atLeast(mv)
+	return v.atLeast(min)
 }

@@ -1,12 +1,12 @@
 package units
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // WriteAtomic writes files of one kind into dir, each through a temporary file
@@ -28,42 +28,89 @@ func WriteAtomic(dir string, files []File) error {
 			return fmt.Errorf("write units: %w", err)
 		}
 	}
-	// The generator writes hundreds of small files at every boot: remember the
-	// dirs already made, and spend as few syscalls per file as the rename allows.
-	made := map[string]bool{dir: true}
+	w := newAtomicWriter(dir)
+	defer w.close()
 	for _, f := range files {
-		if err := writeOne(dir, f, made); err != nil {
+		if err := w.write(f); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func writeOne(dir string, f File, made map[string]bool) error {
+// atomicWriter writes files into dir, which exists, each through a temporary
+// file and a rename. The generator writes hundreds of small files at every
+// boot, so it spends as few syscalls per file as that allows: raw calls
+// relative to an open fd of each dir (os.File would add poller and fcntl
+// calls, and full paths a lookup of every component).
+type atomicWriter struct {
+	dir  string
+	dirs map[string]int // dir fds by relative dir name ("" = dir)
+}
+
+func newAtomicWriter(dir string) *atomicWriter {
+	return &atomicWriter{dir: dir, dirs: map[string]int{}}
+}
+
+func (w *atomicWriter) close() {
+	for _, fd := range w.dirs {
+		_ = unix.Close(fd)
+	}
+	clear(w.dirs)
+}
+
+// dirFD opens (and first makes, if need be) the dir rel of w.dir.
+func (w *atomicWriter) dirFD(rel string) (int, error) {
+	if fd, ok := w.dirs[rel]; ok {
+		return fd, nil
+	}
+	p := filepath.Join(w.dir, rel)
+	fd, err := unix.Open(p, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err == unix.ENOENT {
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			return -1, err
+		}
+		fd, err = unix.Open(p, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	}
+	if err != nil {
+		return -1, &os.PathError{Op: "open", Path: p, Err: err}
+	}
+	w.dirs[rel] = fd
+	return fd, nil
+}
+
+func (w *atomicWriter) write(f File) error {
 	if f.Name == "" || filepath.IsAbs(f.Name) || strings.Contains(f.Name, "..") {
 		return fmt.Errorf("write %q: not a plain relative name", f.Name)
 	}
-	target := filepath.Join(dir, f.Name)
-	parent := filepath.Dir(target)
-	if !made[parent] {
-		if err := os.MkdirAll(parent, 0o755); err != nil {
-			return fmt.Errorf("write %s: %w", target, err)
-		}
-		made[parent] = true
+	target := filepath.Join(w.dir, f.Name)
+	rel, name := filepath.Split(f.Name)
+	dfd, err := w.dirFD(strings.TrimSuffix(rel, "/"))
+	if err != nil {
+		return fmt.Errorf("write %s: %w", target, err)
 	}
-	tmp := filepath.Join(parent, ".tmp-"+filepath.Base(target))
+	tmp := ".tmp-" + name
+	if err := writeTemp(dfd, tmp, f); err != nil {
+		return fmt.Errorf("write %s: %w", target, err)
+	}
+	if err := unix.Renameat(dfd, tmp, dfd, name); err != nil {
+		_ = unix.Unlinkat(dfd, tmp, 0)
+		return fmt.Errorf("write %s: %w", target, err)
+	}
+	return nil
+}
+
+// writeTemp creates tmp in the dir dfd with f's content (or as a symlink to it).
+func writeTemp(dfd int, tmp string, f File) error {
 	if f.Kind == Symlink {
-		_ = os.Remove(tmp)
-		if err := os.Symlink(string(f.Content), tmp); err != nil {
-			return fmt.Errorf("write %s: %w", target, err)
+		err := unix.Symlinkat(string(f.Content), dfd, tmp)
+		if err == unix.EEXIST { // a leftover from a killed run
+			_ = unix.Unlinkat(dfd, tmp, 0)
+			err = unix.Symlinkat(string(f.Content), dfd, tmp)
 		}
-		if err := os.Rename(tmp, target); err != nil {
-			_ = os.Remove(tmp)
-			return fmt.Errorf("write %s: %w", target, err)
-		}
-		return nil
+		return err
 	}
-	mode := os.FileMode(0o644)
+	mode := uint32(0o644)
 	if f.Kind == Private {
 		mode = 0o600
 	}
@@ -71,25 +118,35 @@ func writeOne(dir string, f File, made map[string]bool) error {
 	// could have another mode, and a secret must never be written into a file
 	// readable by others. Created with its final mode (less the umask), so a
 	// private file is never readable by others, not even for a moment.
-	fd, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
-	if errors.Is(err, fs.ErrExist) {
-		_ = os.Remove(tmp)
-		fd, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	const flags = unix.O_WRONLY | unix.O_CREAT | unix.O_EXCL | unix.O_CLOEXEC
+	fd, err := unix.Openat(dfd, tmp, flags, mode)
+	if err == unix.EEXIST {
+		_ = unix.Unlinkat(dfd, tmp, 0)
+		fd, err = unix.Openat(dfd, tmp, flags, mode)
 	}
 	if err != nil {
-		return fmt.Errorf("write %s: %w", target, err)
+		return err
 	}
-	_, werr := fd.Write(f.Content)
-	cerr := fd.Close()
-	if werr == nil {
+	werr := writeAll(fd, f.Content)
+	if cerr := unix.Close(fd); werr == nil {
 		werr = cerr
 	}
-	if werr == nil {
-		werr = os.Rename(tmp, target)
-	}
 	if werr != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", target, werr)
+		_ = unix.Unlinkat(dfd, tmp, 0)
+	}
+	return werr
+}
+
+func writeAll(fd int, b []byte) error {
+	for len(b) > 0 {
+		n, err := unix.Write(fd, b)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
 	}
 	return nil
 }
@@ -103,4 +160,33 @@ func Select(files []File, kind Kind) []File {
 		}
 	}
 	return out
+}
+
+// WriteNew writes files into dir, made if need be, without temporary files:
+// for a dir nothing reads until the writer is done, like quadlet's staging dir.
+func WriteNew(dir string, files []File) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("write %s: %w", dir, err)
+	}
+	dfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", dir, err)
+	}
+	defer unix.Close(dfd)
+	for _, f := range files {
+		if f.Name == "" || strings.Contains(f.Name, "/") {
+			return fmt.Errorf("write %q: not a plain file name", f.Name)
+		}
+		fd, err := unix.Openat(dfd, f.Name, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC, 0o644)
+		if err == nil {
+			err = writeAll(fd, f.Content)
+			if cerr := unix.Close(fd); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("write %s: %w", filepath.Join(dir, f.Name), err)
+		}
+	}
+	return nil
 }

@@ -9,13 +9,13 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	goruntime "runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -116,14 +116,14 @@ func run(normalDir string, user bool, log *logger) error {
 // quadlet was given; it holds no secret.
 const stagingDirName = "quadlaunch.quadlet"
 
-// write puts the plan on disk: private env files first (units refer to them),
-// plain units, then the Quadlet files through the host's quadlet.
+// write puts the plan on disk: the Quadlet files through the host's quadlet,
+// and meanwhile the private env files and the plain units.
 func write(plan *units.PlanResult, normalDir, quadlet string, user bool, log *logger) error {
 	batches := quadletBatches(units.Select(plan.Files, units.Quadlet), goruntime.GOMAXPROCS(0))
 	// One quadlet per batch, all at once, each on its own staging dir: quadlet's
-	// time is mostly file system calls on one thread, and at boot the other CPUs
-	// are idle. The plain units and env files are written meanwhile: quadlet reads
-	// only its staging dir, and systemd reads nothing until every generator is done.
+	// time is mostly on one thread, and at boot the other CPUs are idle. The
+	// plain units and env files are written meanwhile: quadlet reads only its
+	// staging dir, and systemd reads nothing until every generator is done.
 	quadletDone := make(chan error, len(batches))
 	for i, batch := range batches {
 		staging := filepath.Join(normalDir, stagingDirName)
@@ -133,8 +133,13 @@ func write(plan *units.PlanResult, normalDir, quadlet string, user bool, log *lo
 		if err := writeStaging(staging, batch); err != nil {
 			return err
 		}
+		// Every batch holds the shared files; the first one writes their services.
+		keep := batch
+		if i > 0 {
+			keep = slices.DeleteFunc(slices.Clone(batch), func(f units.File) bool { return f.App == "" })
+		}
 		go func() {
-			out, err := units.RunQuadlet(quadlet, staging, normalDir, user)
+			out, err := units.ConvertQuadlet(quadlet, staging, normalDir, user, keep)
 			if out != "" {
 				log.Printf("quadlet: %s", strings.TrimSpace(out))
 			}
@@ -162,8 +167,8 @@ const minBatchFiles = 32
 
 // quadletBatches splits the Quadlet files into at most n batches by app, so
 // each app's volumes stay with its containers. Shared files (the links network,
-// which containers of any app refer to) go into every batch: each quadlet
-// writes the same service for them, byte for byte.
+// which containers of any app refer to) go into every batch: quadlet needs
+// them to convert the containers; write keeps their services from one batch.
 func quadletBatches(files []units.File, n int) [][]units.File {
 	var shared []units.File
 	var apps []string
@@ -228,29 +233,19 @@ func (k kmsgWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// writeStaging writes the Quadlet files for quadlet to read. Unlike the units,
-// they need no temp-file-and-rename: the dir is new, nothing reads it before
-// quadlet, and quadlet starts only after every write returned. Two writers,
-// since the generator's time at boot is mostly quadlet waiting for these.
+// writeStaging writes the Quadlet files for quadlet to read, on two threads:
+// quadlet waits for them. They need no temp-file-and-rename: the dir is new,
+// and nothing reads it before quadlet, which starts once every write returned.
 func writeStaging(dir string, files []units.File) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	half := len(files) / 2
+	errc := make(chan error, 1)
+	go func() { errc <- units.WriteNew(dir, files[half:]) }()
+	err := units.WriteNew(dir, files[:half])
+	if err2 := <-errc; err == nil {
+		err = err2
+	}
+	if err != nil {
 		return fmt.Errorf("staging: %w", err)
 	}
-	var wg sync.WaitGroup
-	errs := make([]error, 2)
-	for w := range errs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(files); i += len(errs) {
-				p := filepath.Join(dir, files[i].Name)
-				if err := os.WriteFile(p, files[i].Content, 0o644); err != nil {
-					errs[w] = fmt.Errorf("staging: %w", err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return nil
 }

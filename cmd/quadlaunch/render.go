@@ -60,7 +60,7 @@ func renderApp(cmd *cli.Command, name string) error {
 		if err := units.WriteAtomic(staging, units.Select(plan.Files, units.Quadlet)); err != nil {
 			return err
 		}
-		msgs, err := units.RunQuadlet(quadlet, staging, out, user)
+		msgs, err := units.ConvertQuadlet(quadlet, staging, out, user, units.Select(plan.Files, units.Quadlet))
 		if err != nil {
 			return err
 		}
@@ -79,7 +79,7 @@ func renderApp(cmd *cli.Command, name string) error {
 				printFile(f.Name+" (Quadlet source; install quadlet to see the service)", f.Content)
 				continue
 			}
-			svc := quadletServiceName(f.Name)
+			svc := units.QuadletServiceName(f.Name)
 			b, err := os.ReadFile(filepath.Join(out, svc))
 			if err != nil {
 				return fmt.Errorf("quadlet wrote no %s for %s: %w", svc, f.Name, err)
@@ -105,16 +105,6 @@ func usesShared(plan *units.PlanResult, app string, shared units.File) bool {
 		}
 	}
 	return false
-}
-
-// quadletServiceName is the service quadlet makes of a Quadlet file.
-func quadletServiceName(name string) string {
-	ext := filepath.Ext(name)
-	base := strings.TrimSuffix(name, ext)
-	if ext == ".container" {
-		return base + ".service"
-	}
-	return base + "-" + strings.TrimPrefix(ext, ".") + ".service"
 }
 
 func printFile(title string, content []byte) {
