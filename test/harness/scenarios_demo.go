@@ -101,6 +101,22 @@ func scenarioUnits(tb *Testbed) error {
 	if !strings.Contains(status, demoConfigPath(false)) {
 		problems = append(problems, fmt.Sprintf("systemctl status demo-web does not name %s:\n%s", demoConfigPath(false), status))
 	}
+	// SourcePath= names the config (not quadlet's staging file), so an edit of
+	// the config makes systemd ask for a daemon-reload.
+	for _, u := range []string{"demo-web.service", "demo-migrate.service"} {
+		if sp := unitValue(tb, false, u, "SourcePath"); sp != demoConfigPath(false) {
+			problems = append(problems, fmt.Sprintf("%s: SourcePath=%q, want %s", u, sp, demoConfigPath(false)))
+		}
+	}
+	if _, err := tb.Exec("touch", demoConfigPath(false)); err != nil {
+		return err
+	}
+	if v := unitValue(tb, false, "demo-web.service", "NeedDaemonReload"); v != "yes" {
+		problems = append(problems, fmt.Sprintf("demo-web: NeedDaemonReload=%q after the config changed, want yes", v))
+	}
+	if _, err := tb.Systemctl("daemon-reload"); err != nil {
+		return err
+	}
 	if len(problems) > 0 {
 		gen, _ := tb.Exec("sh", "-c", "ls -la /run/systemd/generator/ | grep -i demo; journalctl -b -o cat --no-pager | grep -i quadlaunch | tail -20")
 		return fmt.Errorf("%s\ngenerator dir / generator log:\n%s", strings.Join(problems, "\n"), gen)
