@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -14,8 +15,14 @@ import (
 // app shares web.template.yml, and the generator runs at every boot.
 type loader struct {
 	root      string
-	mu        sync.Mutex                // guards templates: LoadAll loads apps in parallel
+	mu        sync.Mutex                // guards templates and found: LoadAll loads apps in parallel
 	templates map[string]templateResult // by cleaned path; parsed layers are never mutated
+	found     map[string]foundTemplate  // findTemplate's answers, by templates: entry
+}
+
+type foundTemplate struct {
+	path string
+	err  error
 }
 
 type templateResult struct {
@@ -24,7 +31,7 @@ type templateResult struct {
 }
 
 func newLoader(root string) *loader {
-	return &loader{root: root, templates: map[string]templateResult{}}
+	return &loader{root: root, templates: map[string]templateResult{}, found: map[string]foundTemplate{}}
 }
 
 // LoadApp loads the app file at path (normally <root>/containers/<name>.yml)
@@ -109,10 +116,13 @@ func readConfig(path string) ([]byte, os.FileMode, error) {
 		return nil, 0, fmt.Errorf("not a regular file")
 	}
 	// A config is a few KB; refuse anything that could exhaust the generator.
-	data, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
-	if err != nil {
+	// The buffer is sized from the stat: one allocation per file at every boot.
+	var buf bytes.Buffer
+	buf.Grow(int(min(st.Size(), maxConfigSize)) + bytes.MinRead)
+	if _, err := buf.ReadFrom(io.LimitReader(f, maxConfigSize+1)); err != nil {
 		return nil, 0, err
 	}
+	data := buf.Bytes()
 	if len(data) > maxConfigSize {
 		return nil, 0, fmt.Errorf("larger than %d bytes", maxConfigSize)
 	}
@@ -173,11 +183,22 @@ func (ld *loader) loadBytes(path string, data []byte, mode os.FileMode) (*App, e
 // launcher's "templates/web.template.yml" works), then under
 // SystemTemplateDir, where the leading "templates/" may also be left out.
 func (ld *loader) findTemplate(name string) (string, error) {
+	ld.mu.Lock()
+	defer ld.mu.Unlock()
+	if f, ok := ld.found[name]; ok {
+		return f.path, f.err
+	}
+	path, err := findTemplate(ld.root, name)
+	ld.found[name] = foundTemplate{path, err}
+	return path, err
+}
+
+func findTemplate(root, name string) (string, error) {
 	var candidates []string
 	if filepath.IsAbs(name) {
 		candidates = []string{name}
 	} else {
-		candidates = []string{filepath.Join(ld.root, name), filepath.Join(systemTemplateDir, name)}
+		candidates = []string{filepath.Join(root, name), filepath.Join(systemTemplateDir, name)}
 		if rest, ok := strings.CutPrefix(filepath.Clean(name), "templates/"); ok {
 			candidates = append(candidates, filepath.Join(systemTemplateDir, rest))
 		}
