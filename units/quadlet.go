@@ -117,7 +117,8 @@ func readDryRun(r io.Reader, each func(name string, service []byte) error) error
 			if ferr := flush(); ferr != nil {
 				return ferr
 			}
-			// Older quadlet prints the bare name, newer ones path.Join("", name).
+			// The service's path, which -dryrun leaves without a dir (older
+			// quadlet versions printed it with one).
 			name = path.Base(string(line[3 : len(line)-4]))
 			buf.Reset()
 		} else {
