@@ -1,7 +1,6 @@
 package generator
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -48,6 +47,11 @@ func LoadAll(root string) (apps []*App, errs []error) {
 	if err != nil {
 		return nil, []error{&ConfigError{Diagnostic{Pos: Pos{File: filepath.Join(root, "containers")}, Msg: err.Error()}}}
 	}
+	return LoadPaths(root, paths)
+}
+
+// LoadPaths is LoadAll for the config paths Discover returned.
+func LoadPaths(root string, paths []string) (apps []*App, errs []error) {
 	ld := newLoader(root)
 	seen := map[string]string{}
 	type result struct {
@@ -116,15 +120,27 @@ func readConfig(path string) ([]byte, os.FileMode, error) {
 		return nil, 0, fmt.Errorf("not a regular file")
 	}
 	// A config is a few KB; refuse anything that could exhaust the generator.
-	// The buffer is sized from the stat: one allocation per file at every boot.
-	var buf bytes.Buffer
-	buf.Grow(int(min(st.Size(), maxConfigSize)) + bytes.MinRead)
-	if _, err := buf.ReadFrom(io.LimitReader(f, maxConfigSize+1)); err != nil {
-		return nil, 0, err
-	}
-	data := buf.Bytes()
-	if len(data) > maxConfigSize {
+	if st.Size() > maxConfigSize {
 		return nil, 0, fmt.Errorf("larger than %d bytes", maxConfigSize)
+	}
+	// One allocation of the file's size (plus one byte, to notice growth since
+	// the stat): the generator reads every config at every boot.
+	data := make([]byte, st.Size()+1)
+	n, err := io.ReadFull(f, data)
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		data = data[:n]
+	case err != nil:
+		return nil, 0, err
+	default: // grew since the stat
+		rest, err := io.ReadAll(io.LimitReader(f, maxConfigSize))
+		if err != nil {
+			return nil, 0, err
+		}
+		data = append(data, rest...)
+		if len(data) > maxConfigSize {
+			return nil, 0, fmt.Errorf("larger than %d bytes", maxConfigSize)
+		}
 	}
 	return data, st.Mode(), nil
 }

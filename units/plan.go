@@ -171,6 +171,11 @@ func Plan(apps []*generator.App, opts Options) (*PlanResult, error) {
 	}
 	wg.Wait()
 
+	n := 1 // the network file, if any
+	for _, r := range rendered {
+		n += len(r.files)
+	}
+	plan.Files = make([]File, 0, n)
 	needNetwork := false
 	for i, a := range sorted {
 		r := rendered[i]

@@ -91,7 +91,7 @@ func ConvertQuadlet(bin, stagingDir, outDir string, user bool, files []File) (st
 // for each, and calls each with the service's base name and text, which is
 // only valid during the call.
 func readDryRun(r io.Reader, each func(name string, service []byte) error) error {
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReaderSize(r, 16<<10)
 	var name string
 	var buf bytes.Buffer
 	flush := func() error {

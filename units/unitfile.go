@@ -1,27 +1,56 @@
 package units
 
 import (
-	"bytes"
+	"slices"
 	"strings"
 	"sync"
-
-	"github.com/containers/podman/v5/pkg/systemd/parser"
 )
 
-// unitBuilder writes one unit file with podman's parser (the one Quadlet reads
-// with) and refuses Quadlet keys the target Quadlet version does not know.
+// unitBuilder writes one unit file in the format of podman's parser (the one
+// Quadlet reads with: TestUnitFilesRoundTrip parses every planned file with it
+// and gets the same bytes back) and refuses Quadlet keys the target Quadlet
+// version does not know. It writes the text itself rather than through
+// parser.UnitFile, which allocates an object per line and formats each with
+// fmt: the generator renders hundreds of units at every boot, and its time
+// and peak memory are targets.
 type unitBuilder struct {
-	f      *parser.UnitFile
 	ver    version
-	header string // comment lines written above the first group
+	header string   // comment lines written above the first group
+	groups []string // group names, in order of first use (the parser's order)
+	lines  []unitLine
+	text   []byte // every line's "Key=value\n"
 }
 
+// unitLine is one line of the unit: its group (index into groups) and where
+// its text is.
+type unitLine struct{ group, start, end int }
+
+// The builders' scratch space is reused: each unit's only allocation is then
+// its final text.
+var unitBuilders = sync.Pool{New: func() any { return new(unitBuilder) }}
+
 func newUnit(ver version, header string) *unitBuilder {
-	return &unitBuilder{f: parser.NewUnitFile(), ver: ver, header: header}
+	u := unitBuilders.Get().(*unitBuilder)
+	u.ver, u.header = ver, header
+	return u
 }
 
 // set adds a systemd (non-Quadlet) setting; value must already be escaped.
-func (u *unitBuilder) set(group, key, value string) { u.f.Add(group, key, value) }
+func (u *unitBuilder) set(group, key, value string) { u.add(group, key, value) }
+
+func (u *unitBuilder) add(group, key, value string) {
+	g := slices.Index(u.groups, group)
+	if g < 0 {
+		g = len(u.groups)
+		u.groups = append(u.groups, group)
+	}
+	start := len(u.text)
+	u.text = append(u.text, key...)
+	u.text = append(u.text, '=')
+	u.text = append(u.text, value...)
+	u.text = append(u.text, '\n')
+	u.lines = append(u.lines, unitLine{g, start, len(u.text)})
+}
 
 // quadlet adds a Quadlet setting if this Quadlet version knows it and reports
 // whether it did; the caller falls back (PodmanArgs) or reports. The version
@@ -37,35 +66,52 @@ func (u *unitBuilder) quadlet(group, key, value string) bool {
 	if !u.ver.supports(id) {
 		return false
 	}
-	u.f.Add(group, key, value)
+	u.add(group, key, value)
 	return true
 }
 
+// bytes returns the unit's text and ends the builder (its scratch space goes
+// back to the pool).
 func (u *unitBuilder) bytes() []byte {
-	// A pooled scratch buffer and one exact-size copy: the generator renders
-	// hundreds of units at every boot, and its peak memory is a target.
-	b := unitBufs.Get().(*bytes.Buffer)
-	defer unitBufs.Put(b)
-	b.Reset()
-	header := false
+	var header []string
 	for _, l := range strings.Split(u.header, "\n") {
 		if l != "" {
-			b.WriteString("# ")
-			b.WriteString(commentText(l))
-			b.WriteByte('\n')
-			header = true
+			header = append(header, commentText(l))
 		}
 	}
-	if header {
-		b.WriteByte('\n')
+	n := len(u.text) + 1
+	for _, l := range header {
+		n += len(l) + 3
 	}
-	if err := u.f.Write(b); err != nil { // writes to a bytes.Buffer do not fail
-		panic(err)
+	for _, g := range u.groups {
+		n += len(g) + 4
 	}
-	return bytes.Clone(b.Bytes())
+	b := make([]byte, 0, n)
+	for _, l := range header {
+		b = append(b, "# "...)
+		b = append(b, l...)
+		b = append(b, '\n')
+	}
+	if len(header) > 0 {
+		b = append(b, '\n')
+	}
+	for g, name := range u.groups {
+		if g > 0 {
+			b = append(b, '\n') // the parser puts an empty line between groups
+		}
+		b = append(b, '[')
+		b = append(b, name...)
+		b = append(b, "]\n"...)
+		for _, l := range u.lines {
+			if l.group == g {
+				b = append(b, u.text[l.start:l.end]...)
+			}
+		}
+	}
+	*u = unitBuilder{groups: u.groups[:0], lines: u.lines[:0], text: u.text[:0]}
+	unitBuilders.Put(u)
+	return b
 }
-
-var unitBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // commentText keeps a comment on one line.
 func commentText(s string) string {

@@ -153,7 +153,13 @@ func writeAll(fd int, b []byte) error {
 
 // Select returns the files of one kind, in plan order.
 func Select(files []File, kind Kind) []File {
-	var out []File
+	n := 0
+	for _, f := range files {
+		if f.Kind == kind {
+			n++
+		}
+	}
+	out := make([]File, 0, n)
 	for _, f := range files {
 		if f.Kind == kind {
 			out = append(out, f)
