@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	goruntime "runtime"
 	"strings"
 	"testing"
 
@@ -55,7 +56,8 @@ func generate(t *testing.T, root string) (string, string) {
 	return out, logBuf.String()
 }
 
-const goodApp = `env:
+const goodApp = `base_image: localhost/base:1
+env:
   GREETING: hi
 expose:
   - "8080:8080"
@@ -244,4 +246,63 @@ func contains(files []units.File, name string) bool {
 		}
 	}
 	return false
+}
+
+// A generator run split into quadlet batches writes every app's services once,
+// each naming its own config in SourcePath=, and the shared network's service
+// once, although every batch converted it.
+func TestBatchedRunWritesEveryServiceOnce(t *testing.T) {
+	defer goruntime.GOMAXPROCS(goruntime.GOMAXPROCS(4))
+	files := map[string]string{}
+	for i := range 40 {
+		app := goodApp
+		if i > 0 {
+			app += "links:\n  - link: {name: app00, alias: db}\n"
+		}
+		files[fmt.Sprintf("containers/app%02d.yml", i)] = app
+	}
+	root := writeRoot(t, files)
+	out, log := generate(t, root)
+	if strings.TrimSpace(log) != "" {
+		t.Errorf("log:\n%s", log)
+	}
+	batches, _ := os.ReadDir(filepath.Join(out, stagingDirName))
+	if len(batches) < 2 {
+		t.Fatalf("want several quadlet batches for 160 Quadlet files, got %d", len(batches))
+	}
+	entries, _ := os.ReadDir(out)
+	services := 0
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".tmp-") {
+			t.Errorf("temporary file left: %s", e.Name())
+		}
+		if !strings.HasSuffix(e.Name(), ".service") {
+			continue
+		}
+		services++
+		data, err := os.ReadFile(filepath.Join(out, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sp := regexp.MustCompile(`(?m)^SourcePath=(.*)$`).FindAllStringSubmatch(string(data), -1)
+		if len(sp) != 1 {
+			t.Errorf("%s: %d SourcePath= lines", e.Name(), len(sp))
+			continue
+		}
+		if app, _, ok := strings.Cut(e.Name(), "-"); ok && strings.HasPrefix(app, "app") {
+			if want := filepath.Join(root, "containers", app+".yml"); sp[0][1] != want {
+				t.Errorf("%s: SourcePath=%s, want %s", e.Name(), sp[0][1], want)
+			}
+		}
+	}
+	// web, worker, migrate, configure per app, and the network.
+	if want := 40*4 + 1; services != want {
+		t.Errorf("%d services, want %d", services, want)
+	}
+	// Written from the first batch only (each batch's would name its own staging file).
+	network, err := os.ReadFile(filepath.Join(out, units.NetworkUnit))
+	want := "SourcePath=" + filepath.Join(out, stagingDirName, "0", units.NetworkFile) + "\n"
+	if err != nil || !strings.Contains(string(network), want) {
+		t.Errorf("network service (%v) lacks %q:\n%s", err, want, network)
+	}
 }
