@@ -52,13 +52,35 @@ commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 # Debian machine-readable copyright with the license text from LICENSE.
 {
 	printf 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n'
-	printf 'Upstream-Name: quadlaunch\nSource: https://github.com/quadlaunch/quadlaunch\n\n'
+	printf 'Upstream-Name: quadlaunch\nSource: https://github.com/quadlaunch/quadlaunch\n'
+	printf 'Comment: The binaries link Go modules statically: their licenses and notices are in\n'
+	printf ' /usr/share/doc/quadlaunch/go-modules-licenses.gz.\n\n'
 	printf 'Files: *\n'
 	printf 'Copyright: %s\n' "$(sed -n 's/^Copyright (c) //p' LICENSE | head -1)"
 	printf 'License: Expat\n'
 	# Body lines of the license after the copyright line, indented; blank lines as " .".
 	sed -n '/^Permission is hereby granted/,$p' LICENSE | sed -e 's/^$/./' -e 's/^/ /'
 } >"$stage/copyright"
+
+# The binaries link their Go modules statically, and those modules' licenses
+# (MIT, BSD, Apache-2.0, ...) ask for their notices to ship with the binaries:
+# one file with every linked module's license and notice files, from the module
+# cache the build used. A module without one fails the build.
+{
+	printf 'The quadlaunch binaries (/usr/bin/quadlaunch, quadlaunch-generator) are statically\n'
+	printf 'linked with the Go modules below. Each module'"'"'s license and notice files follow.\n'
+	go version -m bin/quadlaunch bin/quadlaunch-generator | awk '$1 == "dep" { print $2 "@" $3 }' | sort -u |
+		while read -r mod; do
+			dir=$(go list -m -f '{{.Dir}}' "$mod")
+			files=$(find "$dir" -maxdepth 1 -type f \( -iname '*licen[sc]e*' -o -iname 'copying*' -o -iname 'notice*' -o -iname 'patents*' \) | sort)
+			[ -n "$files" ] || { echo "packaging/build.sh: no license file in $mod ($dir)" >&2; exit 1; }
+			for f in $files; do
+				printf '\n==== %s: %s\n\n' "${mod/@/ }" "$(basename "$f")"
+				cat "$f"
+			done
+		done
+} >"$stage/go-modules-licenses"
+gzip -9nk "$stage/go-modules-licenses" # Debian compresses docs over 4 kB
 
 mkdir -p dist
 deb=dist/quadlaunch_${version}_${GOARCH}.deb

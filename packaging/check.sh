@@ -47,6 +47,7 @@ drwx------ /etc/quadlaunch/templates/
 -rw-r--r-- /usr/share/man/man5/quadlaunch.yml.5.gz
 -rw-r--r-- /usr/share/man/man8/quadlaunch-generator.8.gz
 -rw-r--r-- /usr/share/doc/quadlaunch/copyright
+-rw-r--r-- /usr/share/doc/quadlaunch/go-modules-licenses.gz
 -rw-r--r-- /usr/share/doc/quadlaunch/changelog.gz
 -rw-r--r-- /usr/share/doc/quadlaunch/README.md.gz
 WANT
@@ -67,6 +68,12 @@ dpkg-deb -x "$deb" "$tmp/root"
 conffiles=$(cat "$tmp/control/conffiles" 2>/dev/null)
 etcfiles=$(cd "$tmp/root" && find etc -type f | sed 's|^|/|' | sort)
 if [ -n "$etcfiles" ] && [ "$etcfiles" = "$(sort <<<"$conffiles")" ]; then ok "deb conffiles = every file under /etc: $(tr '\n' ' ' <<<"$etcfiles")"; else bad "deb conffiles ($conffiles) != files under /etc ($etcfiles)"; fi
+# Every Go module linked into the packaged binaries has its license in the package.
+lic=$tmp/go-modules-licenses
+gzip -dc "$tmp/root/usr/share/doc/quadlaunch/go-modules-licenses.gz" >"$lic"
+mods=$(go version -m "$tmp/root/usr/bin/quadlaunch" "$tmp/root/usr/lib/systemd/system-generators/quadlaunch-generator" | awk '$1 == "dep" { print $2 " " $3 }' | sort -u)
+nolic=$(while read -r m; do grep -qF "==== $m: " "$lic" || echo "$m"; done <<<"$mods")
+if [ -n "$mods" ] && [ -z "$nolic" ]; then ok "go-modules-licenses covers the $(wc -l <<<"$mods") modules linked into the binaries"; else bad "go-modules-licenses lacks: $(tr '\n' ';' <<<"$nolic")"; fi
 for s in postinst prerm postrm; do
 	f=$tmp/control/$s
 	if [ -x "$f" ] && sh -n "$f"; then ok "deb $s: executable, sh syntax"; else bad "deb $s: missing, not executable or bad syntax"; fi
@@ -127,6 +134,7 @@ drwx------ /etc/quadlaunch/templates
 -rw-r--r-- /usr/share/man/man5/quadlaunch.yml.5.gz
 -rw-r--r-- /usr/share/man/man8/quadlaunch-generator.8.gz
 -rw-r--r-- /usr/share/doc/quadlaunch/LICENSE
+-rw-r--r-- /usr/share/doc/quadlaunch/go-modules-licenses
 -rw-r--r-- /usr/share/doc/quadlaunch/README.md
 WANT
 link=$(rpm -qp --qf '[%{FILENAMES} -> %{FILELINKTOS}\n]' "$rpm" | grep '^/usr/lib/systemd/user-generators/')
