@@ -25,6 +25,7 @@ func init() {
 			{Name: "5 broken config next to demo: demo runs, error has file:line", Run: scenarioBrokenConfig},
 			{Name: "7 secrets reach the container byte-exact and nowhere else", Run: scenarioSecrets},
 			{Name: "8 after a reboot the app comes back by itself", Run: scenarioReboot},
+			{Name: "9 a killed web is restarted by systemd, after migrate and configure", Run: scenarioCrashRestart},
 		},
 	})
 	register(Group{
@@ -193,6 +194,49 @@ func scenarioRestart(tb *Testbed) error {
 	}
 	if len(after) != len(before)+1 {
 		return fmt.Errorf("migration log had %d lines before the restart and %d after, want one more:\n%s", len(before), len(after), strings.Join(after, "\n"))
+	}
+	return nil
+}
+
+// scenarioCrashRestart pins down what Restart=on-failure does: the restart job
+// systemd queues for a crashed role starts its Requires= (migrate, configure)
+// again, as `systemctl restart` does, so a crash is followed by the app's
+// migration before web serves again.
+func scenarioCrashRestart(tb *Testbed) error {
+	before, err := demoSchema(tb, false)
+	if err != nil {
+		return err
+	}
+	restarts := unitValue(tb, false, "demo-web.service", "NRestarts")
+	t0 := time.Now()
+	if _, err := tb.Exec("podman", "kill", "--signal", "KILL", "demo-web"); err != nil {
+		return err
+	}
+	err = tb.WaitFor(60*time.Second, "systemd to restart demo-web", func() error {
+		if n := unitValue(tb, false, "demo-web.service", "NRestarts"); n == restarts {
+			return fmt.Errorf("NRestarts still %s", n)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := waitServes(tb, 60*time.Second); err != nil {
+		return err
+	}
+	entries, err := tb.JournalSince(t0, false, "demo-migrate.service", "demo-configure.service", "demo-web.service")
+	if err != nil {
+		return err
+	}
+	if err := assertOrder(entries, `^demo migrate: applied schema`, `^demo configure: `, `^demo serve: version`); err != nil {
+		return err
+	}
+	after, err := demoSchema(tb, false)
+	if err != nil {
+		return err
+	}
+	if len(after) != len(before)+1 {
+		return fmt.Errorf("migration log had %d lines before the crash and %d after, want one more:\n%s", len(before), len(after), strings.Join(after, "\n"))
 	}
 	return nil
 }
