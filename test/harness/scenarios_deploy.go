@@ -499,6 +499,49 @@ func depScenarios(d depSetup) []Scenario {
 			}
 			return d.serves(tb, "build-2", 5*time.Second)
 		}},
+		{Name: "health still starting at deploy_timeout: rolled back, old web untouched", Run: func(tb *Testbed) error {
+			// Failing checks inside the start period leave the health "starting", never
+			// "unhealthy": only deploy_timeout ends the wait.
+			cfg := d.config("5", "no")
+			cfg = strings.Replace(cfg, "  retries: 2\n", "  retries: 2\n  start_period: 10m\n", 1)
+			cfg = strings.Replace(cfg, "deploy_timeout: 25s\n", "deploy_timeout: 8s\n", 1)
+			if err := d.writeConfig(tb, cfg); err != nil {
+				return err
+			}
+			before := d.currentID(tb)
+			worker, web := d.started(tb, "dep-worker"), d.started(tb, "dep-web")
+			t0 := time.Now()
+			out, err := d.quadlaunch(tb, "deploy", "dep")
+			took := time.Since(t0)
+			if ce, ok := err.(*CmdError); ok {
+				out += ce.Stderr
+			}
+			if err == nil {
+				return fmt.Errorf("deploy succeeded although web never got healthy:\n%s", out)
+			}
+			for _, want := range []string{"did not become healthy within 8s (deploy_timeout)", "rolled back"} {
+				if !strings.Contains(out, want) {
+					return fmt.Errorf("deploy output lacks %q:\n%s", want, out)
+				}
+			}
+			printReason(out)
+			if took > 90*time.Second {
+				return fmt.Errorf("deploy took %s with deploy_timeout 8s", took.Round(time.Second))
+			}
+			if after := d.currentID(tb); after != before {
+				return fmt.Errorf("current moved from %s to %s", before, after)
+			}
+			if w := d.started(tb, "dep-worker"); w != worker {
+				return fmt.Errorf("worker changed: %s -> %s", worker, w)
+			}
+			if w := d.started(tb, "dep-web"); w != web {
+				return fmt.Errorf("web changed: %s -> %s", web, w)
+			}
+			if s := d.started(tb, "dep-web-next"); s != "absent" {
+				return fmt.Errorf("deploy slot still there: %s", s)
+			}
+			return d.serves(tb, "build-2", 5*time.Second)
+		}},
 		{Name: "standalone (database in the container): offline page while it restarts", Run: func(tb *Testbed) error {
 			// A step tagged db makes the app standalone: nothing of the old version
 			// may run during its migration.
