@@ -58,6 +58,7 @@ const (
 	StepRestartOthers DeployStep = "restart other roles" // the barrier: only after web is healthy on the new version
 	StepPostMigrate   DeployStep = "post-deployment migrate"
 	StepPostDeploy    DeployStep = "post-deploy hook"
+	StepPromote       DeployStep = "make the version current" // rollback
 )
 
 // PlanDeploy lists the steps of a deploy in order. hasOthers: the app has
@@ -79,6 +80,19 @@ func PlanDeploy(mode DeployMode, hasOthers bool) []DeployStep {
 		steps = append(steps, StepPostMigrate)
 	}
 	return append(steps, StepPostDeploy)
+}
+
+// PlanRollback lists the steps of `quadlaunch rollback` for an app behind the
+// proxy: the version made current again starts in the second slot, traffic
+// moves to it, web restarts on it and takes the traffic back, like a deploy's
+// swap, so no request fails. No migration (the schema already has the older
+// version's) and no hook; configure runs, as it would on a restart.
+func PlanRollback(hasOthers bool) []DeployStep {
+	steps := []DeployStep{StepPromote, StepConfigure, StepStartNext, StepToNext, StepRestartWeb, StepToWeb, StepStopNext}
+	if hasOthers {
+		steps = append(steps, StepRestartOthers)
+	}
+	return steps
 }
 
 // Rollback is what undoing a deploy that failed at one step takes.
@@ -116,8 +130,8 @@ func RollbackFor(plan []DeployStep, failed DeployStep) Rollback {
 	}
 	var r Rollback
 	switch failed {
-	case StepPreBuild, StepBuild:
-		return r // build moves current only after success: nothing changed
+	case StepPreBuild, StepBuild, StepPromote:
+		return r // build and promote move current only after success: nothing changed
 	case StepPreDeploy:
 		return Rollback{RestoreTags: true} // an abort: the new build is no longer current, nothing ran
 	case StepPostMigrate, StepPostDeploy:
@@ -159,6 +173,7 @@ func AssetBridgeTime(configured string) (time.Duration, error) {
 
 // DeployFailure is a deploy that failed at a step, with what was done about it.
 type DeployFailure struct {
+	Op          string // "deploy" (default) or "rollback"
 	Step        DeployStep
 	Err         error
 	Unit        string // the unit that failed, if one did
@@ -170,12 +185,16 @@ type DeployFailure struct {
 
 func (f *DeployFailure) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "deploy failed at %s: %v", f.Step, f.Err)
+	op, undo, undone := "deploy", "ROLLBACK", "rolled back: the previous version is current and serving"
+	if f.Op == "rollback" {
+		op, undo, undone = "rollback", "UNDO", "undone: the version current before is current and serving"
+	}
+	fmt.Fprintf(&b, "%s failed at %s: %v", op, f.Step, f.Err)
 	switch {
 	case f.RollbackErr != nil:
-		fmt.Fprintf(&b, "; ROLLBACK FAILED: %v", f.RollbackErr)
+		fmt.Fprintf(&b, "; %s FAILED: %v", undo, f.RollbackErr)
 	case f.RolledBack:
-		b.WriteString("; rolled back: the previous version is current and serving")
+		b.WriteString("; " + undone)
 	}
 	if f.Health != "" {
 		fmt.Fprintf(&b, "\n%s", f.Health)

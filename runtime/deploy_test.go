@@ -43,6 +43,18 @@ func TestPlanDeployOrder(t *testing.T) {
 	}
 }
 
+func TestPlanRollback(t *testing.T) {
+	want := []DeployStep{StepPromote, StepConfigure, StepStartNext, StepToNext, StepRestartWeb, StepToWeb, StepStopNext, StepRestartOthers}
+	if got := PlanRollback(true); !slices.Equal(got, want) {
+		t.Errorf("PlanRollback(true) = %q, want %q", got, want)
+	}
+	if got := PlanRollback(false); slices.Contains(got, StepRestartOthers) || slices.ContainsFunc(got, func(s DeployStep) bool {
+		return s == StepMigrate || s == StepMigrateSkip || s == StepPreDeploy || s == StepPostDeploy
+	}) {
+		t.Errorf("PlanRollback(false) = %q: no other roles, no migration, no hook", got)
+	}
+}
+
 func TestRollbackFor(t *testing.T) {
 	slots := PlanDeploy(ModeSlots, true)
 	for _, c := range []struct {
@@ -62,6 +74,11 @@ func TestRollbackFor(t *testing.T) {
 		{slots, StepPostMigrate, Rollback{}},
 		{PlanDeploy(ModeRestart, true), StepRestartWeb, Rollback{RestoreTags: true, RestartWeb: true, Hook: true}},
 		{PlanDeploy(ModeStandalone, true), StepMigrate, Rollback{RestoreTags: true, RestartWeb: true, RestartOthers: true, Hook: true}},
+		// A manual rollback undone: current goes back to the version it left.
+		{PlanRollback(true), StepPromote, Rollback{}},
+		{PlanRollback(true), StepConfigure, Rollback{RestoreTags: true, Hook: true}},
+		{PlanRollback(true), StepStartNext, Rollback{RestoreTags: true, StopNext: true, Hook: true}},
+		{PlanRollback(true), StepRestartWeb, Rollback{RestoreTags: true, StopNext: true, RestartWeb: true, SwitchToWeb: true, Hook: true}},
 	} {
 		if got := RollbackFor(c.plan, c.failed); got != c.want {
 			t.Errorf("failed at %q: rollback %+v, want %+v", c.failed, got, c.want)
@@ -102,6 +119,10 @@ func TestDeployFailureReport(t *testing.T) {
 	f.RollbackErr = errors.New("tag failed")
 	if !strings.Contains(f.Error(), "ROLLBACK FAILED") {
 		t.Errorf("a failed rollback must say so: %s", f.Error())
+	}
+	r := &DeployFailure{Op: "rollback", Step: StepStartNext, Err: errors.New("unhealthy"), RolledBack: true}
+	if msg := r.Error(); !strings.HasPrefix(msg, "rollback failed at start next slot: unhealthy; undone") {
+		t.Errorf("rollback report: %s", msg)
 	}
 }
 

@@ -80,10 +80,23 @@ func (s *Systemd) FailedDependency(ctx context.Context, units ...string) string 
 // of APP-migrate would propagate through Requires= and stop the roles, i.e.
 // take down the old web that must keep serving.
 func (s *Systemd) RunUnit(ctx context.Context, unit string, out io.Writer) error {
+	return s.runUnit(ctx, unit, "replace", out)
+}
+
+// RunUnitAlone is RunUnit without starting the unit's Requires= first: for
+// APP-configure right after the command ran APP-migrate itself. A plain start
+// would run APP-migrate again (a oneshot is inactive once done), and in full:
+// the post-deployment migrations a deploy or rebuild holds back until the new
+// version serves would run while the old one still does.
+func (s *Systemd) RunUnitAlone(ctx context.Context, unit string, out io.Writer) error {
+	return s.runUnit(ctx, unit, "ignore-dependencies", out)
+}
+
+func (s *Systemd) runUnit(ctx context.Context, unit, mode string, out io.Writer) error {
 	s.ResetFailed(ctx, unit)
 	f := FollowUnit(context.WithoutCancel(ctx), unit, s.User, time.Now(), out)
 	ch := make(chan string, 1)
-	jobID, err := s.conn.StartUnitContext(ctx, unit, "replace", ch)
+	jobID, err := s.conn.StartUnitContext(ctx, unit, mode, ch)
 	if err != nil {
 		f.Stop(0, 0)
 		return fmt.Errorf("start %s: %w", unit, err)

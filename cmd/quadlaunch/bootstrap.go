@@ -6,7 +6,6 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/quadlaunch/quadlaunch/runtime"
-	"github.com/quadlaunch/quadlaunch/units"
 )
 
 func init() { commands = append(commands, bootstrapCommand()) }
@@ -34,7 +33,7 @@ func bootstrapCommand() *cli.Command {
 				_ = runtime.RestoreTags(s.Podman, s.App.Name, old)
 				return err
 			}
-			if err := runOneshotUnit(ctx, s, units.ConfigureUnit(s.App.Name)); err != nil {
+			if err := runConfigureUnit(ctx, s); err != nil {
 				_ = runtime.RestoreTags(s.Podman, s.App.Name, old)
 				return err
 			}

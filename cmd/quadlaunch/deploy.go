@@ -51,6 +51,8 @@ func deployCommand() *cli.Command {
 
 // deployRun is one deploy in progress.
 type deployRun struct {
+	op       string          // "deploy", or "rollback" (rollbackCommand, slots mode)
+	target   runtime.Version // rollback: the version made current again
 	s        *session
 	sd       *runtime.Systemd
 	full     bool
@@ -71,7 +73,7 @@ type deployRun struct {
 
 func newDeployRun(ctx context.Context, s *session, full bool) (*deployRun, error) {
 	app := s.App
-	d := &deployRun{s: s, full: full, t0: time.Now(), dir: filepath.Dir(filepath.Dir(app.ConfigPath))}
+	d := &deployRun{op: "deploy", s: s, full: full, t0: time.Now(), dir: filepath.Dir(filepath.Dir(app.ConfigPath))}
 	var err error
 	if d.deadline, err = runtime.HealthDeadline(app.DeployTimeout); err != nil {
 		return nil, err
@@ -131,7 +133,11 @@ func primaryRole(app *generator.App) string {
 
 func (d *deployRun) run(ctx context.Context) error {
 	app := d.s.App.Name
-	fmt.Printf("%s: deploy (%s mode, previous version %s)\n", app, d.mode, dash(d.info.Previous))
+	if d.op == "rollback" {
+		fmt.Printf("%s: rollback to %s (%s mode, current version %s)\n", app, d.target.Version, d.mode, dash(d.info.Previous))
+	} else {
+		fmt.Printf("%s: deploy (%s mode, previous version %s)\n", app, d.mode, dash(d.info.Previous))
+	}
 	for i, step := range d.plan {
 		t := time.Now()
 		fmt.Printf("%s: [%d/%d] %s\n", app, i+1, len(d.plan), step)
@@ -141,6 +147,10 @@ func (d *deployRun) run(ctx context.Context) error {
 		if time.Since(t) > time.Second {
 			fmt.Printf("%s: [%d/%d] %s done in %s\n", app, i+1, len(d.plan), step, since(t))
 		}
+	}
+	if d.op == "rollback" {
+		d.s.Log.Infof("%s: rolled back to %s (%s)", app, d.info.Version, since(d.t0))
+		return nil
 	}
 	d.s.Log.Infof("%s: deployed version %s (previous %s) in %s", app, d.info.Version, dash(d.info.Previous), since(d.t0))
 	fmt.Printf("%s: deployed version %s in %s\n", app, d.info.Version, since(d.t0))
@@ -203,6 +213,12 @@ func (d *deployRun) do(ctx context.Context, step runtime.DeployStep) error {
 		return err
 	case runtime.StepPreDeploy:
 		return d.hook(ctx, "pre-deploy")
+	case runtime.StepPromote:
+		old, err := runtime.Promote(s.Podman, s.App.Name, d.target.ImageID)
+		d.old = old
+		d.info.Version = d.target.Version
+		s.Log.Version = d.target.Version
+		return err
 	case runtime.StepStopRoles:
 		return d.sd.JobsTogether(ctx, "stop", append([]string{d.web}, d.others...))
 	case runtime.StepMigrateSkip:
@@ -210,7 +226,7 @@ func (d *deployRun) do(ctx context.Context, step runtime.DeployStep) error {
 	case runtime.StepMigrate, runtime.StepPostMigrate:
 		return runMigrateUnit(ctx, s, false)
 	case runtime.StepConfigure:
-		return runOneshotUnit(ctx, s, units.ConfigureUnit(s.App.Name))
+		return runConfigureUnit(ctx, s)
 	case runtime.StepStartNext:
 		if err := d.healthy(ctx, "start", d.next); err != nil {
 			return err
@@ -307,11 +323,14 @@ func (d *deployRun) failedUnit(step runtime.DeployStep, err error) string {
 // returns the report.
 func (d *deployRun) fail(ctx context.Context, step runtime.DeployStep, err error) error {
 	app := d.s.App.Name
-	f := &runtime.DeployFailure{Step: step, Err: err, Unit: d.failedUnit(step, err), Health: d.health}
+	f := &runtime.DeployFailure{Op: d.op, Step: step, Err: err, Unit: d.failedUnit(step, err), Health: d.health}
 	if f.Unit != "" {
 		f.Journal = runtime.JournalExcerpt(f.Unit, d.s.User, d.t0, 20)
 	}
 	rb := runtime.RollbackFor(d.plan, step)
+	if d.op == "rollback" {
+		rb.Hook = false // the post-rollback hook is for a failed deploy
+	}
 	if rb.Changed() {
 		fmt.Printf("%s: %s failed, rolling back\n", app, step)
 		f.RollbackErr = d.rollback(context.WithoutCancel(ctx), rb)

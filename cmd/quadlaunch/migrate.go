@@ -78,12 +78,26 @@ func runMigrateUnit(ctx context.Context, s *session, skipPost bool) error {
 	return runOneshotUnit(ctx, s, unit)
 }
 
+// runConfigureUnit runs APP-configure right after the caller ran APP-migrate:
+// alone, so that its Requires= does not run the migration a second time.
+func runConfigureUnit(ctx context.Context, s *session) error {
+	return runOneshot(ctx, s, units.ConfigureUnit(s.App.Name), true)
+}
+
 func runOneshotUnit(ctx context.Context, s *session, unit string) error {
+	return runOneshot(ctx, s, unit, false)
+}
+
+func runOneshot(ctx context.Context, s *session, unit string, alone bool) error {
 	sd, err := s.Systemd(ctx)
 	if err != nil {
 		return err
 	}
-	if err := sd.RunUnit(ctx, unit, os.Stdout); err != nil {
+	run := sd.RunUnit
+	if alone {
+		run = sd.RunUnitAlone
+	}
+	if err := run(ctx, unit, os.Stdout); err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("%s stopped: %w", unit, ctx.Err())
 		}

@@ -107,7 +107,7 @@ func rebuild(ctx context.Context, s *session, noCache, fullBuild bool) error {
 		if err := runMigrateUnit(ctx, s, false); err != nil {
 			return fail(err, true)
 		}
-		if err := runOneshotUnit(ctx, s, units.ConfigureUnit(s.App.Name)); err != nil {
+		if err := runConfigureUnit(ctx, s); err != nil {
 			return fail(err, true)
 		}
 		if err := withOnBootOff(ctx, s, sd, fullBuild, func() error { return sd.JobsTogether(ctx, "start", roles) }); err != nil {
@@ -118,7 +118,7 @@ func rebuild(ctx context.Context, s *session, noCache, fullBuild bool) error {
 	if err := runMigrateUnit(ctx, s, true); err != nil {
 		return fail(err, false)
 	}
-	if err := runOneshotUnit(ctx, s, units.ConfigureUnit(s.App.Name)); err != nil {
+	if err := runConfigureUnit(ctx, s); err != nil {
 		return fail(err, false)
 	}
 	fmt.Printf("%s: restarting %s\n", s.App.Name, strings.Join(roles, " "))

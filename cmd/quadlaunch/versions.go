@@ -70,7 +70,7 @@ func versionsCommand() *cli.Command {
 func rollbackCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "rollback",
-		Usage:     "make VERSION (default: previous) current again and restart the roles",
+		Usage:     "make VERSION (default: previous) current again and restart the roles (behind the proxy: through the second web slot, no request fails)",
 		ArgsUsage: "APP [VERSION]",
 		Flags:     []cli.Flag{lockTimeoutFlag()},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
@@ -87,6 +87,17 @@ func rollbackCommand() *cli.Command {
 			target, err := runtime.RollbackTarget(vs, cmd.Args().Get(1))
 			if err != nil {
 				return cli.Exit(fmt.Sprintf("rollback %s: %v", s.App.Name, err), 1)
+			}
+			if s.App.Proxy != nil && !standalone(s.App) {
+				// Behind the proxy: the older version takes over through the
+				// second slot, like a deploy's swap, so no request fails.
+				d, err := newDeployRun(ctx, s, false)
+				if err != nil {
+					return err
+				}
+				d.op, d.target, d.t0 = "rollback", target, start
+				d.plan = runtime.PlanRollback(len(d.others) > 0)
+				return d.run(ctx)
 			}
 			sd, err := s.Systemd(ctx)
 			if err != nil {

@@ -321,6 +321,25 @@ func depScenarios(d depSetup) []Scenario {
 		if err := d.serves(tb, "build-2", 5*time.Second); err != nil {
 			return err
 		}
+		// Migrate ran twice: skipping post-deployment migrations before the swap,
+		// in full after it (and not once more when configure started).
+		entries, err := tb.JournalSince(t0, d.rootless, "dep-migrate.service")
+		if err != nil {
+			return err
+		}
+		runs := 0
+		for _, e := range entries {
+			if e.Message == "dep migration for 2" {
+				runs++
+			}
+		}
+		if runs != 2 {
+			var ms []string
+			for _, e := range entries {
+				ms = append(ms, e.Time.Format("15:04:05.000")+" "+e.Message)
+			}
+			return fmt.Errorf("the migration step ran %d times in the deploy, want 2:\n%s", runs, strings.Join(ms, "\n"))
+		}
 		workerAfter := d.started(tb, "dep-worker")
 		if workerAfter == workerBefore {
 			return fmt.Errorf("worker was not restarted on the new version")
@@ -541,6 +560,54 @@ func depScenarios(d depSetup) []Scenario {
 				return fmt.Errorf("deploy slot still there: %s", s)
 			}
 			return d.serves(tb, "build-2", 5*time.Second)
+		}},
+		{Name: "rollback under load: the older version takes over through the slot, 0 failed", Run: func(tb *Testbed) error {
+			// The failed deploys above left current at build-2; build-1 is previous.
+			if err := d.write(tb, "2", "yes"); err != nil {
+				return err
+			}
+			worker := d.started(tb, "dep-worker")
+			l, err := startLoad(tb, d, "rollback")
+			if err != nil {
+				return err
+			}
+			t0 := time.Now()
+			out, rerr := d.quadlaunch(tb, "rollback", "dep")
+			took := time.Since(t0)
+			_, lerr := l.finish(tb)
+			if ce, ok := rerr.(*CmdError); ok {
+				out += ce.Stderr
+			}
+			if rerr != nil {
+				return fmt.Errorf("rollback: %v:\n%s", rerr, out)
+			}
+			fmt.Printf("rollback took %.1fs\n", took.Seconds())
+			if !strings.Contains(out, "start next slot") || !strings.Contains(out, "switch proxy to next slot") {
+				return fmt.Errorf("rollback did not go through the second slot:\n%s", out)
+			}
+			if lerr != nil {
+				return fmt.Errorf("%v\nrollback output:\n%s", lerr, out)
+			}
+			if err := d.serves(tb, "build-1", 5*time.Second); err != nil {
+				return err
+			}
+			if w := d.started(tb, "dep-worker"); w == worker {
+				return fmt.Errorf("worker still runs the version rolled back from")
+			}
+			if s := d.started(tb, "dep-web-next"); s != "absent" {
+				return fmt.Errorf("rollback slot still there: %s", s)
+			}
+			// No migration in a rollback: the schema already has the older version's.
+			entries, err := tb.JournalSince(t0, d.rootless, "dep-migrate.service")
+			if err != nil {
+				return err
+			}
+			for _, e := range entries {
+				if strings.HasPrefix(e.Message, "dep migration for") {
+					return fmt.Errorf("the rollback ran the migration: %s", e.Message)
+				}
+			}
+			return nil
 		}},
 		{Name: "standalone (database in the container): offline page while it restarts", Run: func(tb *Testbed) error {
 			// A step tagged db makes the app standalone: nothing of the old version
