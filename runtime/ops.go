@@ -37,6 +37,16 @@ func RoleUnits(app *generator.App) []string {
 // JobsTogether queues op on every unit at once and waits for all: systemd merges
 // the start jobs of shared dependencies (migrate, configure), so they run once.
 func (s *Systemd) JobsTogether(ctx context.Context, op string, units []string) error {
+	return s.jobsTogether(ctx, op, "replace", units)
+}
+
+// StartAlone starts units together without their Requires= (migrate,
+// configure): for roles right after the command ran those itself.
+func (s *Systemd) StartAlone(ctx context.Context, units []string) error {
+	return s.jobsTogether(ctx, "start", "ignore-dependencies", units)
+}
+
+func (s *Systemd) jobsTogether(ctx context.Context, op, mode string, units []string) error {
 	type res struct {
 		unit string
 		ch   chan string
@@ -44,7 +54,7 @@ func (s *Systemd) JobsTogether(ctx context.Context, op string, units []string) e
 	var pending []res
 	for _, u := range units {
 		ch := make(chan string, 1)
-		if err := s.queueJob(ctx, op, u, "replace", ch); err != nil {
+		if err := s.queueJob(ctx, op, u, mode, ch); err != nil {
 			return err
 		}
 		pending = append(pending, res{u, ch})

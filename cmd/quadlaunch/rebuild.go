@@ -110,7 +110,8 @@ func rebuild(ctx context.Context, s *session, noCache, fullBuild bool) error {
 		if err := runConfigureUnit(ctx, s); err != nil {
 			return fail(err, true)
 		}
-		if err := withOnBootOff(ctx, s, sd, fullBuild, func() error { return sd.JobsTogether(ctx, "start", roles) }); err != nil {
+		// Alone: migrate and configure just ran; a plain start would run them again.
+		if err := withOnBootOff(ctx, s, sd, fullBuild, func() error { return sd.StartAlone(ctx, roles) }); err != nil {
 			return fail(err, true)
 		}
 		return nil

@@ -27,7 +27,7 @@ func cliConfig(version, slow string) string {
 // cliOpts vary containers/cli.yml: migrate is the command of the step tagged
 // migrate (make it fail or hang), port where the web role listens.
 // extraEnv is more lines of the env: map (two-space indent).
-type cliOpts struct{ version, slow, port, migrate, extraEnv string }
+type cliOpts struct{ version, slow, port, migrate, extraEnv, extraRun string }
 
 func cliConfigWith(o cliOpts) string {
 	return `base_image: localhost/quadlaunch/demo:current
@@ -52,7 +52,7 @@ run:
   - exec:
       cmd: echo precompiled > /etc/cli-assets
       tag: precompile
-`
+` + o.extraRun
 }
 
 func writeCLIConfigWith(tb *Testbed, o cliOpts) error {
@@ -331,6 +331,7 @@ func init() {
 			{Name: "secret env reaches migrate steps and run byte-exact, never Podman's store", Run: scenarioCLISecretEnv},
 			{Name: "rootless build, start, versions and rollback", Run: scenarioCLIRootless},
 			{Name: "MIGRATE_ON_BOOT defers the migrate pass; rebuild --full-build runs it", Run: scenarioCLIMigrateOnBoot},
+			{Name: "standalone rebuild: roles stop, migrate runs once, the new version serves", Run: scenarioCLIStandaloneRebuild},
 		},
 	})
 }
@@ -777,4 +778,42 @@ func scenarioCLIMigrateOnBoot(tb *Testbed) error {
 	fmt.Printf("MIGRATE_ON_BOOT: rebuild skipped the migrate pass (%q), rebuild --full-build ran it and started cli-web with MIGRATE_ON_BOOT=0\n", skipLine)
 	_, err = cliWaitServes(tb, "build-4", 30*time.Second)
 	return err
+}
+
+// scenarioCLIStandaloneRebuild: a step tagged db makes the app standalone, so
+// rebuild stops the roles, migrates and configures, and starts them alone:
+// starting them with their Requires= would run the migration a second time.
+func scenarioCLIStandaloneRebuild(tb *Testbed) error {
+	const migrated = "standalone-migrated"
+	o := cliOpts{version: "5", slow: "0", port: "8090", migrate: "echo " + migrated,
+		extraRun: "  - exec:\n      cmd: echo local database ready\n      tag: db\n"}
+	if err := writeCLIConfigWith(tb, o); err != nil {
+		return err
+	}
+	defer writeCLIConfig(tb, "4", "0")
+	t0 := time.Now()
+	out, err := tb.Run("quadlaunch", "rebuild", "cli")
+	if err != nil {
+		return fmt.Errorf("rebuild: %v: %s", err, lastLines(out, 20))
+	}
+	if !strings.Contains(out, "standalone: stopping") {
+		return fmt.Errorf("not rebuilt as standalone: %s", lastLines(out, 20))
+	}
+	if _, err := cliWaitServes(tb, "build-5", 30*time.Second); err != nil {
+		return err
+	}
+	entries, err := tb.JournalSince(t0, false, "cli-migrate.service")
+	if err != nil {
+		return err
+	}
+	runs := 0
+	for _, e := range entries {
+		if e.Message == migrated {
+			runs++
+		}
+	}
+	if runs != 1 {
+		return fmt.Errorf("the migration ran %d times in a standalone rebuild, want 1", runs)
+	}
+	return nil
 }
