@@ -122,8 +122,9 @@ func run(normalDir string, user bool, log *logger) error {
 // lets the heap reach 4 MB before the first collection, which puts the peak
 // RSS for 100 apps over 10 MB; 25 keeps it low but collects a dozen times,
 // which costs as much CPU as a third of quadlet's work. 60 (first collection
-// at 2.4 MB) collects a few times for 100 apps and keeps their peak RSS under
-// 9.5 MB; 75 was 2% faster but peaked at 10.2 MB. Like any GOGC it scales with
+// at 2.4 MB) collects a few times for 100 apps, with a peak RSS of about 8.2 MB
+// (a run now and then, when the GC falls behind, reaches 10); 75 was 2% faster
+// at 8.7 MB, and reached 10 more often. Like any GOGC it scales with
 // the live heap: a memory limit instead would have the GC running all the
 // time on a host whose configs are big (100 Discourse apps: 4 MB live).
 const gcPercent = 60
