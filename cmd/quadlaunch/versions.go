@@ -90,14 +90,17 @@ func rollbackCommand() *cli.Command {
 			}
 			if s.App.Proxy != nil && !standalone(s.App) {
 				// Behind the proxy: the older version takes over through the
-				// second slot, like a deploy's swap, so no request fails.
+				// second slot, like a deploy's swap, so no request fails. A rollback
+				// is what an operator reaches for when things are broken: if the
+				// proxy does not answer, roll back in place rather than not at all.
 				d, err := newDeployRun(ctx, s, false)
-				if err != nil {
-					return err
+				if err == nil {
+					d.op, d.target, d.t0 = "rollback", target, start
+					d.plan = runtime.PlanRollback(len(d.others) > 0)
+					return d.run(ctx)
 				}
-				d.op, d.target, d.t0 = "rollback", target, start
-				d.plan = runtime.PlanRollback(len(d.others) > 0)
-				return d.run(ctx)
+				fmt.Printf("%s: %v\n%s: rolling back in place (the roles restart; clients may get errors meanwhile)\n",
+					s.App.Name, err, s.App.Name)
 			}
 			sd, err := s.Systemd(ctx)
 			if err != nil {

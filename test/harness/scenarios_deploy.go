@@ -609,6 +609,38 @@ func depScenarios(d depSetup) []Scenario {
 			}
 			return nil
 		}},
+		{Name: "rollback with the proxy down: in place, and says so", Run: func(tb *Testbed) error {
+			// The previous scenario made build-1 current: build-2 is previous now.
+			tb.Systemctl("stop", "dep-proxy.service")
+			if out, err := tb.Systemctl("mask", "--runtime", "dep-proxy.service"); err != nil {
+				return fmt.Errorf("mask: %v: %s", err, out)
+			}
+			defer func() {
+				tb.Systemctl("unmask", "--runtime", "dep-proxy.service")
+				tb.Systemctl("start", "dep-proxy.service")
+			}()
+			out, err := d.quadlaunch(tb, "rollback", "dep")
+			if ce, ok := err.(*CmdError); ok {
+				out += ce.Stderr
+			}
+			if err != nil {
+				return fmt.Errorf("rollback with the proxy down failed: %v:\n%s", err, out)
+			}
+			if !strings.Contains(out, "rolling back in place") {
+				return fmt.Errorf("rollback did not say it went in place:\n%s", out)
+			}
+			// web answers on its loopback slot port (the proxy's is down).
+			return tb.WaitFor(30*time.Second, "dep-web answers build-2 on its slot", func() error {
+				body, err := tb.HTTPGet(d.port + 10000)
+				if err != nil {
+					return err
+				}
+				if !strings.Contains(body, "build-2") {
+					return fmt.Errorf("got %q", body)
+				}
+				return nil
+			})
+		}},
 		{Name: "standalone (database in the container): offline page while it restarts", Run: func(tb *Testbed) error {
 			// A step tagged db makes the app standalone: nothing of the old version
 			// may run during its migration.
