@@ -446,7 +446,7 @@ func decodeLinks(d *doc, l *layer, p pair) error {
 		if k.Alias == "" {
 			k.Alias = k.Name
 		}
-		if !hostnameRe.MatchString(k.Alias) {
+		if !isHostname(k.Alias) {
 			return errAt(d.file, ln, key+".link.alias", "%q is not a valid host name", k.Alias)
 		}
 		l.links = append(l.links, k)
@@ -455,8 +455,6 @@ func decodeLinks(d *doc, l *layer, p pair) error {
 }
 
 var volumeNameRe = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
-
-var hostnameRe = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9_.-]{0,252})$`)
 
 func decodeHooks(d *doc, l *layer, p pair) error {
 	if isNull(p.value) {
