@@ -160,6 +160,24 @@ func (d depSetup) currentID(tb *Testbed) string {
 	return strings.TrimSpace(out)
 }
 
+// unchanged: a deploy that failed left current, the worker and web as they
+// were (their start times), no deploy slot, and build-2 serving.
+func (d depSetup) unchanged(tb *Testbed, current, worker, web string) error {
+	if after := d.currentID(tb); after != current {
+		return fmt.Errorf("current moved from %s to %s", current, after)
+	}
+	if w := d.started(tb, "dep-worker"); w != worker {
+		return fmt.Errorf("worker changed: %s -> %s", worker, w)
+	}
+	if w := d.started(tb, "dep-web"); w != web {
+		return fmt.Errorf("web changed: %s -> %s", web, w)
+	}
+	if s := d.started(tb, "dep-web-next"); s != "absent" {
+		return fmt.Errorf("deploy slot still there: %s", s)
+	}
+	return d.serves(tb, "build-2", 5*time.Second)
+}
+
 func (d depSetup) serves(tb *Testbed, want string, timeout time.Duration) error {
 	return tb.WaitFor(timeout, "dep answers "+want, func() error {
 		out, err := tb.HTTPGet(d.port)
@@ -507,16 +525,7 @@ func depScenarios(d depSetup) []Scenario {
 			if !strings.Contains(out, "pre-deploy hook") {
 				return fmt.Errorf("output does not name the hook:\n%s", out)
 			}
-			if after := d.currentID(tb); after != before {
-				return fmt.Errorf("current moved from %s to %s", before, after)
-			}
-			if w := d.started(tb, "dep-worker"); w != worker {
-				return fmt.Errorf("worker changed: %s -> %s", worker, w)
-			}
-			if w := d.started(tb, "dep-web"); w != web {
-				return fmt.Errorf("web changed: %s -> %s", web, w)
-			}
-			return d.serves(tb, "build-2", 5*time.Second)
+			return d.unchanged(tb, before, worker, web)
 		}},
 		{Name: "health still starting at deploy_timeout: rolled back, old web untouched", Run: func(tb *Testbed) error {
 			// Failing checks inside the start period leave the health "starting", never
@@ -547,19 +556,7 @@ func depScenarios(d depSetup) []Scenario {
 			if took > 90*time.Second {
 				return fmt.Errorf("deploy took %s with deploy_timeout 8s", took.Round(time.Second))
 			}
-			if after := d.currentID(tb); after != before {
-				return fmt.Errorf("current moved from %s to %s", before, after)
-			}
-			if w := d.started(tb, "dep-worker"); w != worker {
-				return fmt.Errorf("worker changed: %s -> %s", worker, w)
-			}
-			if w := d.started(tb, "dep-web"); w != web {
-				return fmt.Errorf("web changed: %s -> %s", web, w)
-			}
-			if s := d.started(tb, "dep-web-next"); s != "absent" {
-				return fmt.Errorf("deploy slot still there: %s", s)
-			}
-			return d.serves(tb, "build-2", 5*time.Second)
+			return d.unchanged(tb, before, worker, web)
 		}},
 		{Name: "rollback under load: the older version takes over through the slot, 0 failed", Run: func(tb *Testbed) error {
 			// The failed deploys above left current at build-2; build-1 is previous.
