@@ -161,7 +161,8 @@ func (d depSetup) currentID(tb *Testbed) string {
 }
 
 // unchanged: a deploy that failed left current, the worker and web as they
-// were (their start times), no deploy slot, and build-2 serving.
+// were (their start times; web "" when it was restarted), no deploy slot, and
+// build-2 serving.
 func (d depSetup) unchanged(tb *Testbed, current, worker, web string) error {
 	if after := d.currentID(tb); after != current {
 		return fmt.Errorf("current moved from %s to %s", current, after)
@@ -169,7 +170,7 @@ func (d depSetup) unchanged(tb *Testbed, current, worker, web string) error {
 	if w := d.started(tb, "dep-worker"); w != worker {
 		return fmt.Errorf("worker changed: %s -> %s", worker, w)
 	}
-	if w := d.started(tb, "dep-web"); w != web {
+	if w := d.started(tb, "dep-web"); web != "" && w != web {
 		return fmt.Errorf("web changed: %s -> %s", web, w)
 	}
 	if s := d.started(tb, "dep-web-next"); s != "absent" {
@@ -494,16 +495,7 @@ func depScenarios(d depSetup) []Scenario {
 			if lerr != nil {
 				return fmt.Errorf("%v\ndeploy output:\n%s", lerr, out)
 			}
-			if after := d.currentID(tb); after != before {
-				return fmt.Errorf("current moved from %s to %s", before, after)
-			}
-			if w := d.started(tb, "dep-worker"); w != worker {
-				return fmt.Errorf("worker was restarted: %s -> %s", worker, w)
-			}
-			if s := d.started(tb, "dep-web-next"); s != "absent" {
-				return fmt.Errorf("deploy slot still there: %s", s)
-			}
-			return d.serves(tb, "build-2", 5*time.Second)
+			return d.unchanged(tb, before, worker, "") // web restarted twice: onto the new version and back
 		}},
 		{Name: "failing pre-deploy hook: nothing changed", Run: func(tb *Testbed) error {
 			if err := tb.WriteFile(d.blockFile(), "", 0o644); err != nil {
