@@ -131,7 +131,7 @@ func RollbackFor(plan []DeployStep, failed DeployStep) Rollback {
 	var r Rollback
 	switch failed {
 	case StepPreBuild, StepBuild, StepPromote:
-		return r // build and promote move current only after success: nothing changed
+		return r // build and promote put the tags back themselves when they fail: nothing changed
 	case StepPreDeploy:
 		return Rollback{RestoreTags: true} // an abort: the new build is no longer current, nothing ran
 	case StepPostMigrate, StepPostDeploy:

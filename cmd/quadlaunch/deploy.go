@@ -215,10 +215,16 @@ func (d *deployRun) do(ctx context.Context, step runtime.DeployStep) error {
 		return d.hook(ctx, "pre-deploy")
 	case runtime.StepPromote:
 		old, err := runtime.Promote(s.Podman, s.App.Name, d.target.ImageID)
+		if err != nil {
+			if old.Current != "" { // previous may have moved before current failed
+				_ = runtime.RestoreTags(s.Podman, s.App.Name, old)
+			}
+			return err
+		}
 		d.old = old
 		d.info.Version = d.target.Version
 		s.Log.Version = d.target.Version
-		return err
+		return nil
 	case runtime.StepStopRoles:
 		return d.sd.JobsTogether(ctx, "stop", append([]string{d.web}, d.others...))
 	case runtime.StepMigrateSkip:
