@@ -255,6 +255,17 @@ func firstMatch(entries []JournalEntry, re string) (JournalEntry, bool) {
 
 // assertOrder checks that the first message matching each pattern exists and
 // that they appear in the given order.
+// countMessage counts the entries whose message is exactly msg.
+func countMessage(entries []JournalEntry, msg string) int {
+	n := 0
+	for _, e := range entries {
+		if e.Message == msg {
+			n++
+		}
+	}
+	return n
+}
+
 func assertOrder(entries []JournalEntry, patterns ...string) error {
 	var prev JournalEntry
 	for i, p := range patterns {

@@ -806,13 +806,7 @@ func scenarioCLIStandaloneRebuild(tb *Testbed) error {
 	if err != nil {
 		return err
 	}
-	runs := 0
-	for _, e := range entries {
-		if e.Message == migrated {
-			runs++
-		}
-	}
-	if runs != 1 {
+	if runs := countMessage(entries, migrated); runs != 1 {
 		return fmt.Errorf("the migration ran %d times in a standalone rebuild, want 1", runs)
 	}
 	return nil

@@ -346,13 +346,7 @@ func depScenarios(d depSetup) []Scenario {
 		if err != nil {
 			return err
 		}
-		runs := 0
-		for _, e := range entries {
-			if e.Message == "dep migration for 2" {
-				runs++
-			}
-		}
-		if runs != 2 {
+		if runs := countMessage(entries, "dep migration for 2"); runs != 2 {
 			var ms []string
 			for _, e := range entries {
 				ms = append(ms, e.Time.Format("15:04:05.000")+" "+e.Message)
