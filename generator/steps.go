@@ -127,6 +127,9 @@ func (d *doc) step(l *layer, n *yaml.Node, key string) (Step, error) {
 			err = errAt(d.file, p.value, key+".from", "a replace step needs from")
 		}
 	}
+	if err == nil {
+		err = d.checkStepValues(f, key, s)
+	}
 	return s, err
 }
 

@@ -121,8 +121,11 @@ func compile(lit string) (*Regexp, error) {
 	if err != nil {
 		return nil, fmt.Errorf("regex %s: %v", lit, err)
 	}
-	// The newline ends a trailing /x comment before the group closes.
-	anchor, err := regexp2.Compile(`\G(?:`+pattern+"\n)", opts)
+	end := ")"
+	if opts&regexp2.IgnorePatternWhitespace != 0 {
+		end = "\n)" // ends a trailing # comment before the group closes
+	}
+	anchor, err := regexp2.Compile(`\G(?:`+pattern+end, opts)
 	if err != nil {
 		return nil, fmt.Errorf("regex %s: %v", lit, err)
 	}
