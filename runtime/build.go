@@ -11,6 +11,8 @@ import (
 
 	"github.com/containers/podman/v5/pkg/bindings/containers"
 	"github.com/containers/podman/v5/pkg/bindings/images"
+
+	"github.com/quadlaunch/quadlaunch/runtime/steprunner"
 	"github.com/quadlaunch/quadlaunch/units"
 )
 
@@ -58,8 +60,17 @@ func Build(ctx context.Context, p *Plan, opt BuildOptions) (res *BuildResult, er
 	}
 	restore := []string{"ENTRYPOINT " + jsonArray(baseEntrypoint), "CMD " + jsonArray(baseCmd)}
 
-	b := &builder{plan: p, out: out}
-	defer func() { removeContainer(ctx, b.container) }()
+	if p.refused != nil {
+		return nil, p.refused
+	}
+	// Secrets the build's exec steps use reach them as the work container's
+	// env secrets (PlanPhase): in Podman's 0600 secret store, never in the
+	// image config, history, labels, cache keys or this output.
+	if err := storeSecrets(ctx, p.buildSecrets); err != nil {
+		return nil, err
+	}
+	b := &builder{plan: p, out: out, secrets: PassEnv{Secrets: p.buildSecrets}.EnvSecretRefs()}
+	defer b.close(ctx)
 
 	parent := baseID
 	res = &BuildResult{Steps: len(p.Steps)}
@@ -86,11 +97,17 @@ func Build(ctx context.Context, p *Plan, opt BuildOptions) (res *BuildResult, er
 		if err := b.ensureContainer(ctx, parent); err != nil {
 			return nil, err
 		}
-		if err := b.runner.run(ctx, st.Step); err != nil {
+		if err := b.runner.Run(ctx, st.Step); err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
 			return nil, fmt.Errorf("step %d/%d (%s): %w", i+1, n, st.Summary, err)
+		}
+		// Each step is a layer of its own, and the next one may come from the
+		// cache into a fresh container: the step's background processes end
+		// here, as pups ends them at the end of its run, before the commit.
+		if err := b.runner.StopBackground(ctx); err != nil {
+			return nil, fmt.Errorf("step %d/%d (%s): stop background processes: %w", i+1, n, st.Summary, err)
 		}
 		id, err := b.commit(ctx, append(restore, "LABEL "+LabelCacheKey+"="+key), "", "")
 		if err != nil {
@@ -158,18 +175,26 @@ func Build(ctx context.Context, p *Plan, opt BuildOptions) (res *BuildResult, er
 type builder struct {
 	plan      *Plan
 	out       io.Writer
-	secrets   map[string]string // env secrets of the work container: configure only, never a build
+	secrets   map[string]string // env secrets of the work container (target variable -> Podman secret)
 	container string
 	at        string // image ID the container's filesystem currently equals
-	runner    *stepRunner
+	runner    *steprunner.Runner
+}
+
+// close stops what the steps left running, then removes the work container.
+func (b *builder) close(ctx context.Context) {
+	if b.runner != nil {
+		_ = b.runner.StopBackground(ctx)
+	}
+	removeContainer(ctx, b.container)
 }
 
 func (b *builder) ensureContainer(ctx context.Context, image string) error {
 	if b.container != "" && b.at == image {
 		return nil
 	}
-	removeContainer(ctx, b.container)
-	b.container = ""
+	b.close(ctx)
+	b.container, b.runner = "", nil
 	// The container itself gets no env: commit copies container env into the image.
 	// Env secrets are not copied (commit takes the env Podman stored at create).
 	id, err := startWorkContainer(ctx, workSpec{Image: image, Name: fmt.Sprintf("quadlaunch-build-%s-%d", b.plan.App, time.Now().UnixNano()),
@@ -178,7 +203,7 @@ func (b *builder) ensureContainer(ctx context.Context, image string) error {
 		return err
 	}
 	b.container, b.at = id, image
-	b.runner = &stepRunner{container: id, env: b.plan.Env, out: b.out}
+	b.runner = newStepRunner(id, b.plan.Env, b.out)
 	return nil
 }
 

@@ -67,12 +67,18 @@ func RunMigrate(ctx context.Context, app *generator.App, p *Plan, opt PassOption
 		return err
 	}
 	defer removeContainer(ctx, id)
-	r := &stepRunner{container: id, env: opt.Env.Public, out: opt.Out}
+	r := newStepRunner(id, opt.Env.Public, opt.Out)
 	for i, st := range p.Steps {
 		fmt.Fprintf(opt.Out, "[%d/%d] %s\n", i+1, len(p.Steps), st.Summary)
-		if err := r.run(ctx, st.Step); err != nil {
+		if err := r.Run(ctx, st.Step); err != nil {
+			_ = r.StopBackground(ctx)
 			return fmt.Errorf("migrate step %d/%d (%s): %w", i+1, len(p.Steps), st.Summary, err)
 		}
+	}
+	// pups ends its background processes (postgres, redis) with their stop
+	// signal at the end of the run; removing the container would KILL them.
+	if err := r.StopBackground(ctx); err != nil {
+		return fmt.Errorf("migrate: stop background processes: %w", err)
 	}
 	return nil
 }
@@ -129,7 +135,7 @@ func RunConfigure(ctx context.Context, app *generator.App, p *Plan, opt PassOpti
 		return false, err
 	}
 	b := &builder{plan: &Plan{App: app.Name, Env: opt.Env.Public}, out: opt.Out, secrets: opt.Env.EnvSecretRefs()}
-	defer func() { removeContainer(ctx, b.container) }()
+	defer b.close(ctx)
 	// The container is created without env (commit would copy it into the image);
 	// ensureContainer's runner gives the public env to each exec session, and the
 	// secrets reach them as the container's env secrets, which commit leaves out.
@@ -138,9 +144,14 @@ func RunConfigure(ctx context.Context, app *generator.App, p *Plan, opt PassOpti
 	}
 	for i, st := range p.Steps {
 		fmt.Fprintf(opt.Out, "[%d/%d] %s\n", i+1, len(p.Steps), st.Summary)
-		if err := b.runner.run(ctx, st.Step); err != nil {
+		if err := b.runner.Run(ctx, st.Step); err != nil {
 			return false, fmt.Errorf("configure step %d/%d (%s): %w", i+1, len(p.Steps), st.Summary, err)
 		}
+	}
+	// Background processes (postgres, redis) get their stop signal and exit
+	// before the commit, so the image holds a cleanly shut down state.
+	if err := b.runner.StopBackground(ctx); err != nil {
+		return false, fmt.Errorf("configure: stop background processes: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return false, err

@@ -6,12 +6,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/quadlaunch/quadlaunch/generator"
+	"github.com/quadlaunch/quadlaunch/runtime/steprunner"
 )
 
 // Phase is which of launcher2's three passes a set of pups steps belongs to.
@@ -44,6 +47,9 @@ type Plan struct {
 	EnvDigest    string   // part of every cache key: env can change what a step does
 	BootCommand  []string // nil: keep the base image's cmd
 	ConfigDigest string
+
+	buildSecrets []EnvSecret // build: secrets its exec steps use, given as env secrets
+	refused      error       // build: steps that would write a secret into a layer
 }
 
 // phaseTags are launcher2's pups --tags / --skip-tags for each pass.
@@ -58,24 +64,42 @@ func phaseTags(phase Phase) (tags, skip []string) {
 }
 
 // PlanPhase computes the steps of one phase for app with pups' semantics
-// (generator.App.RunWithTags). The build sees only the non-secret env, also
-// for $$ENV_ params, so no secret can be written into a layer. Migrate and
-// configure expand $$ENV_ from env (NAME=value, the env the pass runs with; nil:
-// the config's public env).
+// (generator.App.RunWithTags). Summaries, cache keys and labels come from the
+// steps expanded with the non-secret env only. Migrate and configure expand
+// $$ENV_ from env (NAME=value, the env the pass runs with; nil: the config's
+// public env); the build from the config's env.
+//
+// A secret reaches a step only where Podman keeps no record of it:
+//   - exec cmd and cd: $$ENV_X of a secret X becomes steprunner.SecretPlaceholder(X),
+//     which the exec session replaces with the value of its env secret X
+//     (steprunner.ExecArgv); the exec argv Podman stores holds the placeholder;
+//   - exec stdin: the value itself (it travels on the attach stream only);
+//   - file, replace, merge in migrate/configure: the value (written through
+//     the archive API, as pups writes it); in a build these are refused
+//     (generator.App.BuildSecretProblems: they would write it into a layer).
+//
+// The build's work container gets the secrets its exec steps name ($$ENV_X,
+// $X or ${X}) as Podman env secrets, as configure's does; commit leaves them out.
 func PlanPhase(app *generator.App, phase Phase, env ...string) *Plan {
 	tags, skip := phaseTags(phase)
-	pub := withEnv(app, PublicEnv(app))
-	public := pub.RunWithTags(tags, skip)
+	public := withEnv(app, PublicEnv(app)).RunWithTags(tags, skip)
+	if phase == PhaseBuild {
+		env = FullEnv(app, nil)
+	}
 	steps := public
-	if phase != PhaseBuild && len(env) > 0 {
-		steps = withEnv(app, env).RunWithTags(tags, skip)
-		// An exec step's command is stored in Podman's database with its exec
-		// session: a secret $$ENV_X there becomes ${X}, which the step's shell
-		// expands from the env secret the container carries.
+	if len(env) > 0 {
+		real := withEnv(app, env).RunWithTags(tags, skip)
 		refs := withEnv(app, secretRefs(app, env)).RunWithTags(tags, skip)
-		for i := range steps {
-			if steps[i].Kind == generator.StepExec {
+		steps = make([]generator.Step, len(public))
+		for i := range public {
+			switch {
+			case real[i].Kind == generator.StepExec:
 				steps[i] = refs[i]
+				steps[i].Stdin = real[i].Stdin
+			case phase == PhaseBuild:
+				steps[i] = public[i]
+			default:
+				steps[i] = real[i]
 			}
 		}
 	}
@@ -86,7 +110,32 @@ func PlanPhase(app *generator.App, phase Phase, env ...string) *Plan {
 	p.Env = PublicEnv(app)
 	p.EnvDigest = digestStrings(p.Env)
 	p.BootCommand = ImageCommand(app)
+	if phase == PhaseBuild {
+		p.buildSecrets = buildSecrets(app, env, p.Steps)
+		p.refused = errors.Join(app.BuildSecretProblems()...)
+	}
 	return p
+}
+
+// buildSecrets are the secrets the build's exec steps use: by placeholder
+// ($$ENV_X) or as shell variables ($X, ${X}).
+func buildSecrets(app *generator.App, env []string, steps []PlannedStep) []EnvSecret {
+	all := SplitEnv(app, env).Secrets
+	var used []EnvSecret
+	for _, sec := range all {
+		ref := regexp.MustCompile(`\$\{?` + regexp.QuoteMeta(sec.Env) + `\b`)
+		for _, st := range steps {
+			if st.Step.Kind != generator.StepExec {
+				continue
+			}
+			text := st.Step.Cd + "\n" + strings.Join(st.Step.Cmd, "\n")
+			if strings.Contains(text, steprunner.SecretPlaceholder(sec.Env)) || ref.MatchString(text) {
+				used = append(used, sec)
+				break
+			}
+		}
+	}
+	return used
 }
 
 // ImageCommand is the CMD a version image gets: the web role's argv as the
@@ -102,15 +151,15 @@ func ImageCommand(app *generator.App) []string {
 	return nil
 }
 
-// secretRefs is env with each secret value (see SplitEnv) replaced by a shell
-// reference to its variable.
+// secretRefs is env with each secret value (see SplitEnv) replaced by its
+// placeholder (steprunner.SecretPlaceholder), which the exec session fills in.
 func secretRefs(app *generator.App, env []string) []string {
 	secret := secretEnvNames(app)
 	out := make([]string, 0, len(env))
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
 		if secret[k] && v != "" {
-			kv = k + "=${" + k + "}"
+			kv = k + "=" + steprunner.SecretPlaceholder(k)
 		}
 		out = append(out, kv)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/quadlaunch/quadlaunch/generator"
+	"github.com/quadlaunch/quadlaunch/runtime/steprunner"
 )
 
 // Secret names (marked by the loader or listed in secrets:) become Podman
@@ -49,9 +50,9 @@ func TestSplitEnvSecretsBecomePodmanSecrets(t *testing.T) {
 	}
 }
 
-// A secret $$ENV_ param reaches an exec command as a shell reference (the command
-// is stored by Podman), a file step's contents as the value (written through
-// the archive API, never stored by Podman).
+// A secret $$ENV_ param reaches an exec command as a placeholder the exec
+// session fills in (the command is stored by Podman), a file step's contents
+// as the value (written through the archive API, never stored by Podman).
 func TestPlanPhaseSecretParamsStayOutOfExecCommands(t *testing.T) {
 	app := testApp()
 	app.Run = []generator.Step{
@@ -59,7 +60,7 @@ func TestPlanPhaseSecretParamsStayOutOfExecCommands(t *testing.T) {
 		{Kind: generator.StepFile, Tag: "migrate", Path: "/etc/db.conf", Contents: "pw=$$ENV_DB_PASSWORD\n"},
 	}
 	p := PlanPhase(app, PhaseMigrate, FullEnv(app, nil)...)
-	if got := strings.Join(p.Steps[0].Step.Cmd, ""); got != "psql -c 'x' \"${DB_PASSWORD}\" C.UTF-8" {
+	if got := strings.Join(p.Steps[0].Step.Cmd, ""); got != "psql -c 'x' \""+steprunner.SecretPlaceholder("DB_PASSWORD")+"\" C.UTF-8" {
 		t.Errorf("exec step runs %q", got)
 	}
 	if got := p.Steps[1].Step.Contents; got != "pw=qlcanary\n" {

@@ -95,6 +95,10 @@ func loadAndPlan(cmd *cli.Command, names []string) ([]*generator.App, *problems,
 			continue
 		}
 		apps = append(apps, a)
+		for _, e := range a.BuildSecretProblems() {
+			pr.errors = append(pr.errors, e.Error())
+			pr.failed[a.Name] = true
+		}
 		for _, w := range a.Warnings {
 			pr.warnings = append(pr.warnings, w.String())
 		}
