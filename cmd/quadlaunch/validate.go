@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/quadlaunch/quadlaunch/generator"
+	"github.com/quadlaunch/quadlaunch/runtime/steprunner"
 	"github.com/quadlaunch/quadlaunch/units"
 )
 
@@ -95,7 +96,7 @@ func loadAndPlan(cmd *cli.Command, names []string) ([]*generator.App, *problems,
 			continue
 		}
 		apps = append(apps, a)
-		for _, e := range a.BuildSecretProblems() {
+		for _, e := range append(a.BuildSecretProblems(), steprunner.PatternProblems(a)...) {
 			pr.errors = append(pr.errors, e.Error())
 			pr.failed[a.Name] = true
 		}

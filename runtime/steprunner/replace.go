@@ -10,13 +10,13 @@ import (
 // pattern is a replace step's `from`: a Ruby regex literal or plain text,
 // searched in rune offsets like Ruby's String methods.
 type pattern struct {
-	re   *rubyregexp.Regexp // nil: literal text
+	re   *Regexp // nil: literal text
 	text []rune
 }
 
 func compilePattern(from string) (*pattern, error) {
 	if rubyregexp.IsLiteral(from) {
-		re, err := rubyregexp.Compile(from)
+		re, err := compileRegexp(from)
 		if err != nil {
 			return nil, err
 		}
@@ -26,7 +26,7 @@ func compilePattern(from string) (*pattern, error) {
 }
 
 // findAt is the first match at or after start.
-func (p *pattern) findAt(s []rune, start int) (*rubyregexp.Match, error) {
+func (p *pattern) findAt(s []rune, start int) (*Match, error) {
 	if p.re != nil {
 		return p.re.FindAt(s, start)
 	}
@@ -54,10 +54,6 @@ func (p *pattern) rindex(s []rune) (int, error) {
 		}
 	}
 	return -1, nil
-}
-
-func literalMatch(start, end int) *rubyregexp.Match {
-	return rubyregexp.LiteralMatch(start, end)
 }
 
 func runesEqual(a, b []rune) bool {
@@ -113,7 +109,7 @@ func (p *pattern) substitute(s []rune, to string, global bool) (string, error) {
 // not number its groups), \k<name> a named group (an error when there is no
 // such group, as in Ruby), \` and \' the text before and after the match, \\
 // one backslash; any other backslash stays as written.
-func (p *pattern) expand(b *strings.Builder, to string, s []rune, m *rubyregexp.Match) error {
+func (p *pattern) expand(b *strings.Builder, to string, s []rune, m *Match) error {
 	for i := 0; i < len(to); i++ {
 		c := to[i]
 		if c != '\\' || i+1 == len(to) {

@@ -1,6 +1,9 @@
-// Package rubyregexp compiles the Ruby regex literals pups evaluates in a
-// replace step (`from: /pattern/flags`) into regexp2 patterns that match the
-// way Onigmo does, and refuses what it cannot translate faithfully.
+// Package rubyregexp translates the Ruby regex literals pups evaluates in a
+// replace step (`from: /pattern/flags`) into regexp2 (.NET syntax) patterns
+// that match the way Onigmo does, and refuses what it cannot translate
+// faithfully. It does not import regexp2 (whose tables cost the generator
+// about 10 ms at every boot): the generator checks syntax with it, and
+// runtime/steprunner compiles the translation.
 //
 // pups turns a `from` that starts with "/" into a Regexp with Ruby's eval.
 // regexp2 speaks .NET syntax, which shares lookaround, backreferences, atomic
@@ -23,18 +26,7 @@ package rubyregexp
 import (
 	"fmt"
 	"strings"
-	"sync"
-
-	"github.com/dlclark/regexp2/v2"
 )
-
-// Regexp is a compiled Ruby regex literal.
-type Regexp struct {
-	Literal string // as written: /source/flags
-	re      *regexp2.Regexp
-	anchor  *regexp2.Regexp // \G(?:source): matches only at the start position (rindex)
-	named   bool            // has named groups: Ruby's \1..\9 in a replacement then expand to nothing
-}
 
 // IsLiteral reports whether pups evaluates s as a Ruby regex literal: it does
 // for every `from` that starts with "/".
@@ -70,143 +62,36 @@ func split(lit string) (source, flags string, err error) {
 	return source, flags, nil
 }
 
-var cache sync.Map // literal -> compiled (*Regexp or error): templates share patterns across apps
-
-type cached struct {
-	re  *Regexp
-	err error
+// Translation is a literal in regexp2's terms.
+type Translation struct {
+	Pattern    string // .NET syntax
+	IgnoreCase bool   // /i
+	Dotall     bool   // Ruby /m: regexp2.Singleline
+	Extended   bool   // /x: regexp2.IgnorePatternWhitespace
+	Named      bool   // named groups: plain groups do not capture (regexp2.ExplicitCapture)
+	// ^ and $ are always line anchors: regexp2.Multiline, always.
 }
 
-// Compile translates and compiles a Ruby regex literal. Results are cached by
-// literal: the generator checks the same template patterns for every app.
-func Compile(lit string) (*Regexp, error) {
-	if c, ok := cache.Load(lit); ok {
-		return c.(cached).re, c.(cached).err
-	}
-	re, err := compile(lit)
-	cache.Store(lit, cached{re, err})
-	return re, err
-}
-
-// Check reports whether lit is a regex literal this package can run as
-// Onigmo would.
-func Check(lit string) error {
-	_, err := Compile(lit)
-	return err
-}
-
-func compile(lit string) (*Regexp, error) {
+// Translate parses a Ruby regex literal and checks its syntax.
+func Translate(lit string) (Translation, error) {
 	source, flags, err := split(lit)
 	if err != nil {
-		return nil, err
+		return Translation{}, err
 	}
-	pattern, named, err := translate(source)
+	pattern, named, err := translate(source, strings.Contains(flags, "x"))
 	if err != nil {
-		return nil, fmt.Errorf("regex %s: %w", lit, err)
+		return Translation{}, fmt.Errorf("regex %s: %w", lit, err)
 	}
-	opts := regexp2.Multiline
-	if strings.Contains(flags, "i") {
-		opts |= regexp2.IgnoreCase
-	}
-	if strings.Contains(flags, "m") {
-		opts |= regexp2.Singleline
-	}
-	if strings.Contains(flags, "x") {
-		opts |= regexp2.IgnorePatternWhitespace
-	}
-	if named {
-		opts |= regexp2.ExplicitCapture
-	}
-	re, err := regexp2.Compile(pattern, opts)
-	if err != nil {
-		return nil, fmt.Errorf("regex %s: %v", lit, err)
-	}
-	end := ")"
-	if opts&regexp2.IgnorePatternWhitespace != 0 {
-		end = "\n)" // ends a trailing # comment before the group closes
-	}
-	anchor, err := regexp2.Compile(`\G(?:`+pattern+end, opts)
-	if err != nil {
-		return nil, fmt.Errorf("regex %s: %v", lit, err)
-	}
-	return &Regexp{Literal: lit, re: re, anchor: anchor, named: named}, nil
+	return Translation{Pattern: pattern, Named: named, IgnoreCase: strings.Contains(flags, "i"),
+		Dotall: strings.Contains(flags, "m"), Extended: strings.Contains(flags, "x")}, nil
 }
 
-// Match is one match: rune offsets into the searched text.
-type Match struct {
-	Start, End int
-	groups     [][2]int // by number; {-1,-1}: did not participate
-	names      map[string]int
-}
-
-// Group is group n's text, and whether it participated.
-func (m *Match) Group(text []rune, n int) (string, bool) {
-	if n < 0 || n >= len(m.groups) || m.groups[n][0] < 0 {
-		return "", false
-	}
-	return string(text[m.groups[n][0]:m.groups[n][1]]), true
-}
-
-// Named is the number of the group called name, if there is one.
-func (m *Match) Named(name string) (int, bool) {
-	n, ok := m.names[name]
-	return n, ok
-}
-
-// HasNamedGroups reports whether Ruby disables numbered captures for this pattern.
-func (r *Regexp) HasNamedGroups() bool { return r.named }
-
-// FindAt finds the first match starting at or after rune offset start; the
-// pattern still sees the text before start (lookbehind, \b), as in Ruby's gsub.
-func (r *Regexp) FindAt(text []rune, start int) (*Match, error) {
-	return r.find(r.re, text, start)
-}
-
-// MatchAt matches only at rune offset at (Ruby's rindex tries positions from the end).
-func (r *Regexp) MatchAt(text []rune, at int) (*Match, error) {
-	return r.find(r.anchor, text, at)
-}
-
-func (r *Regexp) find(re *regexp2.Regexp, text []rune, start int) (*Match, error) {
-	m, err := re.FindRunesMatchStartingAt(text, start)
-	if err != nil || m == nil {
-		return nil, err
-	}
-	out := &Match{Start: m.RuneIndex, End: m.RuneIndex + m.RuneLength}
-	nums := re.GetGroupNumbers()
-	max := 0
-	for _, n := range nums {
-		max = maxInt(max, n)
-	}
-	out.groups = make([][2]int, max+1)
-	for i := range out.groups {
-		out.groups[i] = [2]int{-1, -1}
-	}
-	for _, n := range nums {
-		if g := m.GroupByNumber(n); g != nil && len(g.Captures) > 0 {
-			out.groups[n] = [2]int{g.RuneIndex, g.RuneIndex + g.RuneLength}
-		}
-	}
-	for _, name := range re.GetGroupNames() {
-		if n := re.GroupNumberFromName(name); fmt.Sprint(n) != name {
-			if out.names == nil {
-				out.names = map[string]int{}
-			}
-			out.names[name] = n
-		}
-	}
-	return out, nil
-}
-
-func maxInt(a, b int) int {
-	if a > b {
-		return a
-	}
-	return b
-}
-
-// LiteralMatch is a match of plain text (a `from` that is not a regex): it has
-// group 0 only and no names.
-func LiteralMatch(start, end int) *Match {
-	return &Match{Start: start, End: end, groups: [][2]int{{start, end}}}
+// Check reports what makes lit unusable: not a plain regex literal, Onigmo
+// syntax without a faithful translation, or a syntax error Onigmo reports
+// too (unbalanced parentheses, a quantifier with nothing to repeat, an empty
+// class range). The generator calls it at boot; what else regexp2 would
+// reject is reported by `quadlaunch validate` and the build.
+func Check(lit string) error {
+	_, err := Translate(lit)
+	return err
 }

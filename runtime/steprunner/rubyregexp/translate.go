@@ -31,13 +31,41 @@ var posixClasses = map[string]string{
 
 // translate rewrites Onigmo (Ruby) syntax into regexp2's .NET syntax; named
 // reports whether the pattern has named groups.
-func translate(src string) (out string, named bool, err error) {
+func translate(src string, extended bool) (out string, named bool, err error) {
 	var b strings.Builder
 	rs := []rune(src)
 	inClass := false
 	classStart := 0 // index in rs of the first item of the current class
+	depth := 0      // open groups
+	// canRepeat: a quantifier here has a target (Onigmo's "target of repeat
+	// operator is not specified" otherwise).
+	canRepeat := false
 	for i := 0; i < len(rs); i++ {
 		c := rs[i]
+		if !inClass {
+			switch {
+			case c == '*' || c == '+' || c == '?':
+				if !canRepeat {
+					return "", false, fmt.Errorf("target of repeat operator is not specified")
+				}
+			case c == '|':
+				canRepeat = false
+			case c == ')':
+				if depth == 0 {
+					return "", false, fmt.Errorf("unmatched close parenthesis")
+				}
+				depth--
+				canRepeat = true
+			case c == '^' || c == '$':
+				canRepeat = false
+			case extended && (c == ' ' || c == '\t' || c == '\n' || c == '#'):
+				// /x layout: no atom
+			case c == '(' || c == '[' || c == '{' || c == '\\':
+				// set below
+			default:
+				canRepeat = true
+			}
+		}
 		switch {
 		case c == '\\':
 			if i+1 >= len(rs) {
@@ -51,6 +79,7 @@ func translate(src string) (out string, named bool, err error) {
 				}
 				continue
 			}
+			canRepeat = !strings.ContainsRune("AzZbBG", e)
 			switch e {
 			case 'd':
 				b.WriteString("[" + digitClass + "]")
@@ -106,10 +135,13 @@ func translate(src string) (out string, named bool, err error) {
 				return "", false, fmt.Errorf("nested character classes are not supported")
 			case c == '&' && i+1 < len(rs) && rs[i+1] == '&':
 				return "", false, fmt.Errorf("character class intersection (&&) is not supported")
+			case c == '-' && i > classStart && i+1 < len(rs) && rs[i+1] != ']' && rs[i+1] != '\\' && rs[i-1] != '\\' && rs[i+1] < rs[i-1]:
+				return "", false, fmt.Errorf("empty range in char class: %c-%c", rs[i-1], rs[i+1])
 			default:
 				b.WriteRune(c)
 			}
 		case c == '[':
+			canRepeat = true
 			inClass = true
 			b.WriteRune(c)
 			classStart = i + 1
@@ -124,6 +156,19 @@ func translate(src string) (out string, named bool, err error) {
 				return "", false, err
 			}
 			named = named || isNamed
+			if i+1 < len(rs) && rs[i+1] == '?' && i+2 < len(rs) && rs[i+2] == '#' {
+				i = n // a comment opens no group
+				continue
+			}
+			if optionsOnly(rs[i:]) {
+				// (?imx) sets options and opens no group
+				b.WriteRune(')')
+				i = n + 1
+				canRepeat = false
+				continue
+			}
+			depth++
+			canRepeat = false
 			i = n
 		case c == '{' && i+1 < len(rs) && rs[i+1] == ',':
 			// Ruby's {,n} is {0,n}; .NET would read it as text.
@@ -132,6 +177,9 @@ func translate(src string) (out string, named bool, err error) {
 				j++
 			}
 			if j > i+2 && j < len(rs) && rs[j] == '}' {
+				if !canRepeat {
+					return "", false, fmt.Errorf("target of repeat operator is not specified")
+				}
 				b.WriteString("{0,")
 				i++
 			} else {
@@ -139,12 +187,23 @@ func translate(src string) (out string, named bool, err error) {
 			}
 		case c == '#' && i+1 < len(rs) && (rs[i+1] == '{' || rs[i+1] == '@' || rs[i+1] == '$'):
 			return "", false, fmt.Errorf("Ruby interpolation (#%c) is not supported", rs[i+1])
+		case c == '#' && extended:
+			// a /x comment runs to the end of the line: copied, not parsed
+			for ; i < len(rs) && rs[i] != '\n'; i++ {
+				b.WriteRune(rs[i])
+			}
+			if i < len(rs) {
+				b.WriteRune('\n')
+			}
 		default:
 			b.WriteRune(c)
 		}
 	}
 	if inClass {
 		return "", false, fmt.Errorf("premature end of char-class")
+	}
+	if depth > 0 {
+		return "", false, fmt.Errorf("end pattern with unmatched parenthesis")
 	}
 	return b.String(), named, nil
 }
@@ -194,8 +253,19 @@ func group(b *strings.Builder, rs []rune, i int) (int, bool, error) {
 		b.WriteString("(?" + rest[:2])
 		return i + 3, false, nil
 	case strings.HasPrefix(rest, "<") || strings.HasPrefix(rest, "'"):
-		b.WriteString("(?")
-		return i + 1, true, nil
+		closer := ">"
+		if rest[0] == '\'' {
+			closer = "'"
+		}
+		end := strings.Index(rest[1:], closer)
+		if end < 0 {
+			return 0, false, fmt.Errorf("invalid group name")
+		}
+		b.WriteString("(?" + rest[:end+2])
+		return i + 1 + len([]rune(rest[:end+2])), true, nil
+	case strings.HasPrefix(rest, ":") || strings.HasPrefix(rest, "=") || strings.HasPrefix(rest, "!") || strings.HasPrefix(rest, ">"):
+		b.WriteString("(?" + rest[:1])
+		return i + 2, false, nil
 	case strings.HasPrefix(rest, "~"):
 		return 0, false, fmt.Errorf("the absence operator (?~...) is not supported")
 	case strings.HasPrefix(rest, "#"):
@@ -224,4 +294,20 @@ func group(b *strings.Builder, rs []rune, i int) (int, bool, error) {
 	}
 	b.WriteString("(?")
 	return i + 1, false, nil
+}
+
+// optionsOnly reports whether rs starts with an option group such as (?i) or (?-mx).
+func optionsOnly(rs []rune) bool {
+	if len(rs) < 4 || rs[0] != '(' || rs[1] != '?' {
+		return false
+	}
+	for j := 2; j < len(rs); j++ {
+		switch {
+		case rs[j] == ')':
+			return j > 2
+		case !strings.ContainsRune("imx-", rs[j]):
+			return false
+		}
+	}
+	return false
 }
