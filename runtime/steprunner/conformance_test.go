@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -297,7 +298,8 @@ func runOurs(t *testing.T, caseDir string) outcome {
 	return o
 }
 
-// snapshot records every file and directory under dir with its mode; a
+// snapshot records every file and directory under dir with its mode and
+// owner (both runs are by the same user, so owners compare); a
 // background process may still be writing, so it waits for the tree to settle.
 func snapshot(t *testing.T, dir string) map[string]string {
 	var last map[string]string
@@ -312,15 +314,19 @@ func snapshot(t *testing.T, dir string) map[string]string {
 			if err != nil {
 				return err
 			}
+			owner := ""
+			if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+				owner = fmt.Sprintf(" %d:%d", st.Uid, st.Gid)
+			}
 			if d.IsDir() {
-				m[rel+"/"] = fmt.Sprintf("%04o", fi.Mode().Perm())
+				m[rel+"/"] = fmt.Sprintf("%04o%s", fi.Mode().Perm(), owner)
 				return nil
 			}
 			b, err := os.ReadFile(p)
 			if err != nil {
 				return err
 			}
-			m[rel] = fmt.Sprintf("%04o %q", fi.Mode().Perm(), b)
+			m[rel] = fmt.Sprintf("%04o%s %q", fi.Mode().Perm(), owner, b)
 			return nil
 		})
 		if err != nil {
