@@ -46,6 +46,9 @@ func Build(ctx context.Context, p *Plan, opt BuildOptions) (res *BuildResult, er
 	if opt.Now != nil {
 		now = opt.Now
 	}
+	if p.refused != nil {
+		return nil, p.refused
+	}
 	baseID, err := ensureImage(ctx, p.BaseImage)
 	if err != nil {
 		return nil, err
@@ -60,9 +63,6 @@ func Build(ctx context.Context, p *Plan, opt BuildOptions) (res *BuildResult, er
 	}
 	restore := []string{"ENTRYPOINT " + jsonArray(baseEntrypoint), "CMD " + jsonArray(baseCmd)}
 
-	if p.refused != nil {
-		return nil, p.refused
-	}
 	// Secrets the build's exec steps use reach them as the work container's
 	// env secrets (PlanPhase): in Podman's 0600 secret store, never in the
 	// image config, history, labels, cache keys or this output.
