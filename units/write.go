@@ -42,8 +42,10 @@ func WriteAtomic(dir string, files []File) error {
 // link points).
 func ownDir(dir string, mode os.FileMode) error {
 	if st, err := os.Lstat(dir); err == nil && !st.IsDir() {
-		if err := os.Remove(dir); err != nil {
-			return err
+		// unlink, never rmdir: a writer next to this one (the staging dir is
+		// written on two threads) may have made the real dir meanwhile.
+		if err := unix.Unlink(dir); err != nil && err != unix.ENOENT && err != unix.EISDIR {
+			return &os.PathError{Op: "unlink", Path: dir, Err: err}
 		}
 	}
 	if err := os.MkdirAll(dir, mode); err != nil {
