@@ -127,6 +127,13 @@ func (ld *loader) load(path string) (*App, error) {
 	return ld.loadBytes(path, data, mode)
 }
 
+// LoadAppBytes is LoadApp for an app file already read: data is the file at
+// path (which names the app and appears in errors); templates are read from
+// root as usual.
+func LoadAppBytes(root, path string, data []byte) (*App, error) {
+	return newLoader(root).loadBytes(path, data, 0o600)
+}
+
 // loadBytes is load without the file system for the app file itself.
 func (ld *loader) loadBytes(path string, data []byte, mode os.FileMode) (*App, error) {
 	stem, ok := configStem(filepath.Base(path))
