@@ -40,6 +40,7 @@ type layer struct {
 
 	warnings []Diagnostic
 	keyPos   map[string]Pos // top-level keys this document sets
+	size     int            // bytes of keys and values the decode materialized
 }
 
 type optString struct {
@@ -163,6 +164,7 @@ func decodeLayer(file string, root *yaml.Node, isApp bool) (*layer, error) {
 			return nil, err
 		}
 	}
+	l.size = byteBudget - d.bytes
 	return l, nil
 }
 

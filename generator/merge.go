@@ -95,6 +95,9 @@ func merge(app *App, layers []*layer) error {
 	secrets := map[string]entry{}
 	var hc *Healthcheck
 
+	if err := checkLayerSizes(layers); err != nil {
+		return err
+	}
 	app.KeyPos = map[string]Pos{}
 	for _, l := range layers {
 		app.Warnings = append(app.Warnings, l.warnings...)
@@ -316,7 +319,34 @@ const (
 	maxEnv       = 2000
 	maxLabels    = 500
 	maxArgs      = 500
+	maxSteps     = 2000 // run and hook steps; Discourse's templates together have under 200
+	// maxAppBytes bounds what one app's documents together materialize:
+	// each may reach byteBudget, and an app may list maxTemplates of them.
+	maxAppBytes = 8 << 20
 )
+
+// checkLayerSizes refuses an app whose documents together are too big,
+// before the merge copies them: lists concatenate, so 32 templates of 20000
+// run steps each would make one app of 640000 steps.
+func checkLayerSizes(layers []*layer) error {
+	size, steps := 0, 0
+	for _, l := range layers {
+		size += l.size
+		steps += len(l.run)
+		for _, h := range l.hooks {
+			steps += len(h.steps)
+		}
+		if steps > maxSteps {
+			return &ConfigError{Diagnostic{Pos: Pos{File: l.file}, Key: "run", Msg: fmt.Sprintf(
+				"more than %d run and hook steps with the templates merged (this file brings the total to %d)", maxSteps, steps)}}
+		}
+		if size > maxAppBytes {
+			return &ConfigError{Diagnostic{Pos: Pos{File: l.file}, Msg: fmt.Sprintf(
+				"the app's documents together hold more than %d bytes of keys and values (this file brings them to %d)", maxAppBytes, size)}}
+		}
+	}
+	return nil
+}
 
 func checkCounts(app *App, templates int) error {
 	over := func(key string, n, limit int, pos Pos) error {

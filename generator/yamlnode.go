@@ -25,7 +25,7 @@ type doc struct {
 // input, each with an error naming the place.
 const (
 	nodeBudget = 100_000
-	byteBudget = 8 << 20
+	byteBudget = 4 << 20
 	maxDepth   = 64
 )
 
