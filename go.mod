@@ -6,6 +6,7 @@ require (
 	github.com/containers/common v0.62.3
 	github.com/containers/podman/v5 v5.4.2
 	github.com/coreos/go-systemd/v22 v22.5.1-0.20231103132048-7d375ecc2b09
+	github.com/lib/pq v1.10.9
 	github.com/opencontainers/runtime-spec v1.2.0
 	github.com/urfave/cli/v3 v3.14.0
 	golang.org/x/sys v0.29.0

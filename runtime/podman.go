@@ -178,6 +178,9 @@ func createWorkContainer(ctx context.Context, w workSpec) (string, error) {
 	s.Command = keepAlive[2:]
 	s.Env = w.Env
 	s.EnvSecrets = w.EnvSecrets
+	// launcher runs its bootstrap and `run` containers with --shm-size=512m too.
+	shm := int64(512 << 20)
+	s.ShmSize = &shm
 	addMounts(s, w.Mounts)
 	if w.Network != "" {
 		s.Networks = map[string]types.PerNetworkOptions{w.Network: {}}

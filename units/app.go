@@ -349,10 +349,27 @@ func (r *appRender) containerBase(u *unitBuilder, role, what string) {
 		}
 		args = append(args, "--env", e.Name)
 	}
+	args = append(args, ShmSizeArgs(a)...)
 	args = append(args, r.args...)
 	r.podmanArgs(u, args)
 	u.set("Service", "EnvironmentFile", lineValue(path.Join(r.ctx.opts.PrivateDir, EnvFile(a.Name))))
 	r.mkdirPre(u)
+}
+
+// hostName gives a long-running container launcher's -h (HostName); launcher
+// sets none on its bootstrap container, so migrate/configure get none either.
+func (r *appRender) hostName(u *unitBuilder) {
+	shortHost, name, ok := HostName(r.app)
+	if !ok {
+		return
+	}
+	if !shortHost {
+		r.podmanArgs(u, []string{"--hostname", name})
+		return
+	}
+	// %l must stay a specifier (commandLine would escape it); the rest is the
+	// app name, which the loader limits to a-z 0-9 _ . - (nothing to quote).
+	u.quadlet("Container", "PodmanArgs", "--hostname %l"+name)
 }
 
 func (r *appRender) podmanArgs(u *unitBuilder, args []string) {
@@ -542,6 +559,7 @@ func (r *appRender) roleFile(role generator.Role) {
 	a := r.app
 	u := newUnit(r.ctx.ver, r.header())
 	r.containerBase(u, role.Name, role.Name)
+	r.hostName(u)
 	for _, d := range []string{MigrateUnit(a.Name), ConfigureUnit(a.Name)} {
 		u.set("Unit", "Requires", d)
 		u.set("Unit", "After", d)

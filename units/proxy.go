@@ -254,6 +254,7 @@ func (r *appRender) nextSlotFile(primary generator.Role) {
 	role := NextSlotRole(primary.Name)
 	u := newUnit(r.ctx.ver, r.header())
 	r.containerBase(u, role, role+" (deploy slot)")
+	r.hostName(u)
 	r.slotPorts(u, 1)
 	r.health(u)
 	if !u.quadlet("Container", "StopTimeout", fmt.Sprint(launcherStopTimeout)) {

@@ -8,6 +8,8 @@
 //	demo migrate     appends a schema line to $DEMO_DATA/schema (/data); fails when
 //	                 DEMO_FAIL_MIGRATION=1
 //	demo configure   writes $DEMO_DATA/configured once (idempotent)
+//	demo db-migrate  creates the table /db writes to in $DISCOURSE_DB_HOST's postgres
+//	                 (/db: a row to postgres and a key to redis, read back; database.go)
 //	demo env-sha256 NAME   sha256 of $NAME's exact bytes (compare secrets without printing them)
 package main
 
@@ -49,6 +51,8 @@ func main() {
 		err = migrate(dataDir(), os.Getenv("DEMO_FAIL_MIGRATION") == "1", time.Now())
 	case "configure":
 		err = configure(dataDir())
+	case "db-migrate":
+		err = databaseMigrate()
 	case "env-sha256":
 		if len(os.Args) != 3 {
 			err = errors.New("usage: demo env-sha256 NAME")
@@ -95,6 +99,7 @@ func serve(ctx context.Context, port string) error {
 	if dir := os.Getenv("DEMO_ASSETS"); dir != "" {
 		mux.Handle("/assets/", http.StripPrefix("/assets/", http.FileServer(http.Dir(dir))))
 	}
+	mux.HandleFunc("/db", handleDatabase)
 	mux.HandleFunc("/schema", func(w http.ResponseWriter, r *http.Request) {
 		data, err := os.ReadFile(filepath.Join(dataDir(), "schema"))
 		if err != nil {
