@@ -61,4 +61,12 @@
 // ever null is set and empty), an empty string does override. Commands are
 // replaced, not concatenated. Unknown keys warn; launcher keys without effect
 // here (update_pups, base_image_slim, run_image) warn as such.
+//
+// Limits (read.go, yamlnode.go, merge.go; each an error of the app): only
+// regular files off kernel pseudo file systems, at most 1 MiB, read within
+// 2 s; templates under the root or /usr/share/quadlaunch, at most 32; per
+// file 20000 YAML structural characters, nesting 64, 100000 nodes and 4 MiB
+// of keys and values after alias expansion; 8 MiB per app; 32 roles, 64
+// volumes, 32 links, 256 expose, 2000 env, 500 labels, 500 podman_args, 2000
+// run and hook steps. Names across apps are checked by package units.
 package generator
