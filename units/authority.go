@@ -2,7 +2,6 @@ package units
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/quadlaunch/quadlaunch/generator"
@@ -312,14 +311,4 @@ func keyOrApp(key string) string {
 		return "the app itself"
 	}
 	return key
-}
-
-// sortedKeys returns m's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
