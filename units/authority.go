@@ -204,7 +204,9 @@ func checkNames(apps []*generator.App, configNames []string, unitExists func(str
 		return ""
 	}
 	errs := map[string][]generator.Diagnostic{}
+	refused := map[string]bool{} // app NUL key
 	refuse := func(a *generator.App, c nameClaim, format string, args ...any) {
+		refused[a.Name+"\x00"+c.key] = true
 		errs[a.Name] = append(errs[a.Name], generator.Diagnostic{Pos: c.pos, Key: c.key, Msg: fmt.Sprintf(format, args...)})
 	}
 	type holder struct {
@@ -219,6 +221,9 @@ func checkNames(apps []*generator.App, configNames []string, unitExists func(str
 		claims := appClaims(a)
 		own := map[claimKind]map[string]nameClaim{}
 		for _, c := range claims {
+			if refused[a.Name+"\x00"+c.key] {
+				continue // one error per key: a role makes a unit, a file and a container
+			}
 			switch {
 			case len(c.name) > maxNameBytes:
 				refuse(a, c, "%s name %s... is %d bytes, more than the %d systemd and the file system allow: shorten the app or %s name",
