@@ -184,7 +184,14 @@ func vendorUnits(user bool) func(string) bool {
 	names := map[string]bool{}
 	return func(name string) bool {
 		once.Do(func() {
+			seen := map[string]bool{}
 			for _, dir := range vendorUnitDirs[user] {
+				// /lib is /usr/lib on merged-/usr systems: list it once.
+				if real, err := filepath.EvalSymlinks(dir); err != nil || seen[real] {
+					continue
+				} else {
+					seen[real] = true
+				}
 				entries, _ := os.ReadDir(dir)
 				for _, e := range entries {
 					if e.Type().IsRegular() {
