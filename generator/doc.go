@@ -1,3 +1,8 @@
+// Package generator discovers launcher-style container configs, loads them with
+// their templates, merges them the way the bash launcher and pups do, and turns
+// each into a typed App. It does no unit rendering (see package units) and must
+// stay cheap: the systemd generator runs it at every boot and daemon-reload.
+//
 // Config reference (what LoadApp accepts; the README's reference follows it).
 //
 // Files: <root>/containers/<app>.yml|.yaml; <app> is the app name (lower

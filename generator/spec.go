@@ -1,7 +1,3 @@
-// Package generator discovers launcher-style container configs, loads them with
-// their templates, merges them the way the bash launcher and pups do, and turns
-// each into a typed App. It does no unit rendering (see package units) and must
-// stay cheap: the systemd generator runs it at every boot and daemon-reload.
 package generator
 
 import (
