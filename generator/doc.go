@@ -1,3 +1,8 @@
+// Package generator discovers launcher-style container configs, loads them with
+// their templates, merges them the way the bash launcher and pups do, and turns
+// each into a typed App. It does no unit rendering (see package units) and must
+// stay cheap: the systemd generator runs it at every boot and daemon-reload.
+//
 // Config reference (what LoadApp accepts; the README's reference follows it).
 //
 // Files: <root>/containers/<app>.yml|.yaml; <app> is the app name (lower
@@ -61,4 +66,12 @@
 // ever null is set and empty), an empty string does override. Commands are
 // replaced, not concatenated. Unknown keys warn; launcher keys without effect
 // here (update_pups, base_image_slim, run_image) warn as such.
+//
+// Limits (read.go, yamlnode.go, merge.go; each an error of the app): only
+// regular files off kernel pseudo file systems, at most 1 MiB, read within
+// 2 s; templates under the root or /usr/share/quadlaunch, at most 32; per
+// file 20000 YAML structural characters, nesting 64, 100000 nodes and 4 MiB
+// of keys and values after alias expansion; 8 MiB per app; 32 roles, 64
+// volumes, 32 links, 256 expose, 2000 env, 500 labels, 500 podman_args, 2000
+// run and hook steps. Names across apps are checked by package units.
 package generator

@@ -39,6 +39,8 @@ type layer struct {
 	deploy      *deployLayer
 
 	warnings []Diagnostic
+	keyPos   map[string]Pos // top-level keys this document sets
+	size     int            // bytes of keys and values the decode materialized
 }
 
 type optString struct {
@@ -131,7 +133,7 @@ func decodeLayer(file string, root *yaml.Node, isApp bool) (*layer, error) {
 	if root == nil {
 		return l, nil
 	}
-	d := &doc{file: file, budget: nodeBudget}
+	d := newDoc(file)
 	ps, err := d.pairs(root, "")
 	if err != nil {
 		return nil, err
@@ -142,6 +144,12 @@ func decodeLayer(file string, root *yaml.Node, isApp bool) (*layer, error) {
 			continue
 		}
 		dec, ok := topLevelKeys[p.key]
+		if ok {
+			if l.keyPos == nil {
+				l.keyPos = make(map[string]Pos, len(ps))
+			}
+			l.keyPos[p.key] = posOf(file, p.keyN)
+		}
 		if !ok {
 			if why, ok := ineffectiveKeys[p.key]; ok {
 				if why != "" {
@@ -156,6 +164,7 @@ func decodeLayer(file string, root *yaml.Node, isApp bool) (*layer, error) {
 			return nil, err
 		}
 	}
+	l.size = byteBudget - d.bytes
 	return l, nil
 }
 

@@ -2,12 +2,12 @@ package generator
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 )
 
 // loader loads apps of one root, parsing each template once: every Discourse
@@ -17,6 +17,7 @@ type loader struct {
 	mu        sync.Mutex                // guards templates and found: LoadAll loads apps in parallel
 	templates map[string]templateResult // by cleaned path; parsed layers are never mutated
 	found     map[string]foundTemplate  // findTemplate's answers, by templates: entry
+	deadline  time.Time                 // no file is read after it (zero: none)
 }
 
 type foundTemplate struct {
@@ -52,7 +53,15 @@ func LoadAll(root string) (apps []*App, errs []error) {
 
 // LoadPaths is LoadAll for the config paths Discover returned.
 func LoadPaths(root string, paths []string) (apps []*App, errs []error) {
+	return LoadPathsUntil(root, paths, time.Time{})
+}
+
+// LoadPathsUntil is LoadPaths that reads no file after deadline (the
+// generator's own): a config not read by then is an error of its app, and
+// the apps loaded so far are returned. Each read is also bounded by itself.
+func LoadPathsUntil(root string, paths []string, deadline time.Time) (apps []*App, errs []error) {
 	ld := newLoader(root)
+	ld.deadline = deadline
 	seen := map[string]string{}
 	type result struct {
 		app *App
@@ -98,54 +107,32 @@ func LoadPaths(root string, paths []string) (apps []*App, errs []error) {
 	return apps, errs
 }
 
+// read reads one config file within the loader's deadline.
+func (ld *loader) read(path string) ([]byte, os.FileMode, error) {
+	timeout := readTimeout
+	if !ld.deadline.IsZero() {
+		timeout = min(timeout, time.Until(ld.deadline))
+		if timeout <= 0 {
+			return nil, 0, fmt.Errorf("not read: the generator's deadline passed while other configs were read")
+		}
+	}
+	return readConfigWithin(path, timeout)
+}
+
 func (ld *loader) load(path string) (*App, error) {
-	data, mode, err := readConfig(path)
+	data, mode, err := ld.read(path)
 	if err != nil {
 		return nil, &ConfigError{Diagnostic{Pos: Pos{File: path}, Msg: err.Error()}}
 	}
 	return ld.loadBytes(path, data, mode)
 }
 
-func readConfig(path string) ([]byte, os.FileMode, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, 0, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, 0, fmt.Errorf("not a regular file")
-	}
-	// A config is a few KB; refuse anything that could exhaust the generator.
-	if st.Size() > maxConfigSize {
-		return nil, 0, fmt.Errorf("larger than %d bytes", maxConfigSize)
-	}
-	// One allocation of the file's size (plus one byte, to notice growth since
-	// the stat): the generator reads every config at every boot.
-	data := make([]byte, st.Size()+1)
-	n, err := io.ReadFull(f, data)
-	switch {
-	case err == io.EOF || err == io.ErrUnexpectedEOF:
-		data = data[:n]
-	case err != nil:
-		return nil, 0, err
-	default: // grew since the stat
-		rest, err := io.ReadAll(io.LimitReader(f, maxConfigSize))
-		if err != nil {
-			return nil, 0, err
-		}
-		data = append(data, rest...)
-		if len(data) > maxConfigSize {
-			return nil, 0, fmt.Errorf("larger than %d bytes", maxConfigSize)
-		}
-	}
-	return data, st.Mode(), nil
+// LoadAppBytes is LoadApp for an app file already read: data is the file at
+// path (which names the app and appears in errors); templates are read from
+// root as usual.
+func LoadAppBytes(root, path string, data []byte) (*App, error) {
+	return newLoader(root).loadBytes(path, data, 0o600)
 }
-
-const maxConfigSize = 4 << 20
 
 // loadBytes is load without the file system for the app file itself.
 func (ld *loader) loadBytes(path string, data []byte, mode os.FileMode) (*App, error) {
@@ -220,11 +207,40 @@ func findTemplate(root, name string) (string, error) {
 		}
 	}
 	for _, c := range candidates {
-		if st, err := os.Stat(c); err == nil && st.Mode().IsRegular() {
-			return filepath.Clean(c), nil
+		st, err := os.Stat(c)
+		if err != nil {
+			continue
 		}
+		if !st.Mode().IsRegular() {
+			return "", fmt.Errorf("template %q: %s is not a regular file", name, c)
+		}
+		if err := insideTemplateDirs(root, c); err != nil {
+			return "", fmt.Errorf("template %q: %v", name, err)
+		}
+		return filepath.Clean(c), nil
 	}
 	return "", fmt.Errorf("template %q not found (looked in %s)", name, strings.Join(candidates, ", "))
+}
+
+// insideTemplateDirs checks that a template, symlinks resolved, lies under the
+// config root or the stock template dir. A template elsewhere would be read as
+// root at boot, and its lines would show up in the warnings about it: a
+// config could have /etc/shadow printed to the journal.
+func insideTemplateDirs(root, path string) error {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return err
+	}
+	for _, dir := range []string{root, systemTemplateDir} {
+		d, err := filepath.EvalSymlinks(dir)
+		if err != nil {
+			continue
+		}
+		if rel, err := filepath.Rel(d, real); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s is outside the config root %s and %s: templates must live in one of them", real, root, systemTemplateDir)
 }
 
 func (ld *loader) template(path string) (*layer, error) {
@@ -234,7 +250,7 @@ func (ld *loader) template(path string) (*layer, error) {
 		return r.l, r.err
 	}
 	var l *layer
-	data, _, err := readConfig(path)
+	data, _, err := ld.read(path)
 	if err != nil {
 		err = &ConfigError{Diagnostic{Pos: Pos{File: path}, Msg: err.Error()}}
 	} else {

@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -94,8 +95,15 @@ func merge(app *App, layers []*layer) error {
 	secrets := map[string]entry{}
 	var hc *Healthcheck
 
+	if err := checkLayerSizes(layers); err != nil {
+		return err
+	}
+	app.KeyPos = map[string]Pos{}
 	for _, l := range layers {
 		app.Warnings = append(app.Warnings, l.warnings...)
+		for k, p := range l.keyPos {
+			app.KeyPos[k] = p
+		}
 		for _, s := range []struct {
 			src optString
 			dst *string
@@ -239,11 +247,19 @@ func merge(app *App, layers []*layer) error {
 			cmd = args
 		}
 		primary := n == "web" || (i == 0 && roles["web"] == nil)
-		app.Roles = append(app.Roles, Role{Name: n, Command: cmd, Primary: primary})
+		pos := r.pos
+		if pos.File == "" {
+			pos = app.PosOf("roles")
+		}
+		app.Roles = append(app.Roles, Role{Pos: pos, Name: n, Command: cmd, Primary: primary})
 	}
 	app.Healthcheck = hc
 	if hc != nil && len(hc.Cmd) == 0 {
 		return &ConfigError{Diagnostic{Pos: hc.Pos, Key: "healthcheck.cmd", Msg: "a healthcheck needs cmd"}}
+	}
+
+	if err := checkCounts(app, len(layers)-1); err != nil {
+		return err
 	}
 
 	// merge steps take their data from a param (pups: params[name]).
@@ -288,4 +304,74 @@ func errString(err error) string {
 		return "empty"
 	}
 	return err.Error()
+}
+
+// Limits on what one app may ask for after the merge. Each role's unit lists
+// every volume, env name and argument, so the output grows with roles times
+// the rest; these keep one app's units under a few MB whatever the config.
+// A Discourse app has one or two of each.
+const (
+	maxTemplates = 32
+	maxRoles     = 32
+	maxVolumes   = 64
+	maxLinks     = 32
+	maxExpose    = 256
+	maxEnv       = 2000
+	maxLabels    = 500
+	maxArgs      = 500
+	maxSteps     = 2000 // run and hook steps; Discourse's templates together have under 200
+	// maxAppBytes bounds what one app's documents together materialize:
+	// each may reach byteBudget, and an app may list maxTemplates of them.
+	maxAppBytes = 8 << 20
+)
+
+// checkLayerSizes refuses an app whose documents together are too big,
+// before the merge copies them: lists concatenate, so 32 templates of 20000
+// run steps each would make one app of 640000 steps.
+func checkLayerSizes(layers []*layer) error {
+	size, steps := 0, 0
+	for _, l := range layers {
+		size += l.size
+		steps += len(l.run)
+		for _, h := range l.hooks {
+			steps += len(h.steps)
+		}
+		if steps > maxSteps {
+			return &ConfigError{Diagnostic{Pos: Pos{File: l.file}, Key: "run", Msg: fmt.Sprintf(
+				"more than %d run and hook steps with the templates merged (this file brings the total to %d)", maxSteps, steps)}}
+		}
+		if size > maxAppBytes {
+			return &ConfigError{Diagnostic{Pos: Pos{File: l.file}, Msg: fmt.Sprintf(
+				"the app's documents together hold more than %d bytes of keys and values (this file brings them to %d)", maxAppBytes, size)}}
+		}
+	}
+	return nil
+}
+
+func checkCounts(app *App, templates int) error {
+	over := func(key string, n, limit int, pos Pos) error {
+		if pos.File == "" {
+			pos = app.PosOf(key)
+		}
+		return &ConfigError{Diagnostic{Pos: pos, Key: key, Msg: fmt.Sprintf("%d entries after merging the templates; the limit is %d", n, limit)}}
+	}
+	switch {
+	case templates > maxTemplates:
+		return over("templates", templates, maxTemplates, Pos{})
+	case len(app.Roles) > maxRoles:
+		return over("roles", len(app.Roles), maxRoles, app.Roles[maxRoles].Pos)
+	case len(app.Volumes) > maxVolumes:
+		return over("volumes", len(app.Volumes), maxVolumes, app.Volumes[maxVolumes].Pos)
+	case len(app.Links) > maxLinks:
+		return over("links", len(app.Links), maxLinks, app.Links[maxLinks].Pos)
+	case len(app.Expose) > maxExpose:
+		return over("expose", len(app.Expose), maxExpose, app.Expose[maxExpose].Pos)
+	case len(app.Env) > maxEnv:
+		return over("env", len(app.Env), maxEnv, Pos{})
+	case len(app.Labels) > maxLabels:
+		return over("labels", len(app.Labels), maxLabels, Pos{})
+	case len(app.PodmanArgs) > maxArgs:
+		return over("podman_args", len(app.PodmanArgs), maxArgs, Pos{})
+	}
+	return nil
 }

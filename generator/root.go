@@ -35,34 +35,66 @@ func DefaultRoot(user bool) string {
 // half-edited `app.yml~` or `app.yml.dpkg-old` never becomes a second app.
 // A missing containers directory is not an error: there is nothing to do.
 func Discover(root string) ([]string, error) {
+	paths, _, err := DiscoverWithSkipped(root)
+	return paths, err
+}
+
+// DiscoverWithSkipped is Discover that also says which entries with a
+// config's name it leaves out because they are not regular files (a FIFO, a
+// socket, a directory, a dangling symlink): the generator logs them, so an
+// app that silently has no units has a reason in the journal.
+func DiscoverWithSkipped(root string) (paths []string, skipped []Diagnostic, err error) {
 	dir := filepath.Join(root, "containers")
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		if os.IsNotExist(err) {
-			return nil, nil
+			return nil, nil, nil
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	var paths []string
 	for _, e := range entries {
 		name := e.Name()
 		if !isConfigFileName(name) {
 			continue
 		}
-		if e.IsDir() {
-			continue
-		}
-		if e.Type()&os.ModeSymlink != 0 {
+		p := filepath.Join(dir, name)
+		switch t := e.Type(); {
+		case t.IsRegular():
+		case t&os.ModeSymlink != 0:
 			// A symlink is fine if it points at a regular file.
-			st, err := os.Stat(filepath.Join(dir, name))
-			if err != nil || !st.Mode().IsRegular() {
+			st, err := os.Stat(p)
+			if err != nil {
+				skipped = append(skipped, Diagnostic{Pos: Pos{File: p}, Msg: "skipped: " + err.Error()})
 				continue
 			}
+			if !st.Mode().IsRegular() {
+				skipped = append(skipped, Diagnostic{Pos: Pos{File: p}, Msg: "skipped: a symlink to " + modeName(st.Mode()) + ", not to a regular file"})
+				continue
+			}
+		default:
+			skipped = append(skipped, Diagnostic{Pos: Pos{File: p}, Msg: "skipped: " + modeName(t) + ", not a regular file"})
+			continue
 		}
-		paths = append(paths, filepath.Join(dir, name))
+		paths = append(paths, p)
 	}
 	slices.Sort(paths)
-	return paths, nil
+	return paths, skipped, nil
+}
+
+func modeName(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	case m&os.ModeSymlink != 0:
+		return "a symlink"
+	}
+	return "a special file"
 }
 
 // backupMarkers are infixes/suffixes of files that editors and dpkg/rpm leave

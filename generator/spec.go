@@ -1,10 +1,11 @@
-// Package generator discovers launcher-style container configs, loads them with
-// their templates, merges them the way the bash launcher and pups do, and turns
-// each into a typed App. It does no unit rendering (see package units) and must
-// stay cheap: the systemd generator runs it at every boot and daemon-reload.
 package generator
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+)
 
 // Pos is a place in a config file, kept from yaml.Node so that every error and
 // warning can say file:line.
@@ -15,9 +16,20 @@ type Pos struct {
 
 func (p Pos) String() string {
 	if p.Line <= 0 {
-		return p.File
+		return printable(p.File)
 	}
-	return fmt.Sprintf("%s:%d", p.File, p.Line)
+	return fmt.Sprintf("%s:%d", printable(p.File), p.Line)
+}
+
+// printable quotes text that holds control characters (a YAML key can hold a
+// raw newline): every diagnostic is one log line, and a key must not forge a
+// second one.
+func printable(s string) string {
+	if strings.ContainsFunc(s, unicode.IsControl) {
+		q := strconv.Quote(s)
+		return q[1 : len(q)-1]
+	}
+	return s
 }
 
 // Diagnostic is an error or warning about one config, tied to a position and a key.
@@ -29,9 +41,9 @@ type Diagnostic struct {
 
 func (d Diagnostic) String() string {
 	if d.Key == "" {
-		return fmt.Sprintf("%s: %s", d.Pos, d.Msg)
+		return fmt.Sprintf("%s: %s", d.Pos, printable(d.Msg))
 	}
-	return fmt.Sprintf("%s: %s: %s", d.Pos, d.Key, d.Msg)
+	return fmt.Sprintf("%s: %s: %s", d.Pos, printable(d.Key), printable(d.Msg))
 }
 
 // ConfigError is a Diagnostic that stops one app from loading.
@@ -81,6 +93,24 @@ type App struct {
 	ParamData map[string]any
 
 	Warnings []Diagnostic // unknown keys, world-readable config, ...
+
+	// KeyPos is where each top-level key was last set (the document that
+	// wins the merge), so that a problem found later, while planning units,
+	// still names a line.
+	KeyPos map[string]Pos
+}
+
+// PosOf is where the top-level key of a dotted key path ("roles.web",
+// "volumes[2]") was set, or the app file when it was not.
+func (a *App) PosOf(key string) Pos {
+	top := key
+	if i := strings.IndexAny(top, ".["); i >= 0 {
+		top = top[:i]
+	}
+	if p, ok := a.KeyPos[top]; ok {
+		return p
+	}
+	return Pos{File: a.ConfigPath}
 }
 
 // EnvVar is one environment variable. Value is byte-exact (multiline allowed).
@@ -128,6 +158,7 @@ type Link struct {
 
 // Role is one long-running container of the app (web, worker, ...).
 type Role struct {
+	Pos     Pos // where the role was named; the roles key or the file for the default web
 	Name    string
 	Command []string // nil = the image's default command
 	Primary bool     // the role a deploy gates on (web)

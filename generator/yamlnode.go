@@ -14,17 +14,52 @@ import (
 type doc struct {
 	file   string
 	budget int // nodes we may still visit; bounds alias fan-out ("billion laughs")
+	bytes  int // bytes of keys and values we may still materialize
+	depth  int // nesting of the walk right now
 }
 
-// nodeBudget bounds the work spent walking one file, aliases included. Real
-// configs are a few thousand nodes; this only stops hostile input.
-const nodeBudget = 200_000
+// Limits of one file's walk, aliases included. yaml.v3 keeps an alias as one
+// node, so a 35-byte document can name a structure of any size; what the
+// walk builds from it (values, key paths for errors) is what costs memory.
+// Real configs are a few thousand nodes of a few KB; these only stop hostile
+// input, each with an error naming the place.
+const (
+	nodeBudget = 100_000
+	byteBudget = 4 << 20
+	maxDepth   = 64
+)
+
+// maxYAMLIndicators bounds yaml.v3's own work before it starts: it builds a
+// node (about 250 bytes with its events) per element, and an element needs
+// one of these structural characters, so their count bounds the parser's
+// memory (20000 -> about 10 MB). Discourse's largest template has 1230.
+const maxYAMLIndicators = 20_000
+
+func newDoc(file string) *doc {
+	return &doc{file: file, budget: nodeBudget, bytes: byteBudget}
+}
+
+// yamlIndicators counts the bytes that can start or separate a YAML node.
+func yamlIndicators(data []byte) int {
+	n := 0
+	for _, c := range data {
+		switch c {
+		case ',', ':', '-', '[', '{', '?', '\n', '*':
+			n++
+		}
+	}
+	return n
+}
 
 var yamlLineRe = regexp.MustCompile(`line (\d+)`)
 
 // parseYAML parses data into its root mapping. An empty file or a document
 // that is only null is an empty config.
 func parseYAML(file string, data []byte) (*yaml.Node, error) {
+	if n := yamlIndicators(data); n > maxYAMLIndicators {
+		return nil, &ConfigError{Diagnostic{Pos: Pos{File: file}, Msg: fmt.Sprintf(
+			"too many YAML elements to parse safely (%d lines, list items and separators; the limit is %d)", n, maxYAMLIndicators)}}
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, yamlError(file, err)
@@ -103,7 +138,40 @@ func (d *doc) resolve(n *yaml.Node) (*yaml.Node, error) {
 	if d.budget < 0 {
 		return nil, errAt(d.file, n, "", "document too large (aliases expand past %d nodes)", nodeBudget)
 	}
+	if n != nil && n.Kind == yaml.ScalarNode {
+		if err := d.charge(n, len(n.Value)); err != nil {
+			return nil, err
+		}
+	}
 	return n, nil
+}
+
+// charge takes size bytes from the walk's byte budget.
+func (d *doc) charge(n *yaml.Node, size int) error {
+	d.bytes -= size
+	if d.bytes < 0 {
+		return errAt(d.file, n, "", "document too large (aliases expand past %d bytes)", byteBudget)
+	}
+	return nil
+}
+
+// enter goes one level deeper into the document; leave comes back.
+func (d *doc) enter(n *yaml.Node, key string) error {
+	d.depth++
+	if d.depth > maxDepth {
+		return errAt(d.file, n, truncateKey(key), "nested deeper than %d levels (an alias that contains itself?)", maxDepth)
+	}
+	return nil
+}
+
+func (d *doc) leave() { d.depth-- }
+
+// truncateKey keeps an error's key path readable when it is long.
+func truncateKey(key string) string {
+	if len(key) > 200 {
+		return key[:200] + "..."
+	}
+	return key
 }
 
 // pair is one key/value of a mapping, aliases resolved.
@@ -120,6 +188,10 @@ func (d *doc) pairs(n *yaml.Node, key string) ([]pair, error) {
 	if n.Kind != yaml.MappingNode {
 		return nil, errAt(d.file, n, key, "must be a mapping, not a %s", kindName(n))
 	}
+	if err := d.enter(n, key); err != nil {
+		return nil, err
+	}
+	defer d.leave()
 	var out []pair
 	var merged []pair
 	seen := map[string]bool{}
@@ -246,6 +318,15 @@ func (d *doc) strList(n *yaml.Node, key string) ([]string, bool, error) {
 func (d *doc) toAny(n *yaml.Node, key string) (any, error) {
 	n, err := d.resolve(n)
 	if err != nil {
+		return nil, err
+	}
+	if err := d.enter(n, key); err != nil {
+		return nil, err
+	}
+	defer d.leave()
+	// Key paths are built for error messages at every level: charge them, or
+	// deep nesting with long keys costs the square of the file's size.
+	if err := d.charge(n, len(key)); err != nil {
 		return nil, err
 	}
 	switch n.Kind {

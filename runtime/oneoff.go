@@ -39,7 +39,7 @@ func AppMounts(app *generator.App) []Mount {
 // AppNetwork is the network a one-off container joins so links resolve.
 func AppNetwork(app *generator.App) string {
 	if len(app.Links) > 0 {
-		return units.NetworkName
+		return units.LinkNetworkName(app.Name)
 	}
 	return ""
 }

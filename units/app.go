@@ -43,12 +43,20 @@ type appRender struct {
 	linked  []string // role units of linked apps, for Wants=/After=
 }
 
+// errorf reports a problem of the app; without a position, the line of the
+// top-level key that set the value is named.
 func (r *appRender) errorf(pos generator.Pos, key, format string, a ...any) {
-	r.errs = append(r.errs, generator.Diagnostic{Pos: posOr(pos, r.app), Key: key, Msg: fmt.Sprintf(format, a...)})
+	if pos.File == "" {
+		pos = r.app.PosOf(key)
+	}
+	r.errs = append(r.errs, generator.Diagnostic{Pos: pos, Key: key, Msg: fmt.Sprintf(format, a...)})
 }
 
 func (r *appRender) warnf(pos generator.Pos, key, format string, a ...any) {
-	r.warns = append(r.warns, generator.Diagnostic{Pos: posOr(pos, r.app), Key: key, Msg: fmt.Sprintf(format, a...)})
+	if pos.File == "" {
+		pos = r.app.PosOf(key)
+	}
+	r.warns = append(r.warns, generator.Diagnostic{Pos: pos, Key: key, Msg: fmt.Sprintf(format, a...)})
 }
 
 func (r *appRender) add(name string, kind Kind, content []byte) {
@@ -100,6 +108,9 @@ func renderApp(app *generator.App, ctx *planContext) *appRender {
 	for _, v := range r.named {
 		r.volumeFile(v)
 	}
+	if len(app.Links) > 0 {
+		r.linkNetworkFile()
+	}
 	r.oneOff("migrate", app.Migrate, nil)
 	r.oneOff("configure", app.Configure, []string{MigrateUnit(app.Name)})
 	for _, role := range r.roles {
@@ -111,6 +122,13 @@ func renderApp(app *generator.App, ctx *planContext) *appRender {
 		r.proxyFiles(primary)
 	}
 	r.targetFile()
+	size := 0
+	for _, f := range r.files {
+		size += len(f.Content)
+	}
+	if size > maxAppOutput {
+		r.errorf(generator.Pos{File: app.ConfigPath}, "", "the app's units would be %d bytes, more than the %d one app may have (roles x volumes x env?)", size, maxAppOutput)
+	}
 	if len(r.errs) > 0 {
 		r.files = nil
 	}
@@ -127,11 +145,11 @@ func (r *appRender) prepareRoles() {
 	for i, role := range r.roles {
 		switch {
 		case !unitName(role.Name):
-			r.errorf(generator.Pos{}, "roles."+role.Name, "role name %q cannot be used in unit names", role.Name)
+			r.errorf(role.Pos, "roles."+role.Name, "role name %q cannot be used in unit names", role.Name)
 		case role.Name == "migrate" || role.Name == "configure":
-			r.errorf(generator.Pos{}, "roles."+role.Name, "role name %q is taken by the %s unit", role.Name, role.Name)
+			r.errorf(role.Pos, "roles."+role.Name, "role name %q is taken by the %s unit", role.Name, role.Name)
 		case seen[role.Name]:
-			r.errorf(generator.Pos{}, "roles."+role.Name, "role %q given twice", role.Name)
+			r.errorf(role.Pos, "roles."+role.Name, "role %q given twice", role.Name)
 		}
 		seen[role.Name] = true
 		if role.Primary && primary < 0 {
@@ -190,9 +208,10 @@ func (r *appRender) prepareVolumes() {
 				r.errorf(v.Pos, key, "host path %q must be absolute and contain no ':'", v.Host)
 				continue
 			}
-			if strings.ContainsFunc(v.Host, func(r rune) bool { return r <= ' ' }) {
-				// Quadlet copies the path into RequiresMountsFor=, which splits at white space.
-				r.errorf(v.Pos, key, "host path %q contains white space, which Quadlet cannot pass to RequiresMountsFor=", v.Host)
+			if strings.ContainsFunc(v.Host, func(r rune) bool { return r <= ' ' || r == '\\' || r == 0x7f }) {
+				// Quadlet copies the path into RequiresMountsFor=, which splits at
+				// white space and where a trailing backslash continues the line.
+				r.errorf(v.Pos, key, "host path %q contains white space or a backslash, which Quadlet cannot pass to RequiresMountsFor=", v.Host)
 				continue
 			}
 			r.mkdirs = appendUnique(r.mkdirs, v.Host)
@@ -250,12 +269,27 @@ func (r *appRender) labelValues(role string) []string {
 }
 
 func (r *appRender) prepareLinks() {
+	// The names on the app's link network: its own containers, and the
+	// aliases of the apps it links to. One name must mean one container.
+	onNetwork := map[string]string{}
+	for _, role := range r.app.Roles {
+		onNetwork[ContainerName(r.app.Name, role.Name)] = "container " + ContainerName(r.app.Name, role.Name)
+	}
 	for i, l := range r.app.Links {
 		key := fmt.Sprintf("links[%d]", i)
 		if l.Alias != "" && !unitName(l.Alias) {
 			r.errorf(l.Pos, key, "alias %q is not a valid host name", l.Alias)
 			continue
 		}
+		alias := l.Alias
+		if alias == "" {
+			alias = l.Name
+		}
+		if what, taken := onNetwork[alias]; taken && what != "app "+l.Name {
+			r.errorf(l.Pos, key, "alias %q already names %s on the app's link network", alias, what)
+			continue
+		}
+		onNetwork[alias] = "app " + l.Name
 		other := r.ctx.apps[l.Name]
 		if other == nil {
 			r.warnf(l.Pos, key, "linked app %q has no config; the link is left out", l.Name)
@@ -293,8 +327,8 @@ func (r *appRender) containerBase(u *unitBuilder, role, what string) {
 	for _, v := range r.volumes {
 		u.quadlet("Container", "Volume", v)
 	}
-	if r.ctx.networked[a.Name] {
-		u.quadlet("Container", "Network", NetworkFile)
+	if len(a.Links) > 0 {
+		u.quadlet("Container", "Network", LinkNetworkFile(a.Name))
 	}
 	for _, l := range r.labelValues(role) {
 		u.quadlet("Container", "Label", l)
@@ -436,9 +470,9 @@ func (r *appRender) oneOff(step string, cmd *generator.Command, after []string) 
 			u.set("Unit", "Wants", "network-online.target")
 			u.set("Unit", "After", "network-online.target")
 		}
-		if r.ctx.networked[a.Name] {
-			u.set("Unit", "Requires", NetworkUnit)
-			u.set("Unit", "After", NetworkUnit)
+		if len(a.Links) > 0 {
+			u.set("Unit", "Requires", LinkNetworkUnit(a.Name))
+			u.set("Unit", "After", LinkNetworkUnit(a.Name))
 		}
 		for _, v := range r.named {
 			u.set("Unit", "Requires", VolumeUnit(a.Name, v))
@@ -536,10 +570,15 @@ func (r *appRender) roleFile(role generator.Role) {
 		} else {
 			r.ports(u)
 		}
-		for _, alias := range r.ctx.aliases[a.Name] {
-			if !u.quadlet("Container", "NetworkAlias", alias) {
-				r.podmanArgs(u, []string{"--network-alias", alias})
+		// The aliases on the networks of the apps that link to this one, each
+		// seen on that network only (NetworkAlias= would put every alias on
+		// every network the container joins).
+		for _, j := range r.ctx.joins[a.Name] {
+			opts := make([]string, len(j.aliases))
+			for i, alias := range j.aliases {
+				opts[i] = "alias=" + alias
 			}
+			u.quadlet("Container", "Network", j.network+":"+strings.Join(opts, ","))
 		}
 		r.health(u)
 	}

@@ -32,8 +32,11 @@ var podmanAffectingNames = map[string]bool{
 	"GODEBUG": true, "GOGC": true, "GOMAXPROCS": true, "GOMEMLIMIT": true, "GOTRACEBACK": true,
 }
 
+// QUADLAUNCH_ names steer the helper itself (QUADLAUNCH_ROOT, ...), which
+// runs in A-migrate with the app's env file loaded: an app must not point the
+// helper at another root.
 var podmanAffectingPrefixes = []string{
-	"XDG_", "CONTAINERS_", "_CONTAINERS_", "PODMAN_", "STORAGE_", "BUILDAH_", "LD_", "DBUS_", "SYSTEMD_",
+	"QUADLAUNCH_", "XDG_", "CONTAINERS_", "_CONTAINERS_", "PODMAN_", "STORAGE_", "BUILDAH_", "LD_", "DBUS_", "SYSTEMD_",
 }
 
 // PodmanAffecting reports whether env name must not be in podman's environment.
@@ -63,6 +66,10 @@ func envName(name string) bool {
 	return true
 }
 
+// maxEnvString is the kernel's MAX_ARG_STRLEN (32 pages): one NAME=value
+// string of an environment, NUL included.
+const maxEnvString = 128 << 10
+
 // envSplit is an app's env divided by how it reaches the container.
 type envSplit struct {
 	file    []generator.EnvVar // written to the private file, passed with --env NAME
@@ -85,6 +92,8 @@ func splitEnv(app *generator.App) (envSplit, []generator.Diagnostic) {
 		switch {
 		case !envName(e.Name):
 			bad("env name must be letters, digits and _ (not starting with a digit)")
+		case len(e.Name)+1+len(e.Value)+1 > maxEnvString:
+			bad("NAME=value is %d bytes; the kernel takes at most %d per environment string (MAX_ARG_STRLEN), so podman could not start", len(e.Name)+len(e.Value)+2, maxEnvString)
 		case !utf8.ValidString(e.Value):
 			bad("value is not valid UTF-8 (systemd drops such variables)")
 		case strings.ContainsFunc(e.Value, func(r rune) bool { return (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f }):

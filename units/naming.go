@@ -16,14 +16,16 @@ import (
 // Names of everything quadlaunch creates for an app. They are part of the
 // user-visible contract (systemctl status A-web), so they live in one place.
 
-// NetworkFile is the Quadlet file of the network shared by apps that use links.
-const NetworkFile = "quadlaunch.network"
+// LinkNetworkFile is the Quadlet file of the network of an app that links to
+// others: its containers join it, and each app it links to joins it with the
+// link's alias, so the alias is seen by this app only (launcher's --link).
+func LinkNetworkFile(app string) string { return app + "-links.network" }
 
-// NetworkUnit is the service Quadlet generates from NetworkFile.
-const NetworkUnit = "quadlaunch-network.service"
+// LinkNetworkUnit is the service Quadlet generates from LinkNetworkFile.
+func LinkNetworkUnit(app string) string { return app + "-links-network.service" }
 
-// NetworkName is the Podman network that NetworkFile creates.
-const NetworkName = "quadlaunch"
+// LinkNetworkName is the Podman network LinkNetworkFile creates.
+func LinkNetworkName(app string) string { return app + "-links" }
 
 // ImageRepo is the local repository holding an app's images; the tag "current"
 // is the one the units run.

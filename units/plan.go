@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	goruntime "runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -51,6 +52,10 @@ type File struct {
 	// Source is, for a Quadlet file of an app, the config its service's
 	// SourcePath= names (quadlet itself names the staging file).
 	Source string
+	// Shared marks a Quadlet file that other apps' files refer to (an app's
+	// link network, which the apps it links to join): every quadlet run
+	// needs it, whichever apps it converts.
+	Shared bool
 }
 
 // Severity of a Diagnostic.
@@ -84,6 +89,13 @@ type Options struct {
 	QuadlaunchBin  string // helper binary for launcher-style migrate/configure; "" = DefaultQuadlaunchBin
 	PrivateDir     string // absolute dir of the private env files (<normal-dir>/quadlaunch.private)
 	PodmanBin      string // podman for ExecStartPre commands; "" = DefaultPodmanBin (quadlet's own default)
+	// ConfigNames are the app names of every config found, loaded or not:
+	// an app name owns its namespace (see checkNames) even while its config
+	// is broken, so which app gets a name does not change with that.
+	ConfigNames []string
+	// UnitExists reports whether the host has a unit of this name outside
+	// the generator dirs (the generator's units would replace it); nil: no check.
+	UnitExists func(name string) bool
 }
 
 // DefaultPodmanBin is the podman quadlet runs unless told otherwise.
@@ -123,12 +135,23 @@ func (p *PlanResult) File(kind Kind, name string) (File, bool) {
 
 // planContext is what rendering one app needs to know about the others.
 type planContext struct {
-	opts      Options
-	ver       version
-	apps      map[string]*generator.App
-	aliases   map[string][]string // app -> aliases other apps reach it by (sorted, with its own name)
-	networked map[string]bool     // apps on the shared network
+	opts  Options
+	ver   version
+	apps  map[string]*generator.App
+	joins map[string][]linkJoin // app -> the link networks its primary container joins
 }
+
+// linkJoin is a link network another app's primary container joins, with the
+// aliases the linking app reaches it by.
+type linkJoin struct {
+	network string // the linking app's LinkNetworkFile
+	aliases []string
+}
+
+// maxAppOutput bounds the bytes of one app's files. The limits on roles,
+// volumes and env (generator's checkCounts) keep real and hostile apps far
+// below it; it is the last guard against output growing as their product.
+const maxAppOutput = 4 << 20
 
 // Plan renders the files for apps. Errors in one app drop that app's files
 // only; the returned error is for unusable options.
@@ -139,62 +162,107 @@ func Plan(apps []*generator.App, opts Options) (*PlanResult, error) {
 	}
 	plan := &PlanResult{}
 	sorted := make([]*generator.App, 0, len(apps))
+	byName := map[string]*generator.App{}
 	for _, a := range apps {
 		if a == nil {
 			continue
 		}
-		if ctx.apps[a.Name] != nil {
+		if byName[a.Name] != nil {
 			plan.Diagnostics = append(plan.Diagnostics, Diagnostic{App: a.Name, Severity: Error,
 				Diagnostic: generator.Diagnostic{Pos: generator.Pos{File: a.ConfigPath},
-					Msg: fmt.Sprintf("app name already used by %s", ctx.apps[a.Name].ConfigPath)}})
+					Msg: fmt.Sprintf("app name already used by %s", byName[a.Name].ConfigPath)}})
 			continue
 		}
-		ctx.apps[a.Name] = a
+		byName[a.Name] = a
 		sorted = append(sorted, a)
 	}
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
-	ctx.linkGraph(sorted)
 
-	// Apps render independently (ctx is read-only from here on): use every
-	// CPU, since the generator's time is boot time. Results keep name order.
-	rendered := make([]*appRender, len(sorted))
-	workers := min(goruntime.GOMAXPROCS(0), len(sorted))
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(sorted); i += workers {
-				rendered[i] = renderApp(sorted[i], ctx)
-			}
-		}()
+	failed := map[string][]generator.Diagnostic{}
+	for name, errs := range checkNames(sorted, opts.ConfigNames, opts.UnitExists) {
+		failed[name] = errs
 	}
-	wg.Wait()
+	// Render, and again without the apps that failed while others joined
+	// their link networks (a container must not name a network whose app is
+	// not in the plan): each pass only drops apps, so this ends.
+	var rendered []*appRender
+	var planned []*generator.App
+	for {
+		planned = planned[:0]
+		for _, a := range sorted {
+			if failed[a.Name] == nil {
+				planned = append(planned, a)
+			}
+		}
+		ctx.apps = make(map[string]*generator.App, len(planned))
+		for _, a := range planned {
+			ctx.apps[a.Name] = a
+		}
+		cycles := ctx.linkGraph(planned)
+		if len(cycles) > 0 {
+			for name, errs := range cycles {
+				failed[name] = errs
+			}
+			continue
+		}
+		rendered = renderAll(planned, ctx)
+		again := false
+		for i, r := range rendered {
+			if len(r.errs) == 0 {
+				continue
+			}
+			failed[planned[i].Name] = r.errs
+			again = again || ctx.joinedByOthers(planned[i].Name)
+		}
+		if !again {
+			break
+		}
+	}
 
-	n := 1 // the network file, if any
+	n := 0
 	for _, r := range rendered {
 		n += len(r.files)
 	}
 	plan.Files = make([]File, 0, n)
-	needNetwork := false
-	for i, a := range sorted {
-		r := rendered[i]
-		for _, w := range r.warns {
-			plan.Diagnostics = append(plan.Diagnostics, Diagnostic{App: a.Name, Severity: Warning, Diagnostic: w})
+	renderedByName := map[string]*appRender{}
+	for i, a := range planned {
+		renderedByName[a.Name] = rendered[i]
+	}
+	for _, a := range sorted {
+		r := renderedByName[a.Name]
+		if r != nil {
+			for _, w := range r.warns {
+				plan.Diagnostics = append(plan.Diagnostics, Diagnostic{App: a.Name, Severity: Warning, Diagnostic: w})
+			}
 		}
-		if len(r.errs) > 0 {
-			for _, e := range r.errs {
+		if errs := failed[a.Name]; errs != nil {
+			for _, e := range errs {
 				plan.Diagnostics = append(plan.Diagnostics, Diagnostic{App: a.Name, Severity: Error, Diagnostic: e})
 			}
 			continue
 		}
 		plan.Files = append(plan.Files, r.files...)
-		needNetwork = needNetwork || ctx.networked[a.Name]
-	}
-	if needNetwork {
-		plan.Files = append(plan.Files, networkFile(ctx))
 	}
 	return plan, nil
+}
+
+// renderAll renders apps independently (ctx is read-only by then) on every
+// CPU, since the generator's time is boot time. Results keep apps' order.
+func renderAll(apps []*generator.App, ctx *planContext) []*appRender {
+	rendered := make([]*appRender, len(apps))
+	workers := min(goruntime.GOMAXPROCS(0), len(apps))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(apps); i += workers {
+				rendered[i] = renderApp(apps[i], ctx)
+			}
+		}()
+	}
+	wg.Wait()
+	return rendered
 }
 
 func newPlanContext(opts Options) (*planContext, error) {
@@ -221,47 +289,106 @@ func newPlanContext(opts Options) (*planContext, error) {
 			return nil, fmt.Errorf("%s %q must be a clean absolute path without spaces or control characters", what, p)
 		}
 	}
-	return &planContext{opts: opts, ver: ver, apps: map[string]*generator.App{},
-		aliases: map[string][]string{}, networked: map[string]bool{}}, nil
+	return &planContext{opts: opts, ver: ver, apps: map[string]*generator.App{}}, nil
 }
 
-// linkGraph decides which apps join the shared network and which aliases each
-// linked app answers to. Podman has no --link: an app with links and every app
-// it links to join quadlaunch.network, and the linked app's primary container
-// gets a NetworkAlias per alias (plus its app name).
-func (c *planContext) linkGraph(apps []*generator.App) {
-	set := map[string]map[string]bool{}
+// linkGraph scopes links as launcher's --link does: an alias is seen by the
+// app that declared it and nobody else. Podman has no --link, so every app
+// with links gets a network of its own (LinkNetworkFile) that its containers
+// join, and the primary container of each app it links to joins that network
+// too, with the link's aliases there only: two sites that each link their own
+// database as "data" each resolve their own. It returns, per app, the errors
+// of links that form an ordering cycle (each app's units start after the
+// roles of the apps it links to, which a cycle makes impossible).
+func (c *planContext) linkGraph(apps []*generator.App) map[string][]generator.Diagnostic {
+	c.joins = map[string][]linkJoin{}
 	for _, a := range apps {
+		byTarget := map[string][]string{}
+		var targets []string
 		for _, l := range a.Links {
-			c.networked[a.Name] = true
-			if c.apps[l.Name] == nil {
-				continue
-			}
-			c.networked[l.Name] = true
-			if set[l.Name] == nil {
-				set[l.Name] = map[string]bool{l.Name: true}
+			if c.apps[l.Name] == nil || l.Name == a.Name {
+				continue // warned about in prepareLinks
 			}
 			alias := l.Alias
 			if alias == "" {
 				alias = l.Name
 			}
-			set[l.Name][alias] = true
+			if _, ok := byTarget[l.Name]; !ok {
+				targets = append(targets, l.Name)
+			}
+			if !slices.Contains(byTarget[l.Name], alias) {
+				byTarget[l.Name] = append(byTarget[l.Name], alias)
+			}
+		}
+		for _, t := range targets {
+			c.joins[t] = append(c.joins[t], linkJoin{network: LinkNetworkFile(a.Name), aliases: byTarget[t]})
 		}
 	}
-	for name, s := range set {
-		for a := range s {
-			c.aliases[name] = append(c.aliases[name], a)
-		}
-		sort.Strings(c.aliases[name])
-	}
+	return linkCycles(apps, c.apps)
 }
 
-func networkFile(ctx *planContext) File {
-	u := newUnit(ctx.ver, "Generated by quadlaunch: the network shared by apps that use links.")
-	u.set("Unit", "Description", "quadlaunch network for linked apps")
-	// Older Quadlet (< 4.7) names it systemd-quadlaunch; containers refer to
+// joinedByOthers reports whether another app's container joins app's link network.
+func (c *planContext) joinedByOthers(app string) bool {
+	for _, js := range c.joins {
+		for _, j := range js {
+			if j.network == LinkNetworkFile(app) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// linkCycles finds the apps whose links lead back to themselves and reports,
+// for each, the link that starts the cycle and the cycle itself.
+func linkCycles(apps []*generator.App, planned map[string]*generator.App) map[string][]generator.Diagnostic {
+	out := map[string][]generator.Diagnostic{}
+	for _, a := range apps {
+		// Depth-first from a, over planned apps only; a path back to a is a cycle.
+		for i, l := range a.Links {
+			if planned[l.Name] == nil || l.Name == a.Name {
+				continue
+			}
+			if path := linkPath(l.Name, a.Name, planned, map[string]bool{}); path != nil {
+				cycle := append([]string{a.Name}, path...)
+				out[a.Name] = append(out[a.Name], generator.Diagnostic{Pos: l.Pos, Key: fmt.Sprintf("links[%d]", i),
+					Msg: fmt.Sprintf("links form a cycle (%s): each app starts after the apps it links to, so none of them could start; drop one of the links", strings.Join(cycle, " -> "))})
+				break
+			}
+		}
+	}
+	return out
+}
+
+// linkPath is a path of links from "from" to "to", or nil.
+func linkPath(from, to string, planned map[string]*generator.App, seen map[string]bool) []string {
+	if from == to {
+		return []string{to}
+	}
+	if seen[from] {
+		return nil
+	}
+	seen[from] = true
+	for _, l := range planned[from].Links {
+		if planned[l.Name] == nil || l.Name == from {
+			continue
+		}
+		if p := linkPath(l.Name, to, planned, seen); p != nil {
+			return append([]string{from}, p...)
+		}
+	}
+	return nil
+}
+
+// linkNetworkFile is the network of an app with links.
+func (r *appRender) linkNetworkFile() {
+	a := r.app
+	u := newUnit(r.ctx.ver, r.header())
+	u.set("Unit", "Description", lineValue(fmt.Sprintf("%s links network (quadlaunch, %s)", a.Name, a.ConfigPath)))
+	// Older Quadlet (< 4.7) names it systemd-A-links; containers refer to
 	// the .network file, so nothing else changes.
-	u.quadlet("Network", "NetworkName", NetworkName)
-	u.quadlet("Network", "Label", "quadlaunch.managed=true")
-	return File{Name: NetworkFile, Content: u.bytes(), Kind: Quadlet}
+	u.quadlet("Network", "NetworkName", LinkNetworkName(a.Name))
+	u.quadlet("Network", "Label", "quadlaunch.app="+a.Name)
+	r.files = append(r.files, File{Name: LinkNetworkFile(a.Name), Content: u.bytes(), Kind: Quadlet,
+		App: a.Name, Source: a.ConfigPath, Shared: true})
 }

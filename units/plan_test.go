@@ -59,15 +59,17 @@ func TestLinkToMissingAppWarns(t *testing.T) {
 	if p.Failed("web") || len(p.Diagnostics) != 1 || p.Diagnostics[0].Severity != Warning {
 		t.Fatalf("diagnostics: %v", p.Diagnostics)
 	}
-	if _, ok := p.File(Quadlet, NetworkFile); !ok {
-		t.Errorf("an app with links joins %s", NetworkFile)
+	if _, ok := p.File(Quadlet, LinkNetworkFile("web")); !ok {
+		t.Errorf("an app with links joins %s", LinkNetworkFile("web"))
 	}
 }
 
 func TestNoLinksNoNetwork(t *testing.T) {
 	p, _ := Plan([]*generator.App{minimalApp("a"), minimalApp("b")}, Options{PrivateDir: "/run/q"})
-	if _, ok := p.File(Quadlet, NetworkFile); ok {
-		t.Errorf("network planned without links")
+	for _, f := range p.Files {
+		if strings.HasSuffix(f.Name, ".network") {
+			t.Errorf("network %s planned without links", f.Name)
+		}
 	}
 	web, _ := p.File(Quadlet, RoleContainerFile("a", "web"))
 	if strings.Contains(string(web.Content), "Network=") {

@@ -70,8 +70,9 @@ func TestEscapingSurvivesQuadletAndSystemd(t *testing.T) {
 	if hasPair(web, "--env", "DISCOURSE_SMTP_KEY") {
 		t.Errorf("secret DISCOURSE_SMTP_KEY passed with --env:\n%q", web)
 	}
-	if data := argv("data-web.service"); !hasPair(data, "--network-alias", "db") || !hasPair(data, "--network-alias", "data") {
-		t.Errorf("data-web lacks its link aliases: %q", data)
+	// The alias lives on the linking app's network only (launcher's --link).
+	if data := argv("data-web.service"); !hasPair(data, "--network", "discourse-links:alias=db") || hasPair(data, "--network-alias", "db") {
+		t.Errorf("data-web does not join discourse-links as db (and only there): %q", data)
 	}
 	if hasPair(web, "--network-alias", "discourse") {
 		t.Errorf("discourse-web has an alias though nobody links to it")

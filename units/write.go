@@ -1,17 +1,21 @@
 package units
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
 
 // WriteAtomic writes files of one kind into dir, each through a temporary file
 // and a rename, so a reader never sees half a unit. Private files are 0600 in a
-// 0700 dir; others 0644. Symlink files become symlinks to their Content.
+// 0700 dir; others 0644. Symlink files become symlinks to their Content. A file
+// that cannot be written does not stop the others: the error names each one.
 func WriteAtomic(dir string, files []File) error {
 	dirMode := os.FileMode(0o755)
 	for _, f := range files {
@@ -19,23 +23,63 @@ func WriteAtomic(dir string, files []File) error {
 			dirMode = 0o700
 		}
 	}
-	if err := os.MkdirAll(dir, dirMode); err != nil {
+	if err := ownDir(dir, dirMode); err != nil {
 		return fmt.Errorf("write units: %w", err)
-	}
-	if dirMode == 0o700 {
-		// MkdirAll keeps an existing dir's mode; the private dir must be 0700.
-		if err := os.Chmod(dir, 0o700); err != nil {
-			return fmt.Errorf("write units: %w", err)
-		}
 	}
 	w := newAtomicWriter(dir)
 	defer w.close()
+	var errs []error
 	for _, f := range files {
 		if err := w.write(f); err != nil {
-			return err
+			errs = append(errs, err)
 		}
 	}
+	return errors.Join(errs...)
+}
+
+// ownDir makes dir a real directory with mode (a symlink or file in its place
+// is removed first: whatever is written into it must land there, not where a
+// link points).
+func ownDir(dir string, mode os.FileMode) error {
+	if st, err := os.Lstat(dir); err == nil && !st.IsDir() {
+		// unlink, never rmdir: a writer next to this one (the staging dir is
+		// written on two threads) may have made the real dir meanwhile.
+		if err := unix.Unlink(dir); err != nil && err != unix.ENOENT && err != unix.EISDIR {
+			return &os.PathError{Op: "unlink", Path: dir, Err: err}
+		}
+	}
+	if err := os.MkdirAll(dir, mode); err != nil {
+		return err
+	}
+	// MkdirAll keeps an existing dir's mode; the private dir must be 0700.
+	if st, err := os.Lstat(dir); err == nil && st.Mode().Perm() != mode {
+		return os.Chmod(dir, mode)
+	}
 	return nil
+}
+
+// tempNames numbers the temporary files of this process. With the pid, a
+// temporary name is unique among concurrent runs (two daemon-reloads, or the
+// generator next to quadlaunch render), and short whatever the final name is,
+// so every name the plan accepts (up to 255 bytes) can be written.
+var tempNames atomic.Uint64
+
+func tempName() string {
+	return ".ql-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatUint(tempNames.Add(1), 36)
+}
+
+// plainRelative reports whether name is a relative path of plain components
+// (no "", ".", "..", at most one dir level): what the writer writes.
+func plainRelative(name string) bool {
+	if name == "" || filepath.IsAbs(name) || strings.Count(name, "/") > 1 {
+		return false
+	}
+	for _, c := range strings.Split(name, "/") {
+		if c == "" || c == "." || c == ".." || len(c) > maxNameBytes {
+			return false
+		}
+	}
+	return true
 }
 
 // atomicWriter writes files into dir, which exists, each through a temporary
@@ -65,12 +109,29 @@ func (w *atomicWriter) dirFD(rel string) (int, error) {
 		return fd, nil
 	}
 	p := filepath.Join(w.dir, rel)
-	fd, err := unix.Open(p, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err == unix.ENOENT {
-		if err := os.MkdirAll(p, 0o755); err != nil {
+	var fd int
+	var err error
+	if rel == "" {
+		fd, err = unix.Open(p, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	} else {
+		// A subdir (multi-user.target.wants) is opened relative to the dir and
+		// never through a symlink: a link planted there must not redirect the
+		// writes elsewhere; it is replaced by a real dir.
+		var top int
+		if top, err = w.dirFD(""); err != nil {
 			return -1, err
 		}
-		fd, err = unix.Open(p, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		const flags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
+		fd, err = unix.Openat(top, rel, flags, 0)
+		if err == unix.ELOOP || err == unix.ENOTDIR {
+			_ = unix.Unlinkat(top, rel, 0)
+			err = unix.ENOENT
+		}
+		if err == unix.ENOENT {
+			if err = unix.Mkdirat(top, rel, 0o755); err == nil || err == unix.EEXIST {
+				fd, err = unix.Openat(top, rel, flags, 0)
+			}
+		}
 	}
 	if err != nil {
 		return -1, &os.PathError{Op: "open", Path: p, Err: err}
@@ -80,7 +141,7 @@ func (w *atomicWriter) dirFD(rel string) (int, error) {
 }
 
 func (w *atomicWriter) write(f File) error {
-	if f.Name == "" || filepath.IsAbs(f.Name) || strings.Contains(f.Name, "..") {
+	if !plainRelative(f.Name) {
 		return fmt.Errorf("write %q: not a plain relative name", f.Name)
 	}
 	target := filepath.Join(w.dir, f.Name)
@@ -89,7 +150,7 @@ func (w *atomicWriter) write(f File) error {
 	if err != nil {
 		return fmt.Errorf("write %s: %w", target, err)
 	}
-	tmp := ".tmp-" + name
+	tmp := tempName()
 	if err := writeTemp(dfd, tmp, f); err != nil {
 		return fmt.Errorf("write %s: %w", target, err)
 	}
@@ -171,7 +232,7 @@ func Select(files []File, kind Kind) []File {
 // WriteNew writes files into dir, made if need be, without temporary files:
 // for a dir nothing reads until the writer is done, like quadlet's staging dir.
 func WriteNew(dir string, files []File) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := ownDir(dir, 0o755); err != nil {
 		return fmt.Errorf("write %s: %w", dir, err)
 	}
 	dfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
@@ -180,10 +241,17 @@ func WriteNew(dir string, files []File) error {
 	}
 	defer unix.Close(dfd)
 	for _, f := range files {
-		if f.Name == "" || strings.Contains(f.Name, "/") {
+		if !plainRelative(f.Name) || strings.Contains(f.Name, "/") {
 			return fmt.Errorf("write %q: not a plain file name", f.Name)
 		}
-		fd, err := unix.Openat(dfd, f.Name, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC, 0o644)
+		// Never through a symlink: a link in the staging dir would have the
+		// generator truncate whatever it points at.
+		const flags = unix.O_WRONLY | unix.O_CREAT | unix.O_TRUNC | unix.O_NOFOLLOW | unix.O_CLOEXEC
+		fd, err := unix.Openat(dfd, f.Name, flags, 0o644)
+		if err == unix.ELOOP {
+			_ = unix.Unlinkat(dfd, f.Name, 0)
+			fd, err = unix.Openat(dfd, f.Name, flags, 0o644)
+		}
 		if err == nil {
 			err = writeAll(fd, f.Content)
 			if cerr := unix.Close(fd); err == nil {

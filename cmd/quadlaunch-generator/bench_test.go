@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -77,7 +78,112 @@ func TestBenchReport(t *testing.T) {
 		}
 	}
 	fmt.Printf("generator peak RSS (100 apps): %.1f MB, median of %d runs; highest %.1f MB (target <= 10 MB)\n", mb(rss100), runs100, mb(rssMax100))
+	worstTime, worstRSS, configs := worstCase(t, runstat, gen, quadlet)
+	fmt.Printf("generator worst case: %.2f s, %.1f MB (highest of %d runs on %d hostile and at-limit configs next to 20 good apps)\n",
+		worstTime.Seconds(), mb(worstRSS), worstRuns, configs)
 	fmt.Printf("generator/quadlet ratio (100 apps): %.2f\n", ratio100)
+}
+
+const worstRuns = 5
+
+// worstCase runs the generator on writeAdversarialRoot and returns its
+// highest wall time and peak RSS.
+func worstCase(t *testing.T, runstat, gen, quadlet string) (time.Duration, int64, int) {
+	root := t.TempDir()
+	configs := writeAdversarialRoot(t, root)
+	writeBenchRoot(t, root, 20)
+	var worstTime time.Duration
+	var worstRSS int64
+	for range worstRuns {
+		out := runDir(t)
+		d, rss := runTimed(t, runstat, []string{gen, out, out, out}, []string{"QUADLAUNCH_ROOT=" + root, "QUADLAUNCH_QUADLET=" + quadlet})
+		worstTime, worstRSS = max(worstTime, d), max(worstRSS, rss)
+	}
+	return worstTime, worstRSS, configs
+}
+
+// writeAdversarialRoot writes one config of each hostile class the
+// generator must survive, each at or just over its limit, and returns how
+// many it wrote: alias bombs, deep nesting with long keys, flow lists at and
+// over the parser's limit, roles x volumes at and over the limits, env values
+// near the kernel's limit, templates of the largest size an app may merge,
+// a FIFO and a kernel file that block a read, names colliding across apps
+// and with systemd's, a name too long to write, and a cycle of links.
+func writeAdversarialRoot(t *testing.T, root string) int {
+	t.Helper()
+	files := map[string]string{
+		"containers/selfref.yml":  "params: &a {x: [*a, *a, *a, *a]}\n",
+		"containers/laughs.yml":   laughs(),
+		"containers/flowover.yml": "params:\n  a: [" + strings.Repeat("x,", 450_000) + "x]\n",
+		"containers/shop.yml":     "roles:\n  api-web: /bin/a\n",
+		"containers/shop-api.yml": goodApp,
+		"containers/default.yml":  goodApp,
+		"containers/poweroff.yml": goodApp,
+		"containers/longname.yml": goodApp + "volumes:\n  - volume: {host: " + strings.Repeat("v", 250) + ", guest: /d}\n",
+		"containers/ping.yml":     goodApp + "links:\n  - link: {name: pong}\n",
+		"containers/pong.yml":     goodApp + "links:\n  - link: {name: ping}\n",
+	}
+	deep := "params:\n"
+	for i := range 200 {
+		deep += strings.Repeat(" ", i+2) + strings.Repeat("k", 200) + fmt.Sprint(i) + ":\n"
+	}
+	files["containers/deep.yml"] = deep + strings.Repeat(" ", 203) + "v: 1\n"
+	// Just under the parser's limit, each item as long as the size cap allows.
+	flow := "params:\n  a: [" + strings.Repeat(strings.Repeat("y", 48)+",", 19_900) + "y]\n"
+	files["containers/flowlimit.yml"] = flow
+	var limits, over strings.Builder
+	limits.WriteString("roles:\n")
+	over.WriteString("roles:\n")
+	for i := range 33 {
+		fmt.Fprintf(&over, "  r%d: /bin/a\n", i)
+		if i < 32 {
+			fmt.Fprintf(&limits, "  r%d: /bin/a\n", i)
+		}
+	}
+	limits.WriteString("volumes:\n")
+	for i := range 64 {
+		fmt.Fprintf(&limits, "  - volume: {host: v%d, guest: /v%d}\n", i, i)
+	}
+	limits.WriteString("env:\n")
+	for i := range 2000 {
+		fmt.Fprintf(&limits, "  E%04d: v\n", i)
+	}
+	files["containers/limits.yml"] = limits.String()
+	files["containers/square.yml"] = over.String()
+	var env strings.Builder
+	env.WriteString("env:\n")
+	for i := range 8 {
+		fmt.Fprintf(&env, "  BIG%d: %s\n", i, strings.Repeat("x", 120_000))
+	}
+	files["containers/bigenv.yml"] = env.String()
+	// Templates as big as an app may merge, shared by three apps.
+	var tmpls strings.Builder
+	tmpls.WriteString("templates:\n")
+	for i := range 8 {
+		name := fmt.Sprintf("templates/big%d.template.yml", i)
+		files[name] = fmt.Sprintf("params:\n  big%d: [", i) + strings.Repeat(strings.Repeat("z", 48)+",", 19_900) + "z]\n"
+		fmt.Fprintf(&tmpls, "  - %s\n", name)
+	}
+	for _, app := range []string{"bigtemplates1", "bigtemplates2", "bigtemplates3"} {
+		files["containers/"+app+".yml"] = tmpls.String()
+	}
+	for name, content := range files {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := len(files)
+	if err := syscall.Mkfifo(filepath.Join(root, "containers", "fifo.yml"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/proc/kmsg", filepath.Join(root, "containers", "kmsg.yml")); err != nil {
+		t.Fatal(err)
+	}
+	return n + 2
 }
 
 // runTimed runs argv through runstat with extra env and returns its wall time

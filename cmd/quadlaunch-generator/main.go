@@ -9,6 +9,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/quadlaunch/quadlaunch/generator"
 	"github.com/quadlaunch/quadlaunch/units"
@@ -50,9 +53,27 @@ func isUserGenerator(argv0 string) bool {
 	return strings.Contains(filepath.Base(argv0), "user")
 }
 
+// The generator's own deadlines, from its start. systemd kills a generator
+// that runs past its timeout (90 s by default) and then has none of its
+// units; a generator that blocks delays the whole boot. Configs not read by
+// loadBudget are errors of their apps, quadlet is killed at quadletBudget,
+// and at hardBudget the process exits whatever it is doing (every file is
+// written through a rename, so no unit is left half-written).
+const (
+	loadBudget    = 5 * time.Second
+	quadletBudget = 15 * time.Second
+	hardBudget    = 25 * time.Second
+)
+
 // run generates into normalDir. Errors about single apps are logged and skipped;
 // the returned error means nothing could be done at all.
 func run(normalDir string, user bool, log *logger) error {
+	start := time.Now()
+	hard := time.AfterFunc(hardBudget, func() {
+		log.Printf("gave up after %s (the generator's deadline): units written so far stay", hardBudget)
+		os.Exit(1)
+	})
+	defer hard.Stop()
 	root := os.Getenv("QUADLAUNCH_ROOT")
 	if root == "" {
 		root = generator.DefaultRoot(user)
@@ -63,20 +84,25 @@ func run(normalDir string, user bool, log *logger) error {
 	}
 	// Most hosts with the package installed have no app yet: then nothing at all
 	// is run, not even quadlet.
-	paths, derr := generator.Discover(root)
+	paths, skipped, derr := generator.DiscoverWithSkipped(root)
+	for _, s := range skipped {
+		log.Printf("%s", s)
+	}
 	if derr == nil && len(paths) == 0 {
 		return nil
 	}
+	ctx, cancel := context.WithDeadline(context.Background(), start.Add(quadletBudget))
+	defer cancel()
 	// Asking quadlet its version costs a process start: overlap it with loading.
 	qverc := make(chan quadletVersion, 1)
 	go func() {
-		v, err := units.QuadletVersion(quadlet)
+		v, err := units.QuadletVersionContext(ctx, quadlet)
 		qverc <- quadletVersion{v, err}
 	}()
 	var apps []*generator.App
 	var errs []error
 	if derr == nil {
-		apps, errs = generator.LoadPaths(root, paths)
+		apps, errs = generator.LoadPathsUntil(root, paths, start.Add(loadBudget))
 	} else {
 		apps, errs = generator.LoadAll(root) // reports derr as the config dir's error
 	}
@@ -106,6 +132,8 @@ func run(normalDir string, user bool, log *logger) error {
 		QuadletVersion: qver,
 		QuadlaunchBin:  bin,
 		PrivateDir:     filepath.Join(normalDir, "quadlaunch.private"),
+		ConfigNames:    configNames(append(paths, diagnosticFiles(skipped)...)),
+		UnitExists:     vendorUnits(user),
 	})
 	if err != nil {
 		return fmt.Errorf("plan: %w", err)
@@ -113,7 +141,67 @@ func run(normalDir string, user bool, log *logger) error {
 	for _, d := range plan.Diagnostics {
 		log.Printf("%s", d)
 	}
-	return write(plan, normalDir, quadlet, user, log)
+	return write(ctx, plan, normalDir, quadlet, user, log)
+}
+
+// configNames are the app names of config paths.
+func configNames(paths []string) []string {
+	out := make([]string, 0, len(paths))
+	for _, p := range paths {
+		base := filepath.Base(p)
+		if s, ok := strings.CutSuffix(base, ".yml"); ok {
+			out = append(out, s)
+		} else if s, ok := strings.CutSuffix(base, ".yaml"); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func diagnosticFiles(ds []generator.Diagnostic) []string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.Pos.File
+	}
+	return out
+}
+
+// vendorUnitDirs are where packages install units. A unit in the generator
+// dir overrides theirs (only /etc and /run/systemd/system come first), so an
+// app must not make one of these names. /etc is left out on purpose: a unit
+// there overrides the generated one, and a masked app unit (a symlink to
+// /dev/null) is the operator's choice.
+var vendorUnitDirs = map[bool][]string{
+	false: {"/usr/local/lib/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"},
+	true:  {"/usr/local/lib/systemd/user", "/usr/lib/systemd/user"},
+}
+
+// vendorUnits returns whether a unit of a given name is installed by a
+// package. The dirs are listed once, on the first question (a stat per name
+// would cost more for 100 apps).
+func vendorUnits(user bool) func(string) bool {
+	var once sync.Once
+	names := map[string]bool{}
+	return func(name string) bool {
+		once.Do(func() {
+			seen := map[string]bool{}
+			for _, dir := range vendorUnitDirs[user] {
+				// /lib is /usr/lib on merged-/usr systems: list it once.
+				if real, err := filepath.EvalSymlinks(dir); err != nil || seen[real] {
+					continue
+				} else {
+					seen[real] = true
+				}
+				entries, _ := os.ReadDir(dir)
+				for _, e := range entries {
+					if e.Type().IsRegular() {
+						names[e.Name()] = true
+					}
+				}
+			}
+		})
+		return names[name]
+	}
 }
 
 // gcPercent is the generator's GOGC. It lives for tens of milliseconds and
@@ -136,7 +224,7 @@ const stagingDirName = "quadlaunch.quadlet"
 
 // write puts the plan on disk: the Quadlet files through the host's quadlet,
 // and meanwhile the private env files and the plain units.
-func write(plan *units.PlanResult, normalDir, quadlet string, user bool, log *logger) error {
+func write(ctx context.Context, plan *units.PlanResult, normalDir, quadlet string, user bool, log *logger) error {
 	batches := quadletBatches(units.Select(plan.Files, units.Quadlet), goruntime.GOMAXPROCS(0))
 	// One quadlet per batch, all at once, each on its own staging dir: quadlet's
 	// time is mostly on one thread, and at boot the other CPUs are idle. The
@@ -154,21 +242,21 @@ func write(plan *units.PlanResult, normalDir, quadlet string, user bool, log *lo
 		// Every batch holds the shared files; the first one writes their services.
 		keep := batch
 		if i > 0 {
-			keep = slices.DeleteFunc(slices.Clone(batch), func(f units.File) bool { return f.App == "" })
+			keep = slices.DeleteFunc(slices.Clone(batch), func(f units.File) bool { return f.Shared })
 		}
 		go func() {
-			out, err := units.ConvertQuadlet(quadlet, staging, normalDir, user, keep)
+			out, err := units.ConvertQuadletContext(ctx, quadlet, staging, normalDir, user, keep)
 			if out != "" {
 				log.Printf("quadlet: %s", strings.TrimSpace(out))
 			}
 			quadletDone <- err
 		}()
 	}
+	// A file that cannot be written is logged and the others are written:
+	// one app's problem must not cost the next apps their units.
 	werr := units.WriteAtomic(filepath.Join(normalDir, units.PrivateDirName), units.Select(plan.Files, units.Private))
-	if werr == nil {
-		plain := append(units.Select(plan.Files, units.Plain), units.Select(plan.Files, units.Symlink)...)
-		werr = units.WriteAtomic(normalDir, plain)
-	}
+	plain := append(units.Select(plan.Files, units.Plain), units.Select(plan.Files, units.Symlink)...)
+	werr = errors.Join(werr, units.WriteAtomic(normalDir, plain))
 	for range batches {
 		if err := <-quadletDone; err != nil {
 			// quadlet converts what it can and fails for the rest: the other apps'
@@ -184,15 +272,15 @@ func write(plan *units.PlanResult, normalDir, quadlet string, user bool, log *lo
 const minBatchFiles = 32
 
 // quadletBatches splits the Quadlet files into at most n batches by app, so
-// each app's volumes stay with its containers. Shared files (the links network,
-// which containers of any app refer to) go into every batch: quadlet needs
+// each app's volumes stay with its containers. Shared files (link networks,
+// which containers of other apps join) go into every batch: quadlet needs
 // them to convert the containers; write keeps their services from one batch.
 func quadletBatches(files []units.File, n int) [][]units.File {
 	var shared []units.File
 	var apps []string
 	byApp := map[string][]units.File{}
 	for _, f := range files {
-		if f.App == "" {
+		if f.Shared {
 			shared = append(shared, f)
 			continue
 		}

@@ -197,7 +197,7 @@ func TestQuadletBatches(t *testing.T) {
 		files = append(files, units.File{Name: app + "-web.container", App: app, Kind: units.Quadlet},
 			units.File{Name: app + "-data.volume", App: app, Kind: units.Quadlet})
 	}
-	files = append(files, units.File{Name: "quadlaunch.network", Kind: units.Quadlet})
+	files = append(files, units.File{Name: "app01-links.network", App: "app01", Kind: units.Quadlet, Shared: true})
 
 	if b := quadletBatches(files, 1); len(b) != 1 || len(b[0]) != len(files) {
 		t.Fatalf("one CPU: want one batch of all %d files, got %d batches", len(files), len(b))
@@ -216,21 +216,21 @@ func TestQuadletBatches(t *testing.T) {
 		for _, f := range b {
 			seen[f.Name]++
 			apps[f.App] = true
-			hasNetwork = hasNetwork || f.Name == "quadlaunch.network"
+			hasNetwork = hasNetwork || f.Name == "app01-links.network"
 		}
 		if !hasNetwork {
-			t.Errorf("a batch lacks the shared network its containers may refer to")
+			t.Errorf("a batch lacks the link network its containers may refer to")
 		}
 		for _, f := range b {
 			// an app's volume must be in the same batch as its containers
-			if f.App != "" && !contains(b, f.App+"-web.container") {
+			if !f.Shared && !contains(b, f.App+"-web.container") {
 				t.Errorf("%s split from its app's container", f.Name)
 			}
 		}
 	}
 	for _, f := range files {
 		want := 1
-		if f.App == "" {
+		if f.Shared {
 			want = 2
 		}
 		if seen[f.Name] != want {
@@ -249,7 +249,7 @@ func contains(files []units.File, name string) bool {
 }
 
 // A generator run split into quadlet batches writes every app's services once,
-// each naming its own config in SourcePath=, and the shared network's service
+// each naming its own config in SourcePath=, and each link network's service
 // once, although every batch converted it.
 func TestBatchedRunWritesEveryServiceOnce(t *testing.T) {
 	defer goruntime.GOMAXPROCS(goruntime.GOMAXPROCS(4))
@@ -295,14 +295,9 @@ func TestBatchedRunWritesEveryServiceOnce(t *testing.T) {
 			}
 		}
 	}
-	// web, worker, migrate, configure per app, and the network.
-	if want := 40*4 + 1; services != want {
+	// web, worker, migrate, configure per app, and the link network of each
+	// app that links (written from the first batch only, naming its config).
+	if want := 40*4 + 39; services != want {
 		t.Errorf("%d services, want %d", services, want)
-	}
-	// Written from the first batch only (each batch's would name its own staging file).
-	network, err := os.ReadFile(filepath.Join(out, units.NetworkUnit))
-	want := "SourcePath=" + filepath.Join(out, stagingDirName, "0", units.NetworkFile) + "\n"
-	if err != nil || !strings.Contains(string(network), want) {
-		t.Errorf("network service (%v) lacks %q:\n%s", err, want, network)
 	}
 }
