@@ -49,7 +49,7 @@ func renderApp(cmd *cli.Command, name string) error {
 	}
 	defer os.RemoveAll(out)
 	user := userMode(cmd)
-	plan, err := units.Plan(apps, units.Options{User: user, QuadletVersion: hostQuadletVersion(), PrivateDir: privateDirFor(user)})
+	plan, err := units.Plan(apps, pr.options)
 	if err != nil {
 		return err
 	}

@@ -49,6 +49,9 @@ func validateCommand() *cli.Command {
 type problems struct {
 	errors, warnings []string
 	failed           map[string]bool
+	// options plans as the generator would: every config's name (loaded or
+	// not) and the host's packaged units count for the naming checks.
+	options units.Options
 }
 
 // loadAndPlan loads the configs under the root (only names, if given), plans
@@ -86,7 +89,9 @@ func loadAndPlan(cmd *cli.Command, names []string) ([]*generator.App, *problems,
 			return nil, nil, cli.Exit(fmt.Sprintf("no config for app %q in %s", n, filepath.Join(root, "containers")), 1)
 		}
 	}
-	plan, err := units.Plan(all, units.Options{User: userMode(cmd), QuadletVersion: hostQuadletVersion(), PrivateDir: privateDirFor(userMode(cmd))})
+	pr.options = units.Options{User: userMode(cmd), QuadletVersion: hostQuadletVersion(), PrivateDir: privateDirFor(userMode(cmd)),
+		ConfigNames: units.ConfigNames(paths), UnitExists: units.VendorUnits(userMode(cmd))}
+	plan, err := units.Plan(all, pr.options)
 	if err != nil {
 		return nil, nil, err
 	}
