@@ -186,7 +186,10 @@ func (t *podmanTarget) WriteFile(ctx context.Context, p string, data []byte, lik
 	if err := tw.Close(); err != nil {
 		return err
 	}
-	copyFn, err := containers.CopyFromArchive(ctx, t.container, path.Dir(p), &buf)
+	// The libpod API chowns what it extracts to the container's user unless told
+	// not to: the header's owner must stay (pg_hba.conf is postgres's, 0640).
+	keepOwner := false
+	copyFn, err := containers.CopyFromArchiveWithOptions(ctx, t.container, path.Dir(p), &buf, &containers.CopyOptions{Chown: &keepOwner})
 	if err == nil {
 		err = copyFn()
 	}
