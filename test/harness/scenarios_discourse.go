@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -39,6 +40,7 @@ func init() {
 			{Name: "web linked to data writes a row to postgres and a key to redis", Run: scenarioWebWritesData},
 			{Name: "a wrong database password is refused", Run: scenarioWrongPassword},
 			{Name: "rebuild data keeps every row, postgres shuts down cleanly after every pass", Run: scenarioDataRebuild},
+			{Name: "a build step gets a secret through its exec session only", Run: scenarioBuildSecret},
 		},
 	})
 }
@@ -197,6 +199,15 @@ func scenarioDataBootstrap(tb *Testbed) error {
 			return fmt.Errorf("runit does not run %s:\n%s", svc, out)
 		}
 	}
+	// The bash launcher's run-time defaults: --shm-size=512m, -h <short host>-<app>.
+	shm, err := tb.Run("podman", "inspect", "--format", "{{.HostConfig.ShmSize}}", "data-web")
+	if err != nil || strings.TrimSpace(shm) != "536870912" {
+		return fmt.Errorf("data-web's shm size %q (%v), want 512m (launcher's --shm-size)", shm, err)
+	}
+	host, err := tb.Run("podman", "exec", "data-web", "hostname")
+	if err != nil || strings.TrimSpace(host) != "testbed-data" {
+		return fmt.Errorf("data-web's hostname %q (%v), want testbed-data (launcher's <short host>-<app>)", host, err)
+	}
 	ver, err := tb.Run("podman", "exec", "data-web", "su", "postgres", "-c", "psql -tAc 'show server_version_num' discourse")
 	if err != nil || !strings.HasPrefix(strings.TrimSpace(ver), "18") {
 		return fmt.Errorf("server_version_num = %q (%v), want PostgreSQL 18", ver, err)
@@ -330,4 +341,107 @@ func scenarioDataRebuild(tb *Testbed) error {
 		return fmt.Errorf("postgres: %d clean starts, %d crash recoveries, final state %q (want no recovery, a clean final state, and at least 3 observed starts)", clean, recovered, state)
 	}
 	return nil
+}
+
+// buildSecretCanary is a GITHUB_TOKEN for the build-secret scenario; checks
+// grep for it from outside any unit, so no logged command line holds it.
+const buildSecretCanary = "qlcanary-build-7f3c9a1e52"
+
+// buildSecretConfig clones a "private plugin" the usual way: a build step
+// using $$ENV_GITHUB_TOKEN (inside double and single quotes) and $GITHUB_TOKEN.
+func buildSecretConfig(base string, fileStep bool) string {
+	extra := ""
+	if fileStep {
+		extra = `  - file:
+      path: /etc/token
+      contents: "$$ENV_GITHUB_TOKEN"
+`
+	}
+	return `base_image: ` + base + `
+env:
+  GITHUB_TOKEN: ` + buildSecretCanary + `
+run:
+  - exec: echo "$$ENV_GITHUB_TOKEN" | sha256sum > /tmp/t1
+  - exec: su nobody -s /bin/sh -c 'echo $$ENV_GITHUB_TOKEN' | sha256sum > /tmp/t2
+  - exec: echo "$GITHUB_TOKEN" | sha256sum > /tmp/t3
+` + extra
+}
+
+func scenarioBuildSecret(tb *Testbed) error {
+	base, err := discourseBaseImage(tb.Repo)
+	if err != nil {
+		return err
+	}
+	// A file step would write the token into a layer: refused at validate.
+	if err := tb.WriteFile("/etc/quadlaunch/containers/plugin.yml", buildSecretConfig(base, true), 0o600); err != nil {
+		return err
+	}
+	out, err := tb.Run("quadlaunch", "validate", "plugin")
+	if err == nil || !strings.Contains(out+errText(err), "plugin.yml:") || !strings.Contains(out+errText(err), "contents") {
+		return fmt.Errorf("validate of a file step writing a secret: err %v, output %q; want an error naming plugin.yml:LINE and contents", err, out)
+	}
+	if err := tb.WriteFile("/etc/quadlaunch/containers/plugin.yml", buildSecretConfig(base, false), 0o600); err != nil {
+		return err
+	}
+	buildOut, err := tb.Run("quadlaunch", "build", "plugin")
+	if err != nil {
+		return fmt.Errorf("build plugin: %w\n%s", err, lastLines(buildOut, 20))
+	}
+	sums, err := tb.Run("podman", "run", "--rm", "--pull=never", "localhost/quadlaunch/plugin:current", "cat", "/tmp/t1", "/tmp/t2", "/tmp/t3")
+	if err != nil {
+		return err
+	}
+	want := sha256hex(buildSecretCanary+"\n") + "  -"
+	if lines := strings.Fields(strings.ReplaceAll(sums, "  -", "__")); len(lines) != 3 || strings.Count(sums, want) != 3 {
+		return fmt.Errorf("the build steps saw other values than the secret (want 3 x %s):\n%s", want, sums)
+	}
+	if strings.Contains(buildOut, buildSecretCanary) {
+		return fmt.Errorf("the secret is in the build's output")
+	}
+	var where []string
+	ids, err := tb.Exec("podman", "images", "-a", "-q", "--no-trunc")
+	if err != nil {
+		return err
+	}
+	for _, id := range strings.Fields(ids) {
+		for _, args := range [][]string{{"podman", "image", "inspect", id}, {"podman", "history", "--no-trunc", id}} {
+			out, err := tb.Exec(args...)
+			if err != nil {
+				return fmt.Errorf("%v: %w", args, err)
+			}
+			if strings.Contains(out, buildSecretCanary) {
+				where = append(where, strings.Join(args, " "))
+			}
+		}
+	}
+	journal, _ := tb.Exec("journalctl", "-b", "--no-pager", "-q", "-o", "cat")
+	if strings.Contains(journal, buildSecretCanary) {
+		where = append(where, "the journal")
+	}
+	grep, err := tb.Exec("grep", "-r", "-a", "-l", "-F", "-e", buildSecretCanary, "/var/lib/containers/storage/db.sql",
+		"/var/lib/containers/storage/overlay-images", "/var/lib/containers/storage/overlay-containers")
+	if err != nil && ExitCode(err) != 1 {
+		return fmt.Errorf("grep storage: %w", err)
+	}
+	where = append(where, strings.Fields(grep)...)
+	if len(where) > 0 {
+		return fmt.Errorf("the build secret is in: %s", strings.Join(where, ", "))
+	}
+	if out, err := tb.Exec("podman", "secret", "ls", "--format", "{{.Name}}"); err != nil || !strings.Contains(out, "quadlaunch-plugin-GITHUB_TOKEN") {
+		return fmt.Errorf("podman secret ls: %v %q, want quadlaunch-plugin-GITHUB_TOKEN", err, out)
+	}
+	fmt.Printf("build secret: 3/3 steps got it; absent from %d image inspects/histories, the journal, db.sql and image/container storage\n", 2*len(strings.Fields(ids)))
+	return nil
+}
+
+// errText is a command error's output (CmdError keeps stderr apart).
+func errText(err error) string {
+	var ce *CmdError
+	if errors.As(err, &ce) {
+		return ce.Stderr + ce.Stdout
+	}
+	if err != nil {
+		return err.Error()
+	}
+	return ""
 }
