@@ -169,60 +169,6 @@ func TestSystemdAnalyzeVerify(t *testing.T) {
 	}
 }
 
-// TestCanarySecrets: the secret values are only in the 0600 env file, and in
-// no ExecStart= of the converted services.
-func TestCanarySecrets(t *testing.T) {
-	bin := quadletBin(t)
-	canaries := []string{canaryMultiline, canaryQuoted, "Q0FOQVJZ", "CANARY2"}
-	for _, c := range planCases() {
-		t.Run(c.name, func(t *testing.T) {
-			p := mustPlan(t, c)
-			conv := convert(t, bin, p, c.opts.User)
-			err := filepath.WalkDir(filepath.Dir(conv.normal), func(path string, d os.DirEntry, err error) error {
-				if err != nil || d.IsDir() {
-					return err
-				}
-				data, err := os.ReadFile(path)
-				if err != nil {
-					return err
-				}
-				info, _ := d.Info()
-				private := filepath.Dir(path) == conv.private
-				if private && info.Mode().Perm() != 0o600 {
-					t.Errorf("%s: mode %v, want 0600", path, info.Mode().Perm())
-				}
-				for _, canary := range canaries {
-					if bytes.Contains(data, []byte(canary)) && !private {
-						t.Errorf("%s contains a secret", path)
-					}
-				}
-				if strings.HasSuffix(path, ".service") {
-					f := parser.NewUnitFile()
-					if err := f.Parse(string(data)); err != nil {
-						t.Fatalf("parse %s: %v", path, err)
-					}
-					for _, key := range []string{"ExecStart", "ExecStartPre", "ExecStop", "ExecStopPost"} {
-						for _, v := range f.LookupAll("Service", key) {
-							for _, canary := range canaries {
-								if strings.Contains(v, canary) || strings.Contains(unescapeSystemd(v), canary) {
-									t.Errorf("%s: %s= holds a secret", path, key)
-								}
-							}
-						}
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if info, err := os.Stat(conv.private); err != nil || info.Mode().Perm() != 0o700 {
-				t.Errorf("private dir: %v %v, want 0700", info.Mode().Perm(), err)
-			}
-		})
-	}
-}
-
 // unescapeSystemd undoes the %% and $$ doubling systemd applies to ExecStart=.
 func unescapeSystemd(s string) string {
 	return strings.NewReplacer("%%", "%", "$$", "$").Replace(s)

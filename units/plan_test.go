@@ -13,7 +13,7 @@ func TestBadAppKeepsOthers(t *testing.T) {
 	bad := minimalApp("broken")
 	bad.Env = []generator.EnvVar{{Name: "HOME", Value: "s3cret", Secret: true, Pos: generator.Pos{File: bad.ConfigPath, Line: 7}}}
 	bad.Volumes = []generator.Volume{{Host: "relative/dir", Guest: "/x", Pos: generator.Pos{File: bad.ConfigPath, Line: 9}}}
-	good := []*generator.App{discourseApp(), dataApp()}
+	good := append(caseApps(t, "roles-volumes-health"), caseApps(t, "links")[1:]...) // forum, pg, wiki
 	p, err := Plan(append([]*generator.App{bad}, good...), Options{PrivateDir: "/run/q"})
 	if err != nil {
 		t.Fatal(err)
@@ -32,8 +32,8 @@ func TestBadAppKeepsOthers(t *testing.T) {
 			t.Errorf("broken app's file in plan: %s", f.Name)
 		}
 	}
-	if !p.Failed("broken") || p.Failed("discourse") || p.Failed("data") {
-		t.Errorf("Failed: broken=%v discourse=%v data=%v", p.Failed("broken"), p.Failed("discourse"), p.Failed("data"))
+	if !p.Failed("broken") || p.Failed("forum") || p.Failed("pg") {
+		t.Errorf("Failed: broken=%v forum=%v pg=%v", p.Failed("broken"), p.Failed("forum"), p.Failed("pg"))
 	}
 	var msgs []string
 	for _, d := range p.Diagnostics {
@@ -81,7 +81,7 @@ func TestNoLinksNoNetwork(t *testing.T) {
 func TestVersionGating(t *testing.T) {
 	for _, v := range []string{"4.4.0", "4.7.0", "5.0.0", "5.2.0", "5.4.2"} {
 		ver, _ := parseVersion(v)
-		p, err := Plan([]*generator.App{discourseApp(), dataApp()}, Options{QuadletVersion: v, PrivateDir: "/run/q"})
+		p, err := Plan(richApps(t), Options{QuadletVersion: v, PrivateDir: "/run/q"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -167,7 +167,8 @@ func TestWriteAtomicModes(t *testing.T) {
 }
 
 func TestOrderingAndTarget(t *testing.T) {
-	p, _ := Plan([]*generator.App{dataApp()}, Options{User: true, PrivateDir: "/run/q"})
+	data := minimalApp("data") // launcher-style: no migrate/configure command
+	p, _ := Plan([]*generator.App{data}, Options{User: true, PrivateDir: "/run/q"})
 	mig, ok := p.File(Plain, MigrateUnit("data"))
 	if !ok || !strings.Contains(string(mig.Content), "ExecStart=/usr/bin/quadlaunch --user migrate --in-unit data") {
 		t.Errorf("launcher-style migrate unit:\n%s", mig.Content)

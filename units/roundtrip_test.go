@@ -31,9 +31,11 @@ func TestUnitFilesRoundTrip(t *testing.T) {
 	}
 }
 
-// The converted ExecStart= of discourse-web and discourse-sidekiq, split the way
-// systemd splits it and with %% and $$ undone, holds the exact label, volume,
-// command and health check bytes of the config.
+// The converted ExecStart= of forum-web and forum-sidekiq (the case
+// roles-volumes-health), split the way systemd splits it and with %% and $$
+// undone, holds the exact label, volume, command and health check bytes of the
+// config. (The case's expected/ shows the escaped text; this checks what
+// systemd makes of it.)
 func TestEscapingSurvivesQuadletAndSystemd(t *testing.T) {
 	bin := quadletBin(t)
 	c := planCases()[0]
@@ -52,14 +54,17 @@ func TestEscapingSurvivesQuadletAndSystemd(t *testing.T) {
 		}
 		return args
 	}
-	web := argv("discourse-web.service")
-	app := discourseApp()
+	web := argv("forum-web.service")
+	app := caseApp(t, "roles-volumes-health", "forum")
+	const note = "100% \"fun\" $HOME\nsecond line \\ done"
+	const uploads = "/srv/uploads/100%-$HOME"
 	wantPairs := [][2]string{
-		{"--label", "note=" + app.Labels[1].Value},
-		{"-v", app.Volumes[2].Host + ":" + app.Volumes[2].Guest + ":ro"},
+		{"--label", "note=" + note},
+		{"-v", uploads + `:/my uploads/50% "q" \x:ro`},
 		{"--health-cmd", `["curl","-fsS","http://localhost/srv/status"]`},
 		{"--env", "TZ=Europe/Berlin"},
-		{"--secret", "quadlaunch-discourse-DISCOURSE_SMTP_KEY,type=env,target=DISCOURSE_SMTP_KEY"},
+		{"--secret", "quadlaunch-forum-DISCOURSE_HOSTNAME,type=env,target=DISCOURSE_HOSTNAME"},
+		{"--memory", "2g"},
 	}
 	for _, w := range wantPairs {
 		if !hasPair(web, w[0], w[1]) {
@@ -67,31 +72,34 @@ func TestEscapingSurvivesQuadletAndSystemd(t *testing.T) {
 		}
 	}
 	// A secret never travels as --env: Podman would keep its value in db.sql.
-	if hasPair(web, "--env", "DISCOURSE_SMTP_KEY") {
-		t.Errorf("secret DISCOURSE_SMTP_KEY passed with --env:\n%q", web)
+	if hasPair(web, "--env", "DISCOURSE_HOSTNAME") {
+		t.Errorf("secret DISCOURSE_HOSTNAME passed with --env:\n%q", web)
+	}
+	if vault := argv("vault-web.service"); hasPair(vault, "--env", "TLS_KEY") || !hasPair(vault, "--secret", "quadlaunch-vault-TLS_KEY,type=env,target=TLS_KEY") {
+		t.Errorf("vault-web: TLS_KEY not a Podman secret: %q", vault)
 	}
 	// The alias lives on the linking app's network only (launcher's --link).
-	if data := argv("data-web.service"); !hasPair(data, "--network", "discourse-links:alias=db") || hasPair(data, "--network-alias", "db") {
-		t.Errorf("data-web does not join discourse-links as db (and only there): %q", data)
+	if pg := argv("pg-web.service"); !hasPair(pg, "--network", "wiki-links:alias=db") || hasPair(pg, "--network-alias", "db") {
+		t.Errorf("pg-web does not join wiki-links as db (and only there): %q", pg)
 	}
-	if hasPair(web, "--network-alias", "discourse") {
-		t.Errorf("discourse-web has an alias though nobody links to it")
+	if hasPair(web, "--network-alias", "forum") {
+		t.Errorf("forum-web has an alias though nobody links to it")
 	}
-	sidekiq := argv("discourse-sidekiq.service")
+	sidekiq := argv("forum-sidekiq.service")
 	if got, want := sidekiq[len(sidekiq)-3:], app.Roles[1].Command; !reflect.DeepEqual(got, want) {
 		t.Errorf("sidekiq command = %q, want %q", got, want)
 	}
-	migrate := argv("discourse-configure.service")
+	migrate := argv("forum-configure.service")
 	if got, want := migrate[len(migrate)-3:], app.Configure.Args; !reflect.DeepEqual(got, want) {
 		t.Errorf("configure command = %q, want %q", got, want)
 	}
 	// mkdir gets the bind sources verbatim.
-	u, _ := parser.ParseUnitFile(filepath.Join(conv.normal, "discourse-web.service"))
+	u, _ := parser.ParseUnitFile(filepath.Join(conv.normal, "forum-web.service"))
 	pre, _ := u.LookupLastArgs("Service", "ExecStartPre")
 	for i := range pre {
 		pre[i] = unescapeSystemd(pre[i])
 	}
-	if !contains(pre, app.Volumes[2].Host) || pre[0] != mkdirBin {
+	if !contains(pre, uploads) || pre[0] != mkdirBin {
 		t.Errorf("ExecStartPre = %q", pre)
 	}
 	if _, err := os.Stat(mkdirBin); err != nil {
