@@ -4,6 +4,8 @@ package main
 // quadlaunch(1) walks the CLI's own command tree, quadlaunch.yml(5) and
 // quadlaunch-generator(8) are built from README.md's sections (the config reference
 // tables and the unit model), which the packaging script passes with --readme.
+// Each page is put together as Markdown and converted to roff by go-md2man (the
+// converter urfave/cli's docs tooling uses).
 
 import (
 	"context"
@@ -16,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cpuguy83/go-md2man/v2/md2man"
 	"github.com/urfave/cli/v3"
 )
 
@@ -92,36 +95,36 @@ func manDate(flag string) (string, error) {
 // (recursively) with its arguments, description and flags.
 func manQuadlaunch(root *cli.Command, _ string, date string) (string, error) {
 	var b strings.Builder
-	manHeader(&b, "QUADLAUNCH", "1", date, root.Version)
-	b.WriteString(".SH NAME\nquadlaunch \\- " + roffText(root.Usage) + "\n")
-	b.WriteString(".SH SYNOPSIS\n.B quadlaunch\n[\\fB\\-\\-root\\fR \\fIDIR\\fR] [\\fB\\-\\-user\\fR] \\fICOMMAND\\fR [\\fIOPTIONS\\fR] [\\fIARGS\\fR]\n")
-	b.WriteString(".SH DESCRIPTION\n")
-	b.WriteString("The helper CLI does what the systemd generator must not: it builds images through\n" +
-		"the Podman API, drives units through systemd's D\\-Bus API, keeps a version history, rolls back, and\n" +
-		"runs one\\-off commands with an app's environment. Apps are described by launcher\\-style configs,\n" +
-		"see \\fBquadlaunch.yml\\fR(5); their units come from \\fBquadlaunch\\-generator\\fR(8).\n")
+	manTitle(&b, "QUADLAUNCH", "1", date, root.Version)
+	b.WriteString("## NAME\nquadlaunch - " + mdText(root.Usage) + "\n\n")
+	b.WriteString("## SYNOPSIS\n**quadlaunch** \\[**--root** *DIR*\\] \\[**--user**\\] *COMMAND* \\[*OPTIONS*\\] \\[*ARGS*\\]\n\n")
+	b.WriteString("## DESCRIPTION\n" +
+		"The helper CLI does what the systemd generator must not: it builds images through\n" +
+		"the Podman API, drives units through systemd's D-Bus API, keeps a version history, rolls back, and\n" +
+		"runs one-off commands with an app's environment. Apps are described by launcher-style configs,\n" +
+		"see **quadlaunch.yml**(5); their units come from **quadlaunch-generator**(8).\n\n")
 	if desc := strings.TrimSpace(root.Description); desc != "" {
-		b.WriteString(".PP\n" + roffText(desc) + "\n")
+		b.WriteString(mdText(desc) + "\n\n")
 	}
-	b.WriteString(".SH GLOBAL OPTIONS\n")
+	b.WriteString("## GLOBAL OPTIONS\n")
 	manFlags(&b, root.Flags, true)
-	b.WriteString(".SH COMMANDS\n")
+	b.WriteString("## COMMANDS\n")
 	for _, c := range root.Commands {
 		manCommandSection(&b, c, "quadlaunch")
 	}
 	if env := manEnv(root); len(env) > 0 {
-		b.WriteString(".SH ENVIRONMENT\n")
+		b.WriteString("## ENVIRONMENT\n")
 		for _, e := range env {
-			b.WriteString(".TP\n.B " + roffText(e[0]) + "\n" + roffText(e[1]) + "\n")
+			b.WriteString("**" + mdText(e[0]) + "**\n: " + mdText(e[1]) + "\n\n")
 		}
 	}
-	b.WriteString(".SH EXIT STATUS\n0 on success, 1 on errors, 2 on usage errors; 130 or 143 when SIGINT or SIGTERM ended the command.\n")
-	b.WriteString(".SH FILES\n" +
-		".TP\n.I /etc/quadlaunch/containers/APP.yml\nsystem apps (root), see \\fBquadlaunch.yml\\fR(5)\n" +
-		".TP\n.I ~/.config/quadlaunch/containers/APP.yml\nuser apps (\\fB\\-\\-user\\fR, \\fBsystemctl \\-\\-user\\fR)\n" +
-		".TP\n.I /usr/share/quadlaunch/templates/\nstock templates, looked up after the config root's templates/\n")
-	b.WriteString(".SH SEE ALSO\n\\fBquadlaunch.yml\\fR(5), \\fBquadlaunch\\-generator\\fR(8), \\fBpodman\\-systemd.unit\\fR(5), \\fBsystemctl\\fR(1)\n")
-	return b.String(), nil
+	b.WriteString("## EXIT STATUS\n0 on success, 1 on errors, 2 on usage errors; 130 or 143 when SIGINT or SIGTERM ended the command.\n\n")
+	b.WriteString("## FILES\n" +
+		"*/etc/quadlaunch/containers/APP.yml*\n: system apps (root), see **quadlaunch.yml**(5)\n\n" +
+		"*~/.config/quadlaunch/containers/APP.yml*\n: user apps (**--user**, **systemctl --user**)\n\n" +
+		"*/usr/share/quadlaunch/templates/*\n: stock templates, looked up after the config root's templates/\n\n")
+	b.WriteString("## SEE ALSO\n**quadlaunch.yml**(5), **quadlaunch-generator**(8), **podman-systemd.unit**(5), **systemctl**(1)\n")
+	return markdownToRoff(b.String()), nil
 }
 
 func manCommandSection(b *strings.Builder, c *cli.Command, parent string) {
@@ -129,35 +132,33 @@ func manCommandSection(b *strings.Builder, c *cli.Command, parent string) {
 		return
 	}
 	full := parent + " " + c.Name
-	b.WriteString(".SS \"" + roffQuoted(full) + "\"\n")
-	syn := "\\fB" + roffText(full) + "\\fR"
+	b.WriteString("### " + mdText(full) + "\n")
+	syn := "**" + mdText(full) + "**"
 	if len(c.Flags) > 0 && !(len(c.Flags) == 1 && slices.Contains(c.Flags[0].Names(), "help")) {
-		syn += " [\\fIOPTIONS\\fR]"
+		syn += " \\[*OPTIONS*\\]"
 	}
 	if c.ArgsUsage != "" {
-		syn += " " + roffText(c.ArgsUsage)
+		syn += " " + mdText(c.ArgsUsage)
 	}
-	b.WriteString(syn + "\n.br\n")
+	// Two trailing spaces: a line break (.br), not a new paragraph.
+	b.WriteString(syn + "  \n")
 	if len(c.Aliases) > 0 {
-		b.WriteString("Aliases: " + roffText(strings.Join(c.Aliases, ", ")) + ".\n.br\n")
+		b.WriteString("Aliases: " + mdText(strings.Join(c.Aliases, ", ")) + ".  \n")
 	}
-	b.WriteString(roffText(c.Usage) + "\n")
+	b.WriteString(mdText(c.Usage) + "\n\n")
 	if desc := strings.TrimSpace(c.Description); desc != "" {
 		for _, para := range strings.Split(desc, "\n\n") {
-			b.WriteString(".PP\n" + roffText(para) + "\n")
+			b.WriteString(mdText(para) + "\n\n")
 		}
 	}
-	if len(c.Flags) > 0 {
-		b.WriteString(".RS\n")
-		manFlags(b, c.Flags, false)
-		b.WriteString(".RE\n")
-	}
+	manFlags(b, c.Flags, false)
 	for _, sub := range c.Commands {
 		manCommandSection(b, sub, full)
 	}
 }
 
-// manFlags renders flags as tagged paragraphs: names (and value placeholder), usage, default, env.
+// manFlags renders flags as a definition list: names (and value placeholder),
+// then usage, default and env.
 func manFlags(b *strings.Builder, flags []cli.Flag, top bool) {
 	for _, f := range flags {
 		if vf, ok := f.(cli.VisibleFlag); ok && !vf.IsVisible() {
@@ -169,9 +170,9 @@ func manFlags(b *strings.Builder, flags []cli.Flag, top bool) {
 		var names []string
 		for _, n := range f.Names() {
 			if len(n) == 1 {
-				names = append(names, "\\fB\\-"+roffText(n)+"\\fR")
+				names = append(names, "**-"+mdText(n)+"**")
 			} else {
-				names = append(names, "\\fB\\-\\-"+roffText(n)+"\\fR")
+				names = append(names, "**--"+mdText(n)+"**")
 			}
 		}
 		tag := strings.Join(names, ", ")
@@ -179,7 +180,7 @@ func manFlags(b *strings.Builder, flags []cli.Flag, top bool) {
 		var env []string
 		if df, ok := f.(cli.DocGenerationFlag); ok {
 			if df.TakesValue() {
-				tag += " \\fI" + roffText(strings.ToUpper(df.TypeName())) + "\\fR"
+				tag += " *" + mdText(strings.ToUpper(df.TypeName())) + "*"
 			}
 			usage = df.GetUsage()
 			if df.TakesValue() && df.IsDefaultVisible() {
@@ -190,14 +191,14 @@ func manFlags(b *strings.Builder, flags []cli.Flag, top bool) {
 			}
 			env = df.GetEnvVars()
 		}
-		b.WriteString(".TP\n" + tag + "\n" + roffText(usage))
+		text := usage
 		if def != "" && def != `""` {
-			b.WriteString(" (default: " + roffText(def) + ")")
+			text += " (default: " + def + ")"
 		}
 		if len(env) > 0 {
-			b.WriteString(" [env: " + roffText(strings.Join(env, ", ")) + "]")
+			text += " [env: " + strings.Join(env, ", ") + "]"
 		}
-		b.WriteString("\n")
+		b.WriteString(tag + "\n: " + mdText(text) + "\n\n")
 	}
 }
 
@@ -245,15 +246,14 @@ func manConfig(root *cli.Command, readme string, date string) (string, error) {
 		return "", fmt.Errorf("README section %q has no table", "Config reference")
 	}
 	var b strings.Builder
-	manHeader(&b, "QUADLAUNCH.YML", "5", date, root.Version)
-	b.WriteString(".SH NAME\nquadlaunch.yml \\- launcher\\-style container configs run by quadlaunch\n")
-	b.WriteString(".SH SYNOPSIS\n.I /etc/quadlaunch/containers/APP.yml\n.br\n.I ~/.config/quadlaunch/containers/APP.yml\n.br\n.I /etc/quadlaunch/templates/*.yml\n.br\n.I /usr/share/quadlaunch/templates/*.yml\n")
-	b.WriteString(".SH DESCRIPTION\n")
-	b.WriteString(markdownToRoff(layout))
-	b.WriteString(".SH KEYS\n")
-	b.WriteString(markdownToRoff(ref))
-	b.WriteString(".SH SEE ALSO\n\\fBquadlaunch\\fR(1), \\fBquadlaunch\\-generator\\fR(8), \\fBpodman\\-systemd.unit\\fR(5)\n")
-	return b.String(), nil
+	manTitle(&b, "QUADLAUNCH.YML", "5", date, root.Version)
+	b.WriteString("## NAME\nquadlaunch.yml - launcher-style container configs run by quadlaunch\n\n")
+	b.WriteString("## SYNOPSIS\n*/etc/quadlaunch/containers/APP.yml*  \n*~/.config/quadlaunch/containers/APP.yml*  \n" +
+		"*/etc/quadlaunch/templates/\\*.yml*  \n*/usr/share/quadlaunch/templates/\\*.yml*\n\n")
+	b.WriteString("## DESCRIPTION\n" + tablesToDefinitions(layout) + "\n\n")
+	b.WriteString("## KEYS\n" + tablesToDefinitions(ref) + "\n\n")
+	b.WriteString("## SEE ALSO\n**quadlaunch**(1), **quadlaunch-generator**(8), **podman-systemd.unit**(5)\n")
+	return markdownToRoff(b.String()), nil
 }
 
 // manGenerator renders quadlaunch-generator(8); the unit model and the secret
@@ -264,31 +264,81 @@ func manGenerator(root *cli.Command, readme string, date string) (string, error)
 		return "", err
 	}
 	var b strings.Builder
-	manHeader(&b, "QUADLAUNCH-GENERATOR", "8", date, root.Version)
-	b.WriteString(".SH NAME\nquadlaunch\\-generator \\- turn launcher\\-style configs into Podman Quadlet units\n")
-	b.WriteString(".SH SYNOPSIS\n.B /usr/lib/systemd/system\\-generators/quadlaunch\\-generator\n\\fInormal\\-dir\\fR [\\fIearly\\-dir\\fR \\fIlate\\-dir\\fR]\n" +
-		".br\n.B /usr/lib/systemd/user\\-generators/quadlaunch\\-user\\-generator\n\\fInormal\\-dir\\fR [\\fIearly\\-dir\\fR \\fIlate\\-dir\\fR]\n")
-	b.WriteString(".SH DESCRIPTION\n" +
-		"A \\fBsystemd.generator\\fR(7). At boot and at every \\fBsystemctl daemon\\-reload\\fR it reads\n" +
-		"\\fIcontainers/APP.yml\\fR under the config root (see \\fBquadlaunch.yml\\fR(5)) and writes Podman Quadlet\n" +
-		"units, converted by the host's \\fBquadlet\\fR, plus oneshot migrate/configure units and a target per app\n" +
-		"into \\fInormal\\-dir\\fR. Run from \\fIuser\\-generators/\\fR (a name containing \"user\") it generates\n" +
-		"user units from \\fI$XDG_CONFIG_HOME/quadlaunch\\fR for \\fBsystemctl \\-\\-user\\fR.\n" +
-		".PP\nOne bad config never stops the others: errors name \\fIfile:line\\fR and the key and are logged to the\n" +
-		"kernel log (system) or the journal (user); the generator exits non\\-zero only when nothing could be done.\n" +
-		"Check configs before a reload with \\fBquadlaunch validate\\fR.\n")
-	b.WriteString(".SH UNITS\n")
-	b.WriteString(markdownToRoff(unitsSec))
-	b.WriteString(".SH ENVIRONMENT\n" +
-		".TP\n.B QUADLAUNCH_ROOT\nconfig root instead of \\fI/etc/quadlaunch\\fR (system) or \\fI$XDG_CONFIG_HOME/quadlaunch\\fR (user)\n" +
-		".TP\n.B QUADLAUNCH_QUADLET\nthe quadlet binary (default \\fI/usr/libexec/podman/quadlet\\fR)\n" +
-		".TP\n.B QUADLAUNCH_BIN\nthe quadlaunch binary the migrate/configure units run (default \\fI/usr/bin/quadlaunch\\fR)\n")
-	b.WriteString(".SH SEE ALSO\n\\fBquadlaunch\\fR(1), \\fBquadlaunch.yml\\fR(5), \\fBsystemd.generator\\fR(7), \\fBpodman\\-systemd.unit\\fR(5)\n")
-	return b.String(), nil
+	manTitle(&b, "QUADLAUNCH-GENERATOR", "8", date, root.Version)
+	b.WriteString("## NAME\nquadlaunch-generator - turn launcher-style configs into Podman Quadlet units\n\n")
+	b.WriteString("## SYNOPSIS\n**/usr/lib/systemd/system-generators/quadlaunch-generator** *normal-dir* \\[*early-dir* *late-dir*\\]  \n" +
+		"**/usr/lib/systemd/user-generators/quadlaunch-user-generator** *normal-dir* \\[*early-dir* *late-dir*\\]\n\n")
+	b.WriteString("## DESCRIPTION\n" +
+		"A **systemd.generator**(7). At boot and at every **systemctl daemon-reload** it reads\n" +
+		"*containers/APP.yml* under the config root (see **quadlaunch.yml**(5)) and writes Podman Quadlet\n" +
+		"units, converted by the host's **quadlet**, plus oneshot migrate/configure units and a target per app\n" +
+		"into *normal-dir*. Run from *user-generators/* (a name containing \"user\") it generates\n" +
+		"user units from *$XDG\\_CONFIG\\_HOME/quadlaunch* for **systemctl --user**.\n\n" +
+		"One bad config never stops the others: errors name *file:line* and the key and are logged to the\n" +
+		"kernel log (system) or the journal (user); the generator exits non-zero only when nothing could be done.\n" +
+		"Check configs before a reload with **quadlaunch validate**.\n\n")
+	b.WriteString("## UNITS\n" + tablesToDefinitions(unitsSec) + "\n\n")
+	b.WriteString("## ENVIRONMENT\n" +
+		"**QUADLAUNCH\\_ROOT**\n: config root instead of */etc/quadlaunch* (system) or *$XDG\\_CONFIG\\_HOME/quadlaunch* (user)\n\n" +
+		"**QUADLAUNCH\\_QUADLET**\n: the quadlet binary (default */usr/libexec/podman/quadlet*)\n\n" +
+		"**QUADLAUNCH\\_BIN**\n: the quadlaunch binary the migrate/configure units run (default */usr/bin/quadlaunch*)\n\n")
+	b.WriteString("## SEE ALSO\n**quadlaunch**(1), **quadlaunch.yml**(5), **systemd.generator**(7), **podman-systemd.unit**(5)\n")
+	return markdownToRoff(b.String()), nil
 }
 
-func manHeader(b *strings.Builder, title, section, date, version string) {
-	fmt.Fprintf(b, ".TH %s %s %s \"quadlaunch %s\" \"quadlaunch\"\n", title, section, date, roffQuoted(version))
+// manTitle starts a page: go-md2man turns the first level-1 heading into .TH.
+func manTitle(b *strings.Builder, title, section, date, version string) {
+	q := func(s string) string { return `"` + strings.ReplaceAll(s, `"`, `'`) + `"` }
+	fmt.Fprintf(b, "# %s %s %s %s %s\n\n", title, section, q(date), q("quadlaunch "+version), q("quadlaunch"))
+}
+
+// mdText makes CLI text (usage strings, descriptions) literal Markdown: the
+// characters Markdown gives a meaning are backslash-escaped.
+func mdText(s string) string {
+	var b strings.Builder
+	for i, line := range strings.Split(s, "\n") {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		line = strings.TrimLeft(line, " \t") // no indented code blocks
+		if line != "" && strings.ContainsRune("-+:=", rune(line[0])) {
+			b.WriteByte('\\') // no list, definition or setext heading
+		}
+		for _, r := range line {
+			if strings.ContainsRune("\\`*_[]<>|#", r) {
+				b.WriteByte('\\')
+			}
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// markdownToRoff converts with go-md2man, then writes each '-' in text as \-:
+// go-md2man leaves it as is, which groff prints as a hyphen (U+2010), so an
+// option or a command copied from the page would not work. Request lines
+// (.TH, .SH, tbl's format lines) are left alone.
+func markdownToRoff(md string) string {
+	out := md2man.Render([]byte(md))
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(string(out), "\n") {
+		if strings.HasPrefix(line, ".") || strings.HasPrefix(line, "'") {
+			b.WriteString(line)
+			continue
+		}
+		for i := 0; i < len(line); i++ {
+			switch c := line[i]; {
+			case c == '\\' && i+1 < len(line):
+				b.WriteString(line[i : i+2]) // an escape: \-, \\, \f, \( ... as they are
+				i++
+			case c == '-':
+				b.WriteString(`\-`)
+			default:
+				b.WriteByte(c)
+			}
+		}
+	}
+	return b.String()
 }
 
 // markdownSection returns the body of the "## title" section (up to the next "## ").
@@ -326,82 +376,46 @@ func findSection(md string, match func(string) bool, what string) (string, error
 	return "", fmt.Errorf("README has no section %q", what)
 }
 
-// markdownToRoff converts the small Markdown subset the README uses: paragraphs,
-// "### " headings, "- " lists, fenced code and pipe tables (rendered as tagged
-// paragraphs: first column as the tag, the others joined).
-func markdownToRoff(md string) string {
-	var b strings.Builder
-	var para []string
-	flush := func() {
-		if len(para) > 0 {
-			b.WriteString(".PP\n" + roffText(strings.Join(para, " ")) + "\n")
-			para = nil
-		}
-	}
+// tablesToDefinitions rewrites the pipe tables of README Markdown as definition
+// lists: the first column is the term, the others (joined by an em dash) its
+// definition; go-md2man renders them as tagged paragraphs (.TP). go-md2man
+// renders a table as tbl(1) and wraps a cell in T{ T} only when its first text
+// is over 30 bytes, so the README's tables, whose cells start with code, come
+// out wider than 80 columns (groff warns, and man wraps them badly).
+func tablesToDefinitions(md string) string {
 	lines := strings.Split(md, "\n")
-	var header []string
+	var out []string
+	inCode := false
 	for i := 0; i < len(lines); i++ {
-		l := lines[i]
-		t := strings.TrimSpace(l)
-		switch {
-		case strings.HasPrefix(t, "```"):
-			flush()
-			b.WriteString(".PP\n.RS 2\n.nf\n")
-			for i++; i < len(lines) && !strings.HasPrefix(strings.TrimSpace(lines[i]), "```"); i++ {
-				b.WriteString(roffLine(roffEscape(lines[i])) + "\n")
-			}
-			b.WriteString(".fi\n.RE\n")
-		case t == "":
-			flush()
-			header = nil
-		case strings.HasPrefix(t, "### "):
-			flush()
-			b.WriteString(".SS \"" + roffQuoted(stripInline(t[4:])) + "\"\n")
-		case strings.HasPrefix(t, "|"):
-			flush()
-			cells := tableCells(t)
-			if header == nil {
-				header = cells
-				continue
-			}
-			if isTableRule(cells) {
-				continue
-			}
-			tag := cells[0]
-			rest := cells[1:]
-			var body string
-			if len(rest) == 2 && len(header) == 3 {
-				body = rest[0] + " \u2014 " + rest[1]
-			} else {
-				body = strings.Join(rest, " \u2014 ")
-			}
-			b.WriteString(".TP\n" + roffText(tag) + "\n" + roffText(body) + "\n")
-		case strings.HasPrefix(t, "- "):
-			flush()
-			item := []string{t[2:]}
-			for i+1 < len(lines) && strings.HasPrefix(lines[i+1], "  ") && strings.TrimSpace(lines[i+1]) != "" &&
-				!strings.HasPrefix(strings.TrimSpace(lines[i+1]), "- ") {
-				i++
-				item = append(item, strings.TrimSpace(lines[i]))
-			}
-			b.WriteString(".IP \\(bu 2\n" + roffText(strings.Join(item, " ")) + "\n")
-		default:
-			para = append(para, t)
+		t := strings.TrimSpace(lines[i])
+		if strings.HasPrefix(t, "```") {
+			inCode = !inCode
 		}
+		// A table: a row, a rule row, then rows.
+		if inCode || !strings.HasPrefix(t, "|") || i+1 >= len(lines) || !isTableRule(tableCells(lines[i+1])) {
+			out = append(out, lines[i])
+			continue
+		}
+		i += 2
+		for ; i < len(lines) && strings.HasPrefix(strings.TrimSpace(lines[i]), "|"); i++ {
+			cells := tableCells(lines[i])
+			out = append(out, cells[0], ": "+strings.Join(cells[1:], " \u2014 "), "")
+		}
+		i--
 	}
-	flush()
-	return b.String()
+	return strings.Join(out, "\n")
 }
 
+// tableCells splits a table row. A pipe inside backticks or escaped as \| is
+// content, not a column separator (and loses its backslash: outside a table it
+// needs none).
 func tableCells(row string) []string {
 	row = strings.TrimSpace(row)
 	row = strings.TrimPrefix(row, "|")
 	row = strings.TrimSuffix(row, "|")
-	// A pipe inside backticks or escaped as \| is content, not a column separator.
 	var cells []string
 	var cur strings.Builder
-	inCode := false
-	escaped := false
+	inCode, escaped := false, false
 	for _, r := range row {
 		switch {
 		case escaped:
@@ -433,76 +447,5 @@ func isTableRule(cells []string) bool {
 			return false
 		}
 	}
-	return true
-}
-
-var (
-	inlineCode = regexp.MustCompile("`([^`]*)`")
-	inlineBold = regexp.MustCompile(`\*\*([^*]+)\*\*`)
-	inlineLink = regexp.MustCompile(`\[([^\]]+)\]\([^)]*\)`)
-)
-
-func stripInline(s string) string {
-	s = inlineLink.ReplaceAllString(s, "$1")
-	s = inlineBold.ReplaceAllString(s, "$1")
-	return strings.ReplaceAll(s, "`", "")
-}
-
-// roffText escapes text for roff and turns `code` and **bold** into bold, links into their text.
-func roffText(s string) string {
-	s = inlineLink.ReplaceAllString(s, "$1")
-	// Escape first, then add font escapes, so they are not escaped themselves.
-	var out strings.Builder
-	last := 0
-	for _, m := range inlineCode.FindAllStringSubmatchIndex(s, -1) {
-		out.WriteString(roffBold(s[last:m[0]]))
-		out.WriteString("\\fB" + roffEscape(s[m[2]:m[3]]) + "\\fR")
-		last = m[1]
-	}
-	out.WriteString(roffBold(s[last:]))
-	return roffLine(out.String())
-}
-
-func roffBold(s string) string {
-	var out strings.Builder
-	last := 0
-	for _, m := range inlineBold.FindAllStringSubmatchIndex(s, -1) {
-		out.WriteString(roffEscape(s[last:m[0]]))
-		out.WriteString("\\fB" + roffEscape(s[m[2]:m[3]]) + "\\fR")
-		last = m[1]
-	}
-	out.WriteString(roffEscape(s[last:]))
-	return out.String()
-}
-
-// roffEscape escapes backslashes and hyphens and maps typographic characters to roff glyphs.
-func roffEscape(s string) string {
-	r := strings.NewReplacer(
-		`\`, `\e`,
-		"-", `\-`,
-		"\u2014", `\(em`,
-		"\u2013", `\(en`,
-		"\u2192", `\(->`,
-		"\u2190", `\(<-`,
-		"\u2026", `...`,
-		"\u2018", `'`, "\u2019", `'`,
-		"\u201c", `"`, "\u201d", `"`,
-	)
-	return r.Replace(s)
-}
-
-// roffLine protects a line that would start with a roff control character.
-func roffLine(s string) string {
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		if strings.HasPrefix(l, ".") || strings.HasPrefix(l, "'") {
-			lines[i] = `\&` + l
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
-// roffQuoted is text for a quoted macro argument: escaped, inner quotes doubled.
-func roffQuoted(s string) string {
-	return strings.ReplaceAll(roffEscape(s), `"`, `""`)
+	return len(cells) > 0
 }
