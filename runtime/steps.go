@@ -164,7 +164,31 @@ func (t *podmanTarget) ReadFile(ctx context.Context, p string) (*steprunner.File
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", p, err)
 	}
-	return &steprunner.File{Data: data, Mode: fs.FileMode(h.Mode).Perm(), UID: h.Uid, GID: h.Gid}, nil
+	uid, gid, err := t.owner(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	return &steprunner.File{Data: data, Mode: fs.FileMode(h.Mode).Perm(), UID: uid, GID: gid}, nil
+}
+
+// owner is p's numeric owner, asked of the container's own stat: the archive
+// API's GET chowns every entry to the container's user, so its headers say
+// root for postgres's pg_hba.conf.
+func (t *podmanTarget) owner(ctx context.Context, p string) (uid, gid int, err error) {
+	var out bytes.Buffer
+	q := *t
+	q.out = &out
+	res, err := q.Run(ctx, steprunner.Command{Script: "stat -L -c '%u %g' -- " + steprunner.ShellQuote(p)})
+	if err != nil {
+		return 0, 0, err
+	}
+	if res.ExitCode != 0 {
+		return 0, 0, fmt.Errorf("stat: exit status %d: %s", res.ExitCode, bytes.TrimSpace(out.Bytes()))
+	}
+	if _, err := fmt.Sscanf(out.String(), "%d %d", &uid, &gid); err != nil {
+		return 0, 0, fmt.Errorf("stat: %q: %w", out.String(), err)
+	}
+	return uid, gid, nil
 }
 
 // WriteFile implements steprunner.Target through the archive API: the tar
