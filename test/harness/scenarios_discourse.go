@@ -318,7 +318,8 @@ func scenarioDataRebuild(tb *Testbed) error {
 		return err
 	}
 	// Stop data last, so its final shutdown is counted too.
-	if out, err := tb.Systemctl("stop", "web.target", "badweb.target", "data.target"); err != nil {
+	// The roles themselves: an app's target only wants them (stopping it leaves them running).
+	if out, err := tb.Systemctl("stop", "web-web.service", "badweb-web.service", "data-web.service"); err != nil {
 		return fmt.Errorf("stop: %w\n%s", err, out)
 	}
 	state, err := pgControlState(tb)
