@@ -166,23 +166,22 @@ func (r *run) buildAndPromote(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	before, err := r.b.Images.Promote(ctx, built.ImageID)
-	if err != nil {
+	if err := r.promote(ctx, built.ImageID, built.Version); err != nil {
 		return err
 	}
-	r.before = &before
-	r.info.Version = built.Version
-	r.b.Report.SetVersion(built.Version)
 	r.b.Report.Infof("%s: version %s is current (%d steps, %d cached, %s)", r.t.App, built.Version, built.Steps, built.Cached, since(started))
 	return nil
 }
 
-// promote makes an existing version current (rollback).
+// promote makes imageID current. It is the only step that moves the tags, and
+// it undoes itself: a promote that fails half-way (previous moved, current
+// not) puts both back before it returns, so RollbackFor has nothing to restore
+// for it. After a success, r.before is what a later failure restores.
 func (r *run) promote(ctx context.Context, imageID, version string) error {
 	before, err := r.b.Images.Promote(ctx, imageID)
 	if err != nil {
-		if r.p.Gated && before.Current != "" { // previous may have moved before current failed
-			_ = r.b.Images.RestoreTags(ctx, before)
+		if rerr := r.b.Images.RestoreTags(context.WithoutCancel(ctx), before); rerr != nil {
+			return fmt.Errorf("%w; restore tags: %v", err, rerr)
 		}
 		return err
 	}
