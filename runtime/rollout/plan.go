@@ -61,6 +61,7 @@ const (
 	OpRollback  Op = "rollback"
 	OpRebuild   Op = "rebuild"
 	OpBootstrap Op = "bootstrap"
+	OpBuild     Op = "build"
 	OpMigrate   Op = "migrate"
 	OpConfigure Op = "configure"
 )
@@ -227,3 +228,6 @@ func RollbackFor(p Plan, failed Step) Rollback {
 	r.RestartOthers = done[StepRestartOthers] || done[StepStopRoles]
 	return r
 }
+
+// PlanBuild is `quadlaunch build`: build and make the result current.
+func PlanBuild() Plan { return Plan{Op: OpBuild, Steps: []Step{StepBuild}} }
