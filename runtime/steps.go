@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"sync"
 	"time"
 
 	"github.com/containers/podman/v5/pkg/api/handlers"
@@ -33,7 +34,25 @@ type podmanTarget struct {
 
 // newStepRunner is the pups step runner for one work container.
 func newStepRunner(container string, env []string, out io.Writer) *steprunner.Runner {
+	if out == nil {
+		out = io.Discard
+	}
+	// Background processes write into the same log as the steps, at any time.
+	out = &lockedWriter{w: out}
 	return &steprunner.Runner{Target: &podmanTarget{container: container, out: out}, Env: env, Out: out}
+}
+
+// lockedWriter serialises writes from the steps and the background
+// processes' output streams.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // backgroundSession is a background exec session and the pid file its shell
@@ -42,6 +61,10 @@ func newStepRunner(container string, env []string, out io.Writer) *steprunner.Ru
 type backgroundSession struct {
 	session string
 	pidFile string
+	// attached is closed once the session's output stream has ended: as with
+	// pups, whose background children share its stdout, what a background
+	// process says (postgres's startup and shutdown lines) is in the pass's log.
+	attached chan struct{}
 }
 
 func (b *backgroundSession) Describe() string { return "exec session " + shortID(b.session) }
@@ -93,14 +116,44 @@ func (t *podmanTarget) Run(ctx context.Context, c steprunner.Command) (steprunne
 func (t *podmanTarget) Start(ctx context.Context, c steprunner.Command) (steprunner.Process, error) {
 	t.started++
 	pidFile := fmt.Sprintf("/dev/shm/quadlaunch-background-%d.pid", t.started)
-	id, err := t.create(ctx, steprunner.ExecArgv(c.Script, true, pidFile), c.Env, false, false)
+	id, err := t.create(ctx, steprunner.ExecArgv(c.Script, true, pidFile), c.Env, true, false)
 	if err != nil {
 		return nil, err
 	}
-	if err := containers.ExecStart(ctx, id, nil); err != nil {
-		return nil, fmt.Errorf("start background %q: %w", c.Script, err)
+	b := &backgroundSession{session: id, pidFile: pidFile, attached: make(chan struct{})}
+	started := make(chan error, 1)
+	go func() {
+		defer close(b.attached)
+		out, yes := t.out, true
+		if out == nil {
+			out = io.Discard
+		}
+		// ExecStartAndAttach returns when the process exits; the session is
+		// started once the attach is in place, which is all Start waits for.
+		err := containers.ExecStartAndAttach(ctx, id, &containers.ExecStartAndAttachOptions{
+			OutputStream: &out, ErrorStream: &out, AttachOutput: &yes, AttachError: &yes})
+		select {
+		case started <- err:
+		default:
+		}
+	}()
+	// Wait until the session runs (or failed to start) so Signal finds it.
+	for {
+		select {
+		case err := <-started:
+			if err != nil {
+				return nil, fmt.Errorf("start background %q: %w", c.Script, err)
+			}
+			return b, nil // it already ended; Running says so
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+		info, err := containers.ExecInspect(ctx, id, nil)
+		if err == nil && (info.Running || info.ExitCode != 0 || info.Pid != 0) {
+			return b, nil
+		}
 	}
-	return &backgroundSession{session: id, pidFile: pidFile}, nil
 }
 
 // Signal implements steprunner.Target: Podman has no API to signal an exec
@@ -129,12 +182,20 @@ func (t *podmanTarget) quiet(ctx context.Context, script string) (steprunner.Res
 
 // Running implements steprunner.Target.
 func (t *podmanTarget) Running(ctx context.Context, p steprunner.Process) (bool, error) {
-	info, err := containers.ExecInspect(ctx, p.(*backgroundSession).session, nil)
+	b := p.(*backgroundSession)
+	info, err := containers.ExecInspect(ctx, b.session, nil)
 	if err != nil {
 		if isNotFound(err) {
 			return false, nil
 		}
 		return false, fmt.Errorf("inspect background exec: %w", err)
+	}
+	if !info.Running {
+		// Let its last lines ("database system is shut down") reach the log.
+		select {
+		case <-b.attached:
+		case <-time.After(2 * time.Second):
+		}
 	}
 	return info.Running, nil
 }
@@ -164,7 +225,31 @@ func (t *podmanTarget) ReadFile(ctx context.Context, p string) (*steprunner.File
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", p, err)
 	}
-	return &steprunner.File{Data: data, Mode: fs.FileMode(h.Mode).Perm(), UID: h.Uid, GID: h.Gid}, nil
+	uid, gid, err := t.owner(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	return &steprunner.File{Data: data, Mode: fs.FileMode(h.Mode).Perm(), UID: uid, GID: gid}, nil
+}
+
+// owner is p's numeric owner, asked of the container's own stat: the archive
+// API's GET chowns every entry to the container's user, so its headers say
+// root for postgres's pg_hba.conf.
+func (t *podmanTarget) owner(ctx context.Context, p string) (uid, gid int, err error) {
+	var out bytes.Buffer
+	q := *t
+	q.out = &out
+	res, err := q.Run(ctx, steprunner.Command{Script: "stat -L -c '%u %g' -- " + steprunner.ShellQuote(p)})
+	if err != nil {
+		return 0, 0, err
+	}
+	if res.ExitCode != 0 {
+		return 0, 0, fmt.Errorf("stat: exit status %d: %s", res.ExitCode, bytes.TrimSpace(out.Bytes()))
+	}
+	if _, err := fmt.Sscanf(out.String(), "%d %d", &uid, &gid); err != nil {
+		return 0, 0, fmt.Errorf("stat: %q: %w", out.String(), err)
+	}
+	return uid, gid, nil
 }
 
 // WriteFile implements steprunner.Target through the archive API: the tar

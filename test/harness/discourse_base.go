@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -115,18 +114,11 @@ func ensureDiscourseBase(repo string) (string, error) {
 	if _, err := os.Stat(tarball); err == nil {
 		return tarball, nil
 	}
-	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
-		return "", err
-	}
-	lock, err := os.OpenFile(filepath.Join(cacheDir, "discourse-base.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	unlock, err := lockCache(cacheDir, "discourse-base")
 	if err != nil {
 		return "", err
 	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return "", fmt.Errorf("lock base image cache: %w", err)
-	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	defer unlock()
 	if _, err := os.Stat(tarball); err == nil {
 		return tarball, nil
 	}

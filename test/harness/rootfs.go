@@ -73,18 +73,11 @@ func ensureRootfs(cache string) (string, error) {
 	if _, err := os.Stat(filepath.Join(golden, ".complete")); err == nil {
 		return golden, nil
 	}
-	if err := os.MkdirAll(cache, 0o755); err != nil {
-		return "", err
-	}
-	lock, err := os.OpenFile(filepath.Join(cache, "rootfs.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	unlock, err := lockCache(cache, "rootfs")
 	if err != nil {
 		return "", err
 	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return "", fmt.Errorf("lock rootfs cache: %w", err)
-	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	defer unlock()
 	if _, err := os.Stat(filepath.Join(golden, ".complete")); err == nil {
 		return golden, nil // built by another run while we waited
 	}
@@ -121,6 +114,26 @@ func ensureRootfs(cache string) (string, error) {
 	}
 	logf("rootfs: built in %.0fs", time.Since(t0).Seconds())
 	return golden, nil
+}
+
+// lockCache takes the cache's lock file NAME.lock, so concurrent harness runs
+// build a cached artefact once; unlock releases it.
+func lockCache(cache, name string) (unlock func(), err error) {
+	if err := os.MkdirAll(cache, 0o755); err != nil {
+		return nil, err
+	}
+	lock, err := os.OpenFile(filepath.Join(cache, name+".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("lock %s cache: %w", name, err)
+	}
+	return func() {
+		syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+		lock.Close()
+	}, nil
 }
 
 // hostPrereqs installs what the harness needs on a fresh Debian/Ubuntu host.

@@ -224,7 +224,7 @@ func dbGet(tb *Testbed, port int, query string) (string, error) {
 	return tb.Run("curl", "-sS", "--max-time", "10", "-w", "\n%{http_code}", fmt.Sprintf("http://127.0.0.1:%d/db?%s", port, query))
 }
 
-var dbAnswer = regexp.MustCompile(`db rows=(\d+) last=(.*) redis=(.*)\n200$`)
+var dbAnswer = regexp.MustCompile(`db rows=(\d+) last=(.*) redis=(.*)\n+200$`)
 
 func scenarioWebWritesData(tb *Testbed) error {
 	if out, err := tb.Run("quadlaunch", "bootstrap", "web"); err != nil {

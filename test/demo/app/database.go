@@ -82,7 +82,7 @@ func handleDatabase(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redisHost := getenv("DISCOURSE_REDIS_HOST", getenv("DISCOURSE_DB_HOST", "localhost"))
-	value, err := redisSetGet(redisHost+":"+getenv("DISCOURSE_REDIS_PORT", "6379"), "quadlaunch:last", note)
+	value, err := redisSetGet(redisHost+":"+getenv("DISCOURSE_REDIS_PORT", "6379"), "quadlaunch:last", note, r.URL.Query().Get("write") != "0")
 	if err != nil {
 		http.Error(w, "redis: "+err.Error(), http.StatusInternalServerError)
 		return
@@ -90,10 +90,10 @@ func handleDatabase(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, "db rows=%d last=%s redis=%s\n", rows, last, value)
 }
 
-// redisSetGet sets key to value and reads it back over RESP. Written out here
+// redisSetGet sets key to value (unless !set) and reads it back over RESP. Written out here
 // rather than adding a Redis client module: two commands of a line-based
 // protocol, for a test app.
-func redisSetGet(addr, key, value string) (string, error) {
+func redisSetGet(addr, key, value string, set bool) (string, error) {
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		return "", err
@@ -101,8 +101,10 @@ func redisSetGet(addr, key, value string) (string, error) {
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(5 * time.Second))
 	rd := bufio.NewReader(c)
-	if _, err := redisCommand(c, rd, "SET", key, value); err != nil {
-		return "", err
+	if set {
+		if _, err := redisCommand(c, rd, "SET", key, value); err != nil {
+			return "", err
+		}
 	}
 	return redisCommand(c, rd, "GET", key)
 }
