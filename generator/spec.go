@@ -2,8 +2,10 @@ package generator
 
 import (
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -222,4 +224,157 @@ type Step struct {
 	// merge: merge YAML Data into the YAML file at Path
 	MergeData  map[string]any
 	MergeParam string // the param MergeData came from ("merge: $path $param")
+}
+
+// Facts about a loaded app. Every layer (the generator's units, the CLI, the
+// rollout) asks these instead of working them out again, so that the units the
+// generator writes and what the CLI drives cannot disagree.
+
+// DefaultRoleName is the role an app without `roles:` runs: launcher's web
+// container.
+const DefaultRoleName = "web"
+
+// LauncherBootCommand is launcher's default boot_command, what the web role
+// runs when neither roles.web nor boot_command says otherwise.
+const LauncherBootCommand = "/sbin/boot"
+
+// Deploy defaults, for the keys that leave them out.
+const (
+	DefaultDeployTimeout = 10 * time.Minute // deploy_timeout
+	DefaultAssetBridge   = 10 * time.Second // proxy.asset_bridge
+	DefaultDrainTimeout  = 30 * time.Second // proxy.drain_timeout
+)
+
+// RunningRoles are the roles the app runs: its own, or launcher's web.
+func (a *App) RunningRoles() []Role {
+	if len(a.Roles) > 0 {
+		return a.Roles
+	}
+	return []Role{{Name: DefaultRoleName, Primary: true, Pos: Pos{File: a.ConfigPath}}}
+}
+
+// PrimaryRole is the role a deploy gates on and puts behind the proxy: the
+// one the loader marked (web, else the first), the first role when none is
+// marked (a hand-built App), launcher's web without roles.
+func (a *App) PrimaryRole() Role {
+	roles := a.RunningRoles()
+	for _, r := range roles {
+		if r.Primary {
+			return r
+		}
+	}
+	return roles[0]
+}
+
+// RoleNames are the names of RunningRoles, primary first when the loader
+// sorted them so (it puts web first).
+func (a *App) RoleNames() []string {
+	var names []string
+	for _, r := range a.RunningRoles() {
+		names = append(names, r.Name)
+	}
+	return names
+}
+
+// RoleCommand is what a role's container runs: its own command; for launcher's
+// web role without one, boot_command word-split (launcher passes it unquoted to
+// docker run), else launcher's default /sbin/boot. nil runs the image's CMD.
+func (a *App) RoleCommand(role Role) []string {
+	if role.Command != nil || role.Name != DefaultRoleName {
+		return role.Command
+	}
+	if f := strings.Fields(a.BootCommand); len(f) > 0 {
+		return f
+	}
+	return []string{LauncherBootCommand}
+}
+
+// ImageCommand is the CMD a version image gets: the web role's argv as the
+// loader decided it (roles.web, else boot_command split into words), so
+// `podman run IMAGE` starts what APP-web.service starts. nil keeps the base
+// image's CMD.
+func (a *App) ImageCommand() []string {
+	for _, r := range a.Roles {
+		if r.Name == DefaultRoleName && len(r.Command) > 0 {
+			return r.Command
+		}
+	}
+	return nil
+}
+
+// Standalone reports whether the app carries its own database (a postgres
+// template, or run steps tagged db): nothing of the old version may run while
+// it migrates, so rebuilds and deploys stop it first, as launcher2 does.
+func (a *App) Standalone() bool {
+	for _, t := range a.Templates {
+		if strings.Contains(filepath.Base(t), "postgres") {
+			return true
+		}
+	}
+	for _, st := range InjectHooks(a.Run, a.Hooks) {
+		if st.Tag == "db" {
+			return true
+		}
+	}
+	return false
+}
+
+// SecretEnv reports whether the env var name holds a secret (a known secret
+// key, or listed under secrets:).
+func (a *App) SecretEnv(name string) bool {
+	for _, n := range a.Secrets {
+		if n == name {
+			return true
+		}
+	}
+	for _, e := range a.Env {
+		if e.Name == name {
+			return e.Secret
+		}
+	}
+	return false
+}
+
+// AsPodmanSecret reports whether env var name with value reaches a container
+// as a Podman secret rather than as env: Podman keeps every container's env in
+// its database, which a fresh store leaves world-readable. An empty value
+// cannot (Podman refuses an empty secret) and reveals nothing. The generator's
+// units and the CLI's one-off containers both decide with this.
+func (a *App) AsPodmanSecret(name, value string) bool {
+	return value != "" && a.SecretEnv(name)
+}
+
+// DeployTimeoutDuration is how long a new web (or a restarted role) may take
+// to become healthy in a deploy: deploy_timeout, default 10m.
+func (a *App) DeployTimeoutDuration() (time.Duration, error) {
+	return durationOr(a.DeployTimeout, "deploy_timeout", DefaultDeployTimeout)
+}
+
+// AssetBridgeDuration is how long both versions serve assets during a swap:
+// proxy.asset_bridge, default 10s (0 without a proxy).
+func (a *App) AssetBridgeDuration() (time.Duration, error) {
+	if a.Proxy == nil {
+		return 0, nil
+	}
+	return durationOr(a.Proxy.AssetBridge, "proxy.asset_bridge", DefaultAssetBridge)
+}
+
+// DrainTimeoutDuration bounds how long old connections may finish after a
+// proxy switch: proxy.drain_timeout, default 30s (0 without a proxy).
+func (a *App) DrainTimeoutDuration() (time.Duration, error) {
+	if a.Proxy == nil {
+		return 0, nil
+	}
+	return durationOr(a.Proxy.DrainTimeout, "proxy.drain_timeout", DefaultDrainTimeout)
+}
+
+func durationOr(configured, key string, def time.Duration) (time.Duration, error) {
+	if configured == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(configured)
+	if err != nil {
+		return 0, fmt.Errorf("%s %q: %w", key, configured, err)
+	}
+	return d, nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/quadlaunch/quadlaunch/generator"
+	"github.com/quadlaunch/quadlaunch/runtime/rollout"
 )
 
 // Deploy hooks (deploy_hooks: in the config) are host commands run by
@@ -17,12 +18,7 @@ import (
 // nothing changed.
 
 // HookInfo is what a hook learns about the deploy through its environment.
-type HookInfo struct {
-	App      string
-	Version  string // the version being deployed ("" in pre-build: not built yet)
-	Previous string // the version current was before the deploy ("" on a first deploy)
-	Roles    []string
-}
+type HookInfo = rollout.HookInfo
 
 // HookEnviron is base plus the QUADLAUNCH_* variables; earlier values of those
 // names are dropped so a hook never sees stale ones.

@@ -8,7 +8,9 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/coreos/go-systemd/v22/journal"
@@ -179,4 +181,23 @@ wait:
 		<-f.done
 	}
 	_ = f.cmd.Wait()
+}
+
+// podmanEvent matches Podman's event lines in a unit's journal
+// ("2026-01-02 03:04:05.123 +0000 UTC m=+0.03 container create ...").
+var podmanEvent = regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ [+-]\d{4} \S+ m=\+\S+ (container|image|pod|volume) `)
+
+// excerpt keeps the last n lines that are not Podman events or blank.
+func excerpt(journal string, n int) string {
+	var keep []string
+	for _, l := range strings.Split(journal, "\n") {
+		if strings.TrimSpace(l) == "" || podmanEvent.MatchString(l) {
+			continue
+		}
+		keep = append(keep, l)
+	}
+	if len(keep) > n {
+		keep = keep[len(keep)-n:]
+	}
+	return strings.Join(keep, "\n")
 }

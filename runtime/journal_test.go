@@ -23,3 +23,14 @@ func TestJournalLine(t *testing.T) {
 		}
 	}
 }
+
+func TestExcerptDropsPodmanEvents(t *testing.T) {
+	j := "Starting shop-web-next.service...\n" +
+		"2026-11-22 00:04:30.596573713 +0000 UTC m=+0.031810850 container create 31d1 (image=x, name=shop-web-next)\n" +
+		"demo serve: listening\n\n" +
+		"2026-11-22 00:04:30.587386651 +0000 UTC m=+0.022623798 image pull fa6b localhost/quadlaunch/shop:current\n" +
+		"line a\nline b\n"
+	if got, want := excerpt(j, 3), "demo serve: listening\nline a\nline b"; got != want {
+		t.Errorf("excerpt = %q, want %q", got, want)
+	}
+}

@@ -22,18 +22,6 @@ import (
 	"github.com/quadlaunch/quadlaunch/units"
 )
 
-// RoleUnits are the services of the app's roles, web first.
-func RoleUnits(app *generator.App) []string {
-	var us []string
-	for _, r := range app.Roles {
-		us = append(us, units.RoleUnit(app.Name, r.Name))
-	}
-	if len(us) == 0 {
-		us = []string{units.RoleUnit(app.Name, "web")}
-	}
-	return us
-}
-
 // JobsTogether queues op on every unit at once and waits for all: systemd merges
 // the start jobs of shared dependencies (migrate, configure), so they run once.
 func (s *Systemd) JobsTogether(ctx context.Context, op string, units []string) error {

@@ -138,27 +138,16 @@ func buildSecrets(app *generator.App, env []string, steps []PlannedStep) []EnvSe
 	return used
 }
 
-// ImageCommand is the CMD a version image gets: the web role's argv as the
-// loader decided it (roles.web, else boot_command split into words), so
-// `podman run IMAGE` starts what APP-web.service starts. nil keeps the base
-// image's CMD.
-func ImageCommand(app *generator.App) []string {
-	for _, r := range app.Roles {
-		if r.Name == "web" && len(r.Command) > 0 {
-			return r.Command
-		}
-	}
-	return nil
-}
+// ImageCommand is the CMD a version image gets (generator.App.ImageCommand).
+func ImageCommand(app *generator.App) []string { return app.ImageCommand() }
 
 // secretRefs is env with each secret value (see SplitEnv) replaced by its
 // placeholder (steprunner.SecretPlaceholder), which the exec session fills in.
 func secretRefs(app *generator.App, env []string) []string {
-	secret := secretEnvNames(app)
 	out := make([]string, 0, len(env))
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
-		if secret[k] && v != "" {
+		if app.AsPodmanSecret(k, v) {
 			kv = k + "=" + steprunner.SecretPlaceholder(k)
 		}
 		out = append(out, kv)

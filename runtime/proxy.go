@@ -23,7 +23,7 @@ import (
 // config, and drains: waits until the old workers have finished their requests.
 type ProxyControl struct {
 	App       string
-	Unit      string
+	unit      string
 	Setup     units.ProxySetup
 	AssetPath string
 	User      bool
@@ -39,7 +39,7 @@ func NewProxyControl(app *generator.App, sd *Systemd) (*ProxyControl, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &ProxyControl{App: app.Name, Unit: units.ProxyUnit(app.Name), Setup: s, AssetPath: app.AssetPath, User: sd.User, sd: sd,
+	return &ProxyControl{App: app.Name, unit: units.ProxyUnit(app.Name), Setup: s, AssetPath: app.AssetPath, User: sd.User, sd: sd,
 		client: &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}}, nil
 }
 
@@ -61,7 +61,7 @@ func (p *ProxyControl) LivePath() string {
 
 // Ensure starts the proxy (a no-op when it runs) and learns where it sends traffic.
 func (p *ProxyControl) Ensure(ctx context.Context) error {
-	if err := p.sd.Start(ctx, p.Unit); err != nil {
+	if err := p.sd.Start(ctx, p.unit); err != nil {
 		return err
 	}
 	return waitFor(ctx, 10*time.Second, func() error {
@@ -86,10 +86,10 @@ func (p *ProxyControl) Switch(ctx context.Context, upstream, bridge int) error {
 	}
 	// The workers serving now are the ones the drain waits for.
 	p.old = nil
-	if cg, err := p.sd.ControlGroup(ctx, p.Unit); err == nil {
+	if cg, err := p.sd.ControlGroup(ctx, p.unit); err == nil {
 		p.old = procsMatching(cg, "nginx: worker process")
 	}
-	if err := p.sd.ReloadUnit(ctx, p.Unit); err != nil {
+	if err := p.sd.ReloadUnit(ctx, p.unit); err != nil {
 		return err
 	}
 	err := waitFor(ctx, 15*time.Second, func() error {
@@ -98,12 +98,12 @@ func (p *ProxyControl) Switch(ctx context.Context, upstream, bridge int) error {
 			return err
 		}
 		if g != gen {
-			return fmt.Errorf("nginx still answers with config %s, want %s (journalctl -u %s)", g, gen, p.Unit)
+			return fmt.Errorf("nginx still answers with config %s, want %s (journalctl -u %s)", g, gen, p.unit)
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("switch %s to 127.0.0.1:%d: %w", p.Unit, upstream, err)
+		return fmt.Errorf("switch %s to 127.0.0.1:%d: %w", p.unit, upstream, err)
 	}
 	p.upstream = upstream
 	return nil
@@ -160,7 +160,7 @@ func (p *ProxyControl) Drain(ctx context.Context) (time.Duration, error) {
 		limit = 30 * time.Second
 	}
 	t0 := time.Now()
-	cg, err := p.sd.ControlGroup(ctx, p.Unit)
+	cg, err := p.sd.ControlGroup(ctx, p.unit)
 	if err != nil {
 		return 0, err
 	}
@@ -226,3 +226,6 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 	}
 	return nil
 }
+
+// Unit is the proxy's systemd service.
+func (p *ProxyControl) Unit() string { return p.unit }

@@ -35,15 +35,14 @@ type PassEnv struct {
 }
 
 // SplitEnv divides env (NAME=value, e.g. FullEnv plus extras) into what may be
-// given to Podman as env and what must become a Podman secret: a name the app
-// marks secret (known secret keys, its secrets: list). An empty secret value is
-// public: there is nothing to hide, and Podman refuses an empty secret.
+// given to Podman as env and what must become a Podman secret, by the app's
+// one rule (generator.App.AsPodmanSecret, which the generator's units follow
+// too): a non-empty value of a name the app marks secret.
 func SplitEnv(app *generator.App, env []string) PassEnv {
-	secret := secretEnvNames(app)
 	var p PassEnv
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
-		if secret[k] && v != "" {
+		if app.AsPodmanSecret(k, v) {
 			p.Secrets = append(p.Secrets, EnvSecret{Env: k, Secret: units.SecretName(app.Name, k), Value: v})
 			continue
 		}
@@ -62,19 +61,6 @@ func (p PassEnv) EnvSecretRefs() map[string]string {
 	m := make(map[string]string, len(p.Secrets))
 	for _, s := range p.Secrets {
 		m[s.Env] = s.Secret
-	}
-	return m
-}
-
-func secretEnvNames(app *generator.App) map[string]bool {
-	m := map[string]bool{}
-	for _, e := range app.Env {
-		if e.Secret {
-			m[e.Name] = true
-		}
-	}
-	for _, n := range app.Secrets {
-		m[n] = true
 	}
 	return m
 }

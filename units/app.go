@@ -14,9 +14,6 @@ import (
 // (usr-merged) ships it at /usr/bin/mkdir; /bin is a symlink to usr/bin.
 const mkdirBin = "/usr/bin/mkdir"
 
-// launcherBootCommand is launcher's default boot_command.
-const launcherBootCommand = "/sbin/boot"
-
 // launcherStopTimeout is launcher's `docker stop -t 600`.
 const launcherStopTimeout = 600
 
@@ -138,7 +135,7 @@ func renderApp(app *generator.App, ctx *planContext) *appRender {
 func (r *appRender) prepareRoles() {
 	r.roles = append([]generator.Role(nil), r.app.Roles...)
 	if len(r.roles) == 0 {
-		r.roles = []generator.Role{{Name: "web", Primary: true}}
+		r.roles = []generator.Role{{Name: generator.DefaultRoleName, Primary: true}}
 	}
 	seen := map[string]bool{}
 	primary := -1
@@ -174,15 +171,7 @@ func (r *appRender) primaryRole() generator.Role {
 }
 
 // roleCommand is what a role runs: its command, or for web launcher's boot_command.
-func (r *appRender) roleCommand(role generator.Role) []string {
-	if role.Command != nil || role.Name != "web" {
-		return role.Command
-	}
-	if f := strings.Fields(r.app.BootCommand); len(f) > 0 {
-		return f // launcher passes boot_command unquoted to docker run: word-split only
-	}
-	return []string{launcherBootCommand}
-}
+func (r *appRender) roleCommand(role generator.Role) []string { return r.app.RoleCommand(role) }
 
 func (r *appRender) prepareVolumes() {
 	for i, v := range r.app.Volumes {
@@ -299,11 +288,7 @@ func (r *appRender) prepareLinks() {
 			r.warnf(l.Pos, key, "app links to itself; the link is left out")
 			continue
 		}
-		roles := other.Roles
-		if len(roles) == 0 {
-			roles = []generator.Role{{Name: "web"}}
-		}
-		for _, role := range roles {
+		for _, role := range other.RunningRoles() {
 			r.linked = appendUnique(r.linked, RoleUnit(other.Name, role.Name))
 		}
 	}
@@ -340,7 +325,7 @@ func (r *appRender) containerBase(u *unitBuilder, role, what string) {
 		args = append(args, "--read-only")
 	}
 	for _, e := range r.env.file {
-		if asPodmanSecret(e) {
+		if r.asPodmanSecret(e) {
 			// A Podman secret, not --env: Podman keeps every container's --env
 			// values in its database (db.sql), which a fresh store leaves
 			// world-readable; a secret's value stays in its 0600 secrets store.
@@ -406,10 +391,12 @@ func (r *appRender) mkdirPre(u *unitBuilder) {
 	u.set("Service", "ExecStartPre", line)
 }
 
-// asPodmanSecret reports whether env var e travels as a Podman secret. An empty
-// value cannot (Podman refuses an empty secret) and reveals nothing: it goes as
-// --env like any other value.
-func asPodmanSecret(e generator.EnvVar) bool { return e.Secret && e.Value != "" }
+// asPodmanSecret reports whether env var e travels as a Podman secret: the
+// app's one rule (generator.App.AsPodmanSecret), which the CLI's one-off
+// containers follow too.
+func (r *appRender) asPodmanSecret(e generator.EnvVar) bool {
+	return r.app.AsPodmanSecret(e.Name, e.Value)
+}
 
 // secretsPre makes A-migrate (which every other unit of the app Requires and
 // runs After) store each secret env value as a Podman secret, from the value
@@ -417,7 +404,7 @@ func asPodmanSecret(e generator.EnvVar) bool { return e.Secret && e.Value != "" 
 // at every start, so a changed value reaches the next containers.
 func (r *appRender) secretsPre(u *unitBuilder) {
 	for _, e := range r.env.file {
-		if !asPodmanSecret(e) {
+		if !r.asPodmanSecret(e) {
 			continue
 		}
 		name := SecretName(r.app.Name, e.Name)
@@ -687,7 +674,7 @@ func (r *appRender) health(u *unitBuilder) {
 		u.set("Service", "TimeoutStartSec", healthyStartTimeout)
 	} else {
 		r.warnf(h.Pos, "healthcheck", "quadlet %s has no Notify=healthy (Podman 5.0+): %s counts as started before it is healthy",
-			r.ctx.ver, RoleUnit(r.app.Name, "web"))
+			r.ctx.ver, RoleUnit(r.app.Name, r.primaryRole().Name))
 	}
 }
 

@@ -67,12 +67,7 @@ func (c nameClaim) stem() string {
 }
 
 // appRoles are the roles an app runs: its own, or the default web.
-func appRoles(a *generator.App) []generator.Role {
-	if len(a.Roles) > 0 {
-		return a.Roles
-	}
-	return []generator.Role{{Name: "web", Primary: true, Pos: generator.Pos{File: a.ConfigPath}}}
-}
+func appRoles(a *generator.App) []generator.Role { return a.RunningRoles() }
 
 // appClaims lists every name app a would create.
 func appClaims(a *generator.App) []nameClaim {

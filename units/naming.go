@@ -11,6 +11,8 @@ package units
 import (
 	"path/filepath"
 	"strings"
+
+	"github.com/quadlaunch/quadlaunch/generator"
 )
 
 // Names of everything quadlaunch creates for an app. They are part of the
@@ -81,3 +83,46 @@ func QuadletServiceName(file string) string {
 
 // SecretName is the Podman secret holding the value of a secret env var.
 func SecretName(app, env string) string { return "quadlaunch-" + app + "-" + env }
+
+// AppUnitNames are the systemd units of one app, by what each does.
+type AppUnitNames struct {
+	Target    string   // A.target: wants every role
+	Migrate   string   // A-migrate.service
+	Configure string   // A-configure.service
+	Roles     []string // one service per running role, in the loader's order (web first)
+	Primary   string   // the primary role's service: the first web slot
+	Others    []string // Roles without Primary
+	Proxy     string   // A-proxy.service; "" without proxy:
+	NextSlot  string   // the second web slot, started only by a deploy; "" without proxy:
+}
+
+// AppUnits names every unit of app; status, logs, lifecycle and the rollout
+// ask here rather than putting names together themselves.
+func AppUnits(app *generator.App) AppUnitNames {
+	n := AppUnitNames{Target: TargetUnit(app.Name), Migrate: MigrateUnit(app.Name), Configure: ConfigureUnit(app.Name)}
+	primary := app.PrimaryRole().Name
+	for _, r := range app.RunningRoles() {
+		u := RoleUnit(app.Name, r.Name)
+		n.Roles = append(n.Roles, u)
+		if r.Name == primary {
+			n.Primary = u
+		} else {
+			n.Others = append(n.Others, u)
+		}
+	}
+	if app.Proxy != nil {
+		n.Proxy = ProxyUnit(app.Name)
+		n.NextSlot = RoleUnit(app.Name, NextSlotRole(primary))
+	}
+	return n
+}
+
+// All lists every unit, target first, then migrate, configure, the roles,
+// and with proxy: the proxy and the second web slot (what status shows).
+func (n AppUnitNames) All() []string {
+	all := append([]string{n.Target, n.Migrate, n.Configure}, n.Roles...)
+	if n.Proxy != "" {
+		all = append(all, n.Proxy, n.NextSlot)
+	}
+	return all
+}

@@ -4,8 +4,6 @@ import (
 	"context"
 
 	"github.com/urfave/cli/v3"
-
-	"github.com/quadlaunch/quadlaunch/runtime"
 )
 
 func init() { commands = append(commands, bootstrapCommand()) }
@@ -20,24 +18,12 @@ func bootstrapCommand() *cli.Command {
 			lockTimeoutFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			s, err := openSession(ctx, cmd, sessionOpts{podman: true, lock: true, build: true})
+			s, err := openSession(ctx, cmd, sessionOpts{podman: true, lock: true, build: true, systemd: true})
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			old, err := buildAndPromote(s, cmd.Bool("no-cache"))
-			if err != nil {
-				return err
-			}
-			if err := runMigrateUnit(ctx, s, false); err != nil {
-				_ = runtime.RestoreTags(s.Podman, s.App.Name, old)
-				return err
-			}
-			if err := runConfigureUnit(ctx, s); err != nil {
-				_ = runtime.RestoreTags(s.Podman, s.App.Name, old)
-				return err
-			}
-			return nil
+			return s.Rollout().Bootstrap(ctx, cmd.Bool("no-cache"))
 		},
 	}
 }

@@ -3,13 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"time"
 
 	"github.com/urfave/cli/v3"
 
 	"github.com/quadlaunch/quadlaunch/generator"
-	"github.com/quadlaunch/quadlaunch/runtime"
 )
 
 func init() { commands = append(commands, buildCommand()) }
@@ -29,31 +26,9 @@ func buildCommand() *cli.Command {
 				return err
 			}
 			defer s.Close()
-			_, err = buildAndPromote(s, cmd.Bool("no-cache"))
-			return err
+			return s.Rollout().Build(ctx, cmd.Bool("no-cache"))
 		},
 	}
-}
-
-// buildAndPromote builds the app and makes the result current; returns the tags as
-// they were before, so a later failure can put them back.
-func buildAndPromote(s *session, noCache bool) (runtime.Tags, error) {
-	start := time.Now()
-	if err := requireBaseImage(s.App); err != nil {
-		return runtime.Tags{}, err
-	}
-	plan := runtime.PlanPhase(s.App, runtime.PhaseBuild)
-	res, err := runtime.Build(s.Podman, plan, runtime.BuildOptions{Out: os.Stdout, NoCache: noCache, ToolVersion: version})
-	if err != nil {
-		return runtime.Tags{}, fmt.Errorf("build %s: %w", s.App.Name, err)
-	}
-	old, err := runtime.Promote(s.Podman, s.App.Name, res.ImageID)
-	if err != nil {
-		return old, err
-	}
-	s.Log.Version = res.Version
-	s.Log.Infof("%s: version %s is current (%d steps, %d cached, %s)", s.App.Name, res.Version, res.Steps, res.Cached, since(start))
-	return old, nil
 }
 
 // requireBaseImage fails a build of an app without base_image, naming the config

@@ -31,12 +31,13 @@ func lifecycleCommand(op string) *cli.Command {
 			if err != nil {
 				return err
 			}
+			names := units.AppUnits(s.App)
 			if op == "restart" {
-				return restartRoles(ctx, s, sd)
+				return runtime.RestartRoles(ctx, sd, s.App, names.Roles)
 			}
-			unitNames := runtime.RoleUnits(s.App)
+			unitNames := names.Roles
 			if op == "start" {
-				unitNames = append(unitNames, units.TargetUnit(s.App.Name))
+				unitNames = append(unitNames, names.Target)
 			}
 			return sd.JobsTogether(ctx, op, unitNames)
 		},

@@ -10,7 +10,6 @@ import (
 
 	"github.com/urfave/cli/v3"
 
-	"github.com/quadlaunch/quadlaunch/runtime"
 	"github.com/quadlaunch/quadlaunch/units"
 )
 
@@ -31,20 +30,7 @@ func logsCommand() *cli.Command {
 				return err
 			}
 			defer s.Close()
-			app := s.App.Name
-			var unitNames []string
-			switch u := cmd.String("unit"); {
-			case u == "":
-				unitNames = append([]string{units.MigrateUnit(app), units.ConfigureUnit(app)}, runtime.RoleUnits(s.App)...)
-			case strings.Contains(u, "."):
-				unitNames = []string{u}
-			case u == "migrate":
-				unitNames = []string{units.MigrateUnit(app)}
-			case u == "configure":
-				unitNames = []string{units.ConfigureUnit(app)}
-			default:
-				unitNames = []string{units.RoleUnit(app, u)}
-			}
+			unitNames := logUnits(units.AppUnits(s.App), s.App.Name, cmd.String("unit"))
 			args := []string{"journalctl", "--no-pager"}
 			if s.User {
 				args = append(args, "--user")
@@ -62,4 +48,21 @@ func logsCommand() *cli.Command {
 			return syscall.Exec(bin, args, os.Environ())
 		},
 	}
+}
+
+// logUnits are the units `logs --unit` names: every unit of the app that runs
+// something (migrate, configure, the roles) by default, a full unit name as
+// given, migrate/configure, or a role.
+func logUnits(names units.AppUnitNames, app, unit string) []string {
+	switch {
+	case unit == "":
+		return append([]string{names.Migrate, names.Configure}, names.Roles...)
+	case strings.Contains(unit, "."):
+		return []string{unit}
+	case unit == "migrate":
+		return []string{names.Migrate}
+	case unit == "configure":
+		return []string{names.Configure}
+	}
+	return []string{units.RoleUnit(app, unit)}
 }

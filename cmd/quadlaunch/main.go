@@ -1,6 +1,3 @@
-// Command quadlaunch is the helper CLI: what the systemd generator must not do
-// (build images, drive units, keep versions, roll back) happens here. Each
-// subcommand lives in its own file and registers itself in commands.
 package main
 
 import (

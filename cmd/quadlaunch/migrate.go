@@ -9,7 +9,6 @@ import (
 
 	"github.com/quadlaunch/quadlaunch/generator"
 	"github.com/quadlaunch/quadlaunch/runtime"
-	"github.com/quadlaunch/quadlaunch/units"
 )
 
 func init() { commands = append(commands, migrateCommand(), configureCommand()) }
@@ -28,87 +27,14 @@ func migrateCommand() *cli.Command {
 			if cmd.Bool("in-unit") {
 				return migrateInUnit(ctx, cmd)
 			}
-			s, err := openSession(ctx, cmd, sessionOpts{lock: true})
+			s, err := openSession(ctx, cmd, sessionOpts{lock: true, systemd: true})
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			// Asked for by name: runs although MIGRATE_ON_BOOT defers it in rebuilds.
-			remove, err := forcePasses(s, runtime.PassMigrate)
-			if err != nil {
-				return err
-			}
-			defer remove()
-			return runMigrateUnit(ctx, s, cmd.Bool("skip-post-deployment-migrations"))
+			return s.Rollout().Migrate(ctx, cmd.Bool("skip-post-deployment-migrations"))
 		},
 	}
-}
-
-// runMigrateUnit starts APP-migrate and reports its result, naming the unit.
-// skipPost reaches a launcher-style unit through a flag file, a `migrate:`
-// container through a runtime drop-in (see runtime/skippost.go).
-func runMigrateUnit(ctx context.Context, s *session, skipPost bool) error {
-	unit := units.MigrateUnit(s.App.Name)
-	if skipPost {
-		files := map[string]string{runtime.SkipPostDeployFlag(s.User, s.App.Name): ""}
-		if s.App.Migrate != nil {
-			files = runtime.SkipPostDeployFiles(s.User, unit, os.Getenv("XDG_RUNTIME_DIR"))
-		}
-		remove, err := runtime.WriteFiles(files)
-		if err != nil {
-			return err
-		}
-		if s.App.Migrate != nil {
-			sd, err := s.Systemd(ctx)
-			if err == nil {
-				err = sd.Reload(ctx)
-			}
-			if err != nil {
-				remove()
-				return err
-			}
-			defer func() {
-				remove()
-				_ = sd.Reload(context.WithoutCancel(ctx))
-			}()
-		} else {
-			defer remove()
-		}
-	}
-	return runOneshotUnit(ctx, s, unit)
-}
-
-// runConfigureUnit runs APP-configure right after the caller ran APP-migrate:
-// alone, so that its Requires= does not run the migration a second time.
-func runConfigureUnit(ctx context.Context, s *session) error {
-	return runOneshot(ctx, s, units.ConfigureUnit(s.App.Name), true)
-}
-
-func runOneshotUnit(ctx context.Context, s *session, unit string) error {
-	return runOneshot(ctx, s, unit, false)
-}
-
-func runOneshot(ctx context.Context, s *session, unit string, alone bool) error {
-	sd, err := s.Systemd(ctx)
-	if err != nil {
-		return err
-	}
-	run := sd.RunUnit
-	if alone {
-		run = sd.RunUnitAlone
-	}
-	if err := run(ctx, unit, os.Stdout); err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("%s stopped: %w", unit, ctx.Err())
-		}
-		journal := "journalctl -u " + unit
-		if s.User {
-			journal = "journalctl --user -u " + unit
-		}
-		return cli.Exit(fmt.Sprintf("%s failed: %v (%s)", unit, err, journal), 1)
-	}
-	s.Log.Infof("%s: %s succeeded", s.App.Name, unit)
-	return nil
 }
 
 // migrateInUnit runs inside APP-migrate.service: no lock (the command that started
@@ -143,7 +69,7 @@ func configureCommand() *cli.Command {
 			if cmd.Bool("in-unit") {
 				return configureInUnit(ctx, cmd)
 			}
-			s, err := openSession(ctx, cmd, sessionOpts{lock: true, podman: true})
+			s, err := openSession(ctx, cmd, sessionOpts{lock: true, podman: true, systemd: true})
 			if err != nil {
 				return err
 			}
@@ -162,13 +88,7 @@ func configureCommand() *cli.Command {
 					return nil
 				}
 			}
-			// Asked for by name: runs although PRECOMPILE_ON_BOOT defers it in rebuilds.
-			remove, err := forcePasses(s, runtime.PassConfigure)
-			if err != nil {
-				return err
-			}
-			defer remove()
-			return runOneshotUnit(ctx, s, units.ConfigureUnit(s.App.Name))
+			return s.Rollout().Configure(ctx)
 		},
 	}
 }
@@ -196,16 +116,6 @@ func deferPass(cmd *cli.Command, app *generator.App, p runtime.Pass) bool {
 	}
 	fmt.Println(runtime.DeferredPassMessage(p))
 	return true
-}
-
-// forcePasses writes the flag files that make the launcher-style passes run
-// although the config defers them to boot; remove takes them away again.
-func forcePasses(s *session, passes ...runtime.Pass) (remove func(), err error) {
-	files := map[string]string{}
-	for _, p := range passes {
-		files[runtime.ForcePassFlag(s.User, s.App.Name, p)] = ""
-	}
-	return runtime.WriteFiles(files)
 }
 
 // inUnitSession is what a pass run inside its unit needs: the app's config and

@@ -58,11 +58,7 @@ func statusCommand() *cli.Command {
 					rep.Current = v.Version
 				}
 			}
-			unitNames := append([]string{units.TargetUnit(app), units.MigrateUnit(app), units.ConfigureUnit(app)}, runtime.RoleUnits(s.App)...)
-			if s.App.Proxy != nil { // the deploy's proxy and second web slot (issue #6)
-				unitNames = append(unitNames, units.ProxyUnit(app), units.RoleUnit(app, units.NextSlotRole(primaryRole(s.App))))
-			}
-			for _, u := range unitNames {
+			for _, u := range units.AppUnits(s.App).All() {
 				st, err := sd.State(ctx, u)
 				if err != nil {
 					return err

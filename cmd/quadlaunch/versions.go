@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"text/tabwriter"
-	"time"
 
 	"github.com/urfave/cli/v3"
 
@@ -74,49 +73,12 @@ func rollbackCommand() *cli.Command {
 		ArgsUsage: "APP [VERSION]",
 		Flags:     []cli.Flag{lockTimeoutFlag()},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			s, err := openSession(ctx, cmd, sessionOpts{podman: true, lock: true})
+			s, err := openSession(ctx, cmd, sessionOpts{podman: true, lock: true, systemd: true})
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			start := time.Now()
-			vs, err := runtime.ListVersions(s.Podman, s.App.Name)
-			if err != nil {
-				return err
-			}
-			target, err := runtime.RollbackTarget(vs, cmd.Args().Get(1))
-			if err != nil {
-				return cli.Exit(fmt.Sprintf("rollback %s: %v", s.App.Name, err), 1)
-			}
-			if s.App.Proxy != nil && !standalone(s.App) {
-				// Behind the proxy: the older version takes over through the
-				// second slot, like a deploy's swap, so no request fails. A rollback
-				// is what an operator reaches for when things are broken: if the
-				// proxy does not answer, roll back in place rather than not at all.
-				d, err := newDeployRun(ctx, s, false)
-				if err == nil {
-					d.op, d.target, d.t0 = "rollback", target, start
-					d.plan = runtime.PlanRollback(len(d.others) > 0)
-					return d.run(ctx)
-				}
-				fmt.Printf("%s: %v\n%s: rolling back in place (the roles restart; clients may get errors meanwhile)\n",
-					s.App.Name, err, s.App.Name)
-			}
-			sd, err := s.Systemd(ctx)
-			if err != nil {
-				return err
-			}
-			old, err := runtime.Promote(s.Podman, s.App.Name, target.ImageID)
-			if err != nil {
-				return err
-			}
-			s.Log.Version = target.Version
-			if err := restartRoles(ctx, s, sd); err != nil {
-				_ = runtime.RestoreTags(s.Podman, s.App.Name, old)
-				return err
-			}
-			s.Log.Infof("%s: rolled back to %s (%s)", s.App.Name, target.Version, since(start))
-			return nil
+			return s.Rollout().Rollback(ctx, cmd.Args().Get(1))
 		},
 	}
 }

@@ -1,4 +1,4 @@
-package runtime
+package rollout
 
 import (
 	"errors"
@@ -10,7 +10,7 @@ import (
 func TestChooseMode(t *testing.T) {
 	for _, c := range []struct {
 		standalone, proxy bool
-		want              DeployMode
+		want              Mode
 	}{{true, true, ModeStandalone}, {true, false, ModeStandalone}, {false, true, ModeSlots}, {false, false, ModeRestart}} {
 		if got := ChooseMode(c.standalone, c.proxy); got != c.want {
 			t.Errorf("ChooseMode(%v, %v) = %s, want %s", c.standalone, c.proxy, got, c.want)
@@ -19,47 +19,56 @@ func TestChooseMode(t *testing.T) {
 }
 
 func TestPlanDeployOrder(t *testing.T) {
-	slots := PlanDeploy(ModeSlots, true)
-	idx := func(s DeployStep) int { return slices.Index(slots, s) }
+	slots := PlanDeploy(ModeSlots, true).Steps
+	idx := func(s Step) int { return slices.Index(slots, s) }
 	// The order the issue asks for: build, migrate skipping post-deployment
 	// migrations, configure, swap, post-deployment migrate; others only after
 	// web is healthy on the new version.
-	order := []DeployStep{StepPreBuild, StepBuild, StepPreDeploy, StepMigrateSkip, StepConfigure, StepStartNext, StepToNext,
+	order := []Step{StepPreBuild, StepBuild, StepPreDeploy, StepMigrateSkip, StepConfigure, StepStartNext, StepToNext,
 		StepRestartWeb, StepToWeb, StepStopNext, StepRestartOthers, StepPostMigrate, StepPostDeploy}
 	for i := 1; i < len(order); i++ {
 		if idx(order[i-1]) < 0 || idx(order[i-1]) >= idx(order[i]) {
 			t.Fatalf("%q must come before %q in %q", order[i-1], order[i], slots)
 		}
 	}
-	if s := PlanDeploy(ModeSlots, false); slices.Contains(s, StepRestartOthers) {
+	if s := PlanDeploy(ModeSlots, false).Steps; slices.Contains(s, StepRestartOthers) {
 		t.Errorf("no other roles, yet %q", s)
 	}
-	st := PlanDeploy(ModeStandalone, true)
+	st := PlanDeploy(ModeStandalone, true).Steps
 	if slices.Contains(st, StepMigrateSkip) || slices.Contains(st, StepPostMigrate) || slices.Index(st, StepStopRoles) > slices.Index(st, StepMigrate) {
 		t.Errorf("standalone stops first and migrates fully once: %q", st)
 	}
-	if r := PlanDeploy(ModeRestart, true); slices.Contains(r, StepStartNext) || slices.Index(r, StepRestartWeb) > slices.Index(r, StepRestartOthers) {
+	if r := PlanDeploy(ModeRestart, true).Steps; slices.Contains(r, StepStartNext) || slices.Index(r, StepRestartWeb) > slices.Index(r, StepRestartOthers) {
 		t.Errorf("restart mode: %q", r)
 	}
 }
 
 func TestPlanRollback(t *testing.T) {
-	want := []DeployStep{StepPromote, StepConfigure, StepStartNext, StepToNext, StepRestartWeb, StepToWeb, StepStopNext, StepRestartOthers}
-	if got := PlanRollback(true); !slices.Equal(got, want) {
+	want := []Step{StepPromote, StepConfigure, StepStartNext, StepToNext, StepRestartWeb, StepToWeb, StepStopNext, StepRestartOthers}
+	if got := PlanRollback(true).Steps; !slices.Equal(got, want) {
 		t.Errorf("PlanRollback(true) = %q, want %q", got, want)
 	}
-	if got := PlanRollback(false); slices.Contains(got, StepRestartOthers) || slices.ContainsFunc(got, func(s DeployStep) bool {
+	if got := PlanRollback(false).Steps; slices.Contains(got, StepRestartOthers) || slices.ContainsFunc(got, func(s Step) bool {
 		return s == StepMigrate || s == StepMigrateSkip || s == StepPreDeploy || s == StepPostDeploy
 	}) {
 		t.Errorf("PlanRollback(false) = %q: no other roles, no migration, no hook", got)
 	}
 }
 
+func TestPlanRebuildHoldsForcedPasses(t *testing.T) {
+	if p := PlanRebuild(false, false); len(p.Hold) != 0 {
+		t.Errorf("rebuild without --full-build holds %v", p.Hold)
+	}
+	if p := PlanRebuild(true, true); len(p.Hold) != 2 || p.Hold[0].Pass != PassMigrate || p.Hold[1].Pass != PassConfigure {
+		t.Errorf("rebuild --full-build holds %v, want both passes forced", p.Hold)
+	}
+}
+
 func TestRollbackFor(t *testing.T) {
 	slots := PlanDeploy(ModeSlots, true)
 	for _, c := range []struct {
-		plan   []DeployStep
-		failed DeployStep
+		plan   Plan
+		failed Step
 		want   Rollback
 	}{
 		{slots, StepPreBuild, Rollback{}},
@@ -74,41 +83,26 @@ func TestRollbackFor(t *testing.T) {
 		{slots, StepPostMigrate, Rollback{}},
 		{PlanDeploy(ModeRestart, true), StepRestartWeb, Rollback{RestoreTags: true, RestartWeb: true, Hook: true}},
 		{PlanDeploy(ModeStandalone, true), StepMigrate, Rollback{RestoreTags: true, RestartWeb: true, RestartOthers: true, Hook: true}},
-		// A manual rollback undone: current goes back to the version it left.
+		// A manual rollback undone: current goes back to the version it left; no hook.
 		{PlanRollback(true), StepPromote, Rollback{}},
-		{PlanRollback(true), StepConfigure, Rollback{RestoreTags: true, Hook: true}},
-		{PlanRollback(true), StepStartNext, Rollback{RestoreTags: true, StopNext: true, Hook: true}},
-		{PlanRollback(true), StepRestartWeb, Rollback{RestoreTags: true, StopNext: true, RestartWeb: true, SwitchToWeb: true, Hook: true}},
+		{PlanRollback(true), StepConfigure, Rollback{RestoreTags: true}},
+		{PlanRollback(true), StepStartNext, Rollback{RestoreTags: true, StopNext: true}},
+		{PlanRollback(true), StepRestartWeb, Rollback{RestoreTags: true, StopNext: true, RestartWeb: true, SwitchToWeb: true}},
+		{PlanRollbackInPlace(), StepRestartRoles, Rollback{RestoreTags: true}},
+		{PlanRebuild(true, false), StepMigrate, Rollback{RestoreTags: true, StartRoles: true}},
+		{PlanRebuild(false, false), StepMigrateSkip, Rollback{RestoreTags: true}},
+		{PlanRebuild(false, false), StepRestartRoles, Rollback{RestoreTags: true, StartRoles: true}},
+		{PlanBootstrap(), StepConfigure, Rollback{RestoreTags: true}},
+		{PlanMigrate(true), StepMigrateSkip, Rollback{}},
 	} {
 		if got := RollbackFor(c.plan, c.failed); got != c.want {
-			t.Errorf("failed at %q: rollback %+v, want %+v", c.failed, got, c.want)
+			t.Errorf("%s failed at %q: rollback %+v, want %+v", c.plan.Op, c.failed, got, c.want)
 		}
 	}
 }
 
-func TestHealthDeadline(t *testing.T) {
-	if d, err := HealthDeadline(""); err != nil || d.Minutes() != 10 {
-		t.Errorf("default = %v, %v", d, err)
-	}
-	if d, err := HealthDeadline("45s"); err != nil || d.Seconds() != 45 {
-		t.Errorf("45s = %v, %v", d, err)
-	}
-	if _, err := HealthDeadline("soon"); err == nil {
-		t.Error("bad duration accepted")
-	}
-}
-
-func TestAssetBridgeTime(t *testing.T) {
-	if d, err := AssetBridgeTime(""); err != nil || d.Seconds() != 10 {
-		t.Errorf("default = %v, %v", d, err)
-	}
-	if d, err := AssetBridgeTime("2s"); err != nil || d.Seconds() != 2 {
-		t.Errorf("2s = %v, %v", d, err)
-	}
-}
-
-func TestDeployFailureReport(t *testing.T) {
-	f := &DeployFailure{Step: StepStartNext, Err: errors.New("not healthy within 20s"), Unit: "shop-web-next.service",
+func TestFailureReport(t *testing.T) {
+	f := &Failure{Step: StepStartNext, Err: errors.New("not healthy within 20s"), Unit: "shop-web-next.service",
 		Journal: "healthcheck failed\n", RolledBack: true}
 	msg := f.Error()
 	for _, want := range []string{"deploy failed at start next slot: not healthy within 20s", "rolled back", "journal of shop-web-next.service", "healthcheck failed"} {
@@ -120,19 +114,8 @@ func TestDeployFailureReport(t *testing.T) {
 	if !strings.Contains(f.Error(), "ROLLBACK FAILED") {
 		t.Errorf("a failed rollback must say so: %s", f.Error())
 	}
-	r := &DeployFailure{Op: "rollback", Step: StepStartNext, Err: errors.New("unhealthy"), RolledBack: true}
+	r := &Failure{Op: OpRollback, Step: StepStartNext, Err: errors.New("unhealthy"), RolledBack: true}
 	if msg := r.Error(); !strings.HasPrefix(msg, "rollback failed at start next slot: unhealthy; undone") {
 		t.Errorf("rollback report: %s", msg)
-	}
-}
-
-func TestExcerptDropsPodmanEvents(t *testing.T) {
-	j := "Starting shop-web-next.service...\n" +
-		"2026-11-22 00:04:30.596573713 +0000 UTC m=+0.031810850 container create 31d1 (image=x, name=shop-web-next)\n" +
-		"demo serve: listening\n\n" +
-		"2026-11-22 00:04:30.587386651 +0000 UTC m=+0.022623798 image pull fa6b localhost/quadlaunch/shop:current\n" +
-		"line a\nline b\n"
-	if got, want := excerpt(j, 3), "demo serve: listening\nline a\nline b"; got != want {
-		t.Errorf("excerpt = %q, want %q", got, want)
 	}
 }

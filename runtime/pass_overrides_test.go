@@ -62,7 +62,7 @@ func TestForcePassFlag(t *testing.T) {
 func TestDeferredPassMessage(t *testing.T) {
 	for _, p := range []Pass{PassMigrate, PassConfigure} {
 		msg := DeferredPassMessage(p)
-		for _, want := range []string{p.OnBootKey() + " is set", "skipping the " + string(p) + " pass", "rebuild --full-build"} {
+		for _, want := range []string{OnBootKey(p) + " is set", "skipping the " + string(p) + " pass", "rebuild --full-build"} {
 			if !strings.Contains(msg, want) {
 				t.Errorf("%s: %q lacks %q", p, msg, want)
 			}

@@ -7,6 +7,12 @@ import (
 	"strings"
 )
 
+// The transient overrides a rollout makes (rollout.Override): flag files in
+// the lock dir and runtime drop-ins in systemd's *.control dir (gone at
+// reboot), each written for one run or one step and removed after it. This
+// file says which files each override is; overrides_systemd.go writes them,
+// reloads the manager when a drop-in changed, and undoes both.
+//
 // launcher2's external-DB rebuild migrates with SKIP_POST_DEPLOYMENT_MIGRATIONS=1
 // while the old web runs. A launcher-style APP-migrate.service runs
 // `quadlaunch migrate --in-unit`, which reads a flag file (SkipPostDeployFlag).
@@ -15,7 +21,7 @@ import (
 // writes a runtime drop-in (system.control / user.control, gone at reboot)
 // that points podman at an extra containers.conf whose [containers] env adds
 // the variable to the container, reloads the manager, runs the unit, and takes
-// both away again. The value is not secret, so neither file is private.
+// both away again (OverrideSkipPostDeployment). The value is not secret, so neither file is private.
 
 // SkipPostDeployFlag is the flag file `migrate --in-unit` looks for.
 func SkipPostDeployFlag(user bool, app string) string {
@@ -34,8 +40,8 @@ func SkipPostDeployFiles(user bool, unit, runtimeDir string) map[string]string {
 	}
 }
 
-// WriteFiles writes SkipPostDeployFiles (parents 0755, files 0644) and returns
-// a func removing them again.
+// WriteFiles writes override files, path -> content (parents 0755, files
+// 0644: nothing in them is secret), and returns a func removing them again.
 func WriteFiles(files map[string]string) (remove func(), err error) {
 	var written []string
 	remove = func() {

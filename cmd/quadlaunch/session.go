@@ -1,7 +1,8 @@
 package main
 
 // Shared plumbing of the commands that act on one app (build, migrate, versions,
-// ...): load its config, connect to Podman and systemd, take the per-app lock.
+// ...): load its config, connect to Podman and systemd, take the per-app lock,
+// and hand the rollout its session.
 
 import (
 	"context"
@@ -47,14 +48,16 @@ type session struct {
 	User   bool
 	Podman context.Context // carries the Podman connection
 	Log    *runtime.Logger
+	Start  time.Time // when the command started
 	lock   *runtime.Lock
 	sd     *runtime.Systemd
 }
 
 type sessionOpts struct {
-	podman bool
-	lock   bool // a mutating command: take the per-app lock
-	build  bool // builds an image: base_image is required before anything else
+	podman  bool
+	lock    bool // a mutating command: take the per-app lock
+	build   bool // builds an image: base_image is required before anything else
+	systemd bool // drives units: connect to the manager before anything changes
 }
 
 func openSession(ctx context.Context, cmd *cli.Command, o sessionOpts) (*session, error) {
@@ -71,7 +74,7 @@ func openSession(ctx context.Context, cmd *cli.Command, o sessionOpts) (*session
 			return nil, err
 		}
 	}
-	s := &session{App: app, User: userMode(cmd), Log: runtime.NewLogger(app.Name, os.Stderr)}
+	s := &session{App: app, User: userMode(cmd), Log: runtime.NewLogger(app.Name, os.Stderr), Start: time.Now()}
 	if o.lock {
 		what := fmt.Sprintf("pid %d: quadlaunch %s %s", os.Getpid(), cmd.Name, name)
 		l, err := runtime.AcquireLock(ctx, runtime.LockDir(s.User), name, what, cmd.Duration("lock-timeout"), os.Stderr)
@@ -88,7 +91,20 @@ func openSession(ctx context.Context, cmd *cli.Command, o sessionOpts) (*session
 		}
 		s.Podman = c
 	}
+	if o.systemd {
+		if _, err := s.Systemd(ctx); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+// Rollout is the session as the rollouts (runtime/rollout) run on it: every
+// command that changes what runs makes one call on it.
+func (s *session) Rollout() runtime.RolloutSession {
+	return runtime.RolloutSession{App: s.App, User: s.User, Podman: s.Podman, Systemd: s.sd, Log: s.Log,
+		Out: os.Stdout, ToolVersion: version, Start: s.Start}
 }
 
 // Systemd connects to the manager on first use.
@@ -109,6 +125,3 @@ func (s *session) Close() {
 	}
 	s.lock.Release()
 }
-
-// since formats a duration for progress lines.
-func since(t time.Time) string { return fmt.Sprintf("%.1fs", time.Since(t).Seconds()) }

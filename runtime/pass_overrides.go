@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 
 	"github.com/quadlaunch/quadlaunch/generator"
+	"github.com/quadlaunch/quadlaunch/runtime/rollout"
 )
 
 // launcher2 defers a launcher-style pass to the container's boot when the
@@ -11,20 +12,21 @@ import (
 // configure pass): the offline-page template sets both, so the container
 // migrates and precompiles behind its offline page. Presence of the key is what
 // counts, as in launcher2 (MIGRATE_ON_BOOT: 0 defers too). `rebuild --full-build`
-// runs the passes anyway: the CLI writes a flag file per pass (ForcePassFlag)
-// before starting the units and removes it afterwards; `migrate|configure
+// runs the passes anyway: the rollout applies OverrideForcePass, a flag file
+// per pass (ForcePassFlag), before starting the units and removes it afterwards
+// (overrides.go); `migrate|configure
 // --in-unit` looks for it.
 
 // Pass is a launcher-style pass run inside its unit.
-type Pass string
+type Pass = rollout.Pass
 
 const (
-	PassMigrate   Pass = "migrate"
-	PassConfigure Pass = "configure"
+	PassMigrate   = rollout.PassMigrate
+	PassConfigure = rollout.PassConfigure
 )
 
 // OnBootKey is the env key that defers the pass to the container's boot.
-func (p Pass) OnBootKey() string {
+func OnBootKey(p Pass) string {
 	if p == PassMigrate {
 		return "MIGRATE_ON_BOOT"
 	}
@@ -48,7 +50,7 @@ func DeferPassToBoot(app *generator.App, p Pass, forced bool) bool {
 	if (p == PassMigrate && app.Migrate != nil) || (p == PassConfigure && app.Configure != nil) {
 		return false
 	}
-	return hasEnv(app, p.OnBootKey())
+	return hasEnv(app, OnBootKey(p))
 }
 
 func hasEnv(app *generator.App, key string) bool {
@@ -66,7 +68,7 @@ func DeferredPassMessage(p Pass) string {
 	if p == PassConfigure {
 		what = "precompiles"
 	}
-	return p.OnBootKey() + " is set: the web container " + what + " at boot (offline-page template); skipping the " +
+	return OnBootKey(p) + " is set: the web container " + what + " at boot (offline-page template); skipping the " +
 		string(p) + " pass; quadlaunch rebuild --full-build runs it"
 }
 
@@ -74,7 +76,7 @@ func DeferredPassMessage(p Pass) string {
 // after it ran the migrate (configure) pass itself, so the boot does not do it
 // again. The roles here take their env from the unit's EnvironmentFile; a
 // runtime drop-in adding a second EnvironmentFile (read later, so it wins) gives
-// the next start the 0s. The CLI removes the drop-in once the roles started: a
+// the next start the 0s (OverrideOnBootOff, overrides.go). The rollout removes the drop-in once the roles started: a
 // later start sees the config's env again, as a later `launcher start` does.
 
 // OnBootOffKeys are the *_ON_BOOT keys the roles' next start sees as 0: present
@@ -82,8 +84,8 @@ func DeferredPassMessage(p Pass) string {
 func OnBootOffKeys(app *generator.App, forced bool) []string {
 	var keys []string
 	for _, p := range []Pass{PassMigrate, PassConfigure} {
-		if hasEnv(app, p.OnBootKey()) && !DeferPassToBoot(app, p, forced) {
-			keys = append(keys, p.OnBootKey())
+		if hasEnv(app, OnBootKey(p)) && !DeferPassToBoot(app, p, forced) {
+			keys = append(keys, OnBootKey(p))
 		}
 	}
 	return keys

@@ -1,0 +1,241 @@
+package rollout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quadlaunch/quadlaunch/units"
+)
+
+const (
+	web    = "a-web.service"
+	worker = "a-worker.service"
+	next   = "a-web-next.service"
+	mig    = "a-migrate.service"
+	conf   = "a-configure.service"
+)
+
+func target(proxy, standalone bool) Target {
+	u := units.AppUnitNames{Target: "a.target", Migrate: mig, Configure: conf, Roles: []string{web, worker},
+		Primary: web, Others: []string{worker}}
+	if proxy {
+		u.Proxy, u.NextSlot = "a-proxy.service", next
+	}
+	return Target{App: "a", Roles: []string{"web", "worker"}, Units: u, HealthDeadline: time.Minute, Standalone: standalone, Proxy: proxy}
+}
+
+// final is the state a run leaves: the tags, the image each role unit runs
+// ("" = stopped), where the proxy sends traffic, the hooks that ran, and the
+// error (a substring; "" = success).
+type final struct {
+	current, previous string
+	web, worker, next string
+	upstream          int
+	hooks             string
+	err               string
+}
+
+type plan struct {
+	name       string
+	plan       Plan
+	proxy      bool
+	standalone bool
+	rollback   bool // a rollback to v0 (the others deploy a new build, v2)
+}
+
+var (
+	deployProxy   = plan{name: "deploy with proxy", plan: PlanDeploy(ModeSlots, true), proxy: true}
+	deployRestart = plan{name: "deploy without proxy", plan: PlanDeploy(ModeRestart, true)}
+	deployAlone   = plan{name: "standalone deploy", plan: PlanDeploy(ModeStandalone, true), proxy: true, standalone: true}
+	rebuildAlone  = plan{name: "rebuild standalone", plan: PlanRebuild(true, false), standalone: true}
+	rebuildExtDB  = plan{name: "rebuild external-db", plan: PlanRebuild(false, true)}
+	bootstrap     = plan{name: "bootstrap", plan: PlanBootstrap()}
+	rollbackSlot  = plan{name: "rollback via proxy slot", plan: PlanRollback(true), proxy: true, rollback: true}
+	rollbackPlace = plan{name: "rollback in place", plan: PlanRollbackInPlace(), rollback: true}
+)
+
+// Final states used by many rows.
+var (
+	// Nothing changed: v1 current and serving everywhere.
+	untouched = final{current: "v1", previous: "v0", web: "v1", worker: "v1", upstream: 10080}
+	// The new build serves everywhere.
+	deployed = final{current: "v2", previous: "v1", web: "v2", worker: "v2", upstream: 10080}
+	// Rolled back to v0 everywhere.
+	rolledBack = final{current: "v0", previous: "v1", web: "v0", worker: "v0", upstream: 10080}
+)
+
+func with(f final, hooks, err string) final { f.hooks, f.err = hooks, err; return f }
+
+const (
+	allHooks  = "pre-build pre-deploy post-deploy"
+	undoHooks = "pre-build pre-deploy post-rollback"
+)
+
+// TestFailureMatrix runs every plan with a failure injected at every step that
+// can fail, and checks the final state: tags, what each role runs, where the
+// proxy points, which hooks ran, the error.
+func TestFailureMatrix(t *testing.T) {
+	unhealthy := errors.New("a-web-next.service became unhealthy")
+	timeout := errors.New("did not become healthy within 1m0s (deploy_timeout)")
+	rows := []struct {
+		p      plan
+		failAt string // "" = no failure
+		cause  error  // the injected error (nil: errInjected)
+		cancel bool   // a signal cancels the context during the failing call
+		want   final
+	}{
+		// deploy with proxy
+		{p: deployProxy, want: with(deployed, allHooks, "")},
+		{p: deployProxy, failAt: "hook pre-build", want: with(untouched, "pre-build", "deploy failed at pre-build hook")},
+		{p: deployProxy, failAt: "build", want: with(untouched, "pre-build", "deploy failed at build")},
+		// The tags bug: previous moved, current did not, and nobody put it back.
+		{p: deployProxy, failAt: "promote", want: with(untouched, "pre-build", "deploy failed at build")},
+		{p: deployProxy, failAt: "hook pre-deploy", want: with(untouched, "pre-build pre-deploy", "deploy failed at pre-deploy hook")},
+		{p: deployProxy, failAt: "oneshot " + mig, want: with(untouched, "pre-build pre-deploy post-rollback", "deploy failed at migrate (skip post-deployment migrations)")},
+		{p: deployProxy, failAt: "oneshot " + conf, want: with(untouched, undoHooks, "deploy failed at configure")},
+		{p: deployProxy, failAt: "gate start " + next, cause: timeout, want: with(untouched, undoHooks, "deploy failed at start next slot: did not become healthy")},
+		{p: deployProxy, failAt: "gate start " + next, cause: unhealthy, want: with(untouched, undoHooks, "became unhealthy")},
+		{p: deployProxy, failAt: "switch 10081", want: with(untouched, undoHooks, "deploy failed at switch proxy to next slot")},
+		{p: deployProxy, failAt: "gate restart " + web, cause: unhealthy, want: with(untouched, undoHooks, "deploy failed at restart web")},
+		{p: deployProxy, failAt: "switch 10080", want: with(untouched, undoHooks, "deploy failed at switch proxy to web")},
+		{p: deployProxy, failAt: "gate restart " + worker, cause: timeout, want: with(untouched, undoHooks, "deploy failed at restart other roles")},
+		{p: deployProxy, failAt: "oneshot " + mig, cancel: true, want: with(untouched, undoHooks, "context canceled")},
+		{p: deployProxy, failAt: "gate start " + next, cancel: true, want: with(untouched, undoHooks, "context canceled")},
+		// Post-deployment migration and post-deploy hook: reported, not rolled back.
+		{p: deployProxy, failAt: "hook post-deploy", want: with(deployed, allHooks, "deploy failed at post-deploy hook")},
+
+		// deploy without proxy
+		{p: deployRestart, want: with(deployed, allHooks, "")},
+		{p: deployRestart, failAt: "build", want: with(untouched, "pre-build", "deploy failed at build")},
+		{p: deployRestart, failAt: "promote", want: with(untouched, "pre-build", "deploy failed at build")},
+		{p: deployRestart, failAt: "hook pre-deploy", want: with(untouched, "pre-build pre-deploy", "pre-deploy hook")},
+		{p: deployRestart, failAt: "oneshot " + mig, want: with(untouched, undoHooks, "deploy failed at migrate")},
+		{p: deployRestart, failAt: "oneshot " + conf, want: with(untouched, undoHooks, "deploy failed at configure")},
+		{p: deployRestart, failAt: "gate restart " + web, cause: timeout, want: with(untouched, undoHooks, "deploy failed at restart web: did not become healthy")},
+		{p: deployRestart, failAt: "gate restart " + worker, cause: unhealthy, want: with(untouched, undoHooks, "deploy failed at restart other roles")},
+		{p: deployRestart, failAt: "gate restart " + web, cancel: true, want: with(untouched, undoHooks, "context canceled")},
+		{p: deployRestart, failAt: "oneshot " + mig + "#2", want: with(deployed, "pre-build pre-deploy", "deploy failed at post-deployment migrate")},
+
+		// standalone deploy (behind a proxy: it still stops first)
+		{p: deployAlone, want: with(deployed, allHooks, "")},
+		{p: deployAlone, failAt: "build", want: with(untouched, "pre-build", "deploy failed at build")},
+		{p: deployAlone, failAt: "promote", want: with(untouched, "pre-build", "deploy failed at build")},
+		{p: deployAlone, failAt: "hook pre-deploy", want: with(untouched, "pre-build pre-deploy", "pre-deploy hook")},
+		{p: deployAlone, failAt: "oneshot " + mig, want: with(untouched, undoHooks, "deploy failed at migrate")},
+		{p: deployAlone, failAt: "oneshot " + conf, want: with(untouched, undoHooks, "deploy failed at configure")},
+		{p: deployAlone, failAt: "gate restart " + web, cause: timeout, want: with(untouched, undoHooks, "deploy failed at restart web")},
+		{p: deployAlone, failAt: "gate restart " + worker, cause: unhealthy, want: with(untouched, undoHooks, "deploy failed at restart other roles")},
+		{p: deployAlone, failAt: "oneshot " + mig, cancel: true, want: with(untouched, undoHooks, "context canceled")},
+
+		// rebuild, standalone
+		{p: rebuildAlone, want: deployed},
+		{p: rebuildAlone, failAt: "build", want: with(untouched, "", "injected")},
+		{p: rebuildAlone, failAt: "promote", want: with(untouched, "", "injected")},
+		{p: rebuildAlone, failAt: "oneshot " + mig, want: with(untouched, "", "injected")},
+		{p: rebuildAlone, failAt: "oneshot " + conf, want: with(untouched, "", "injected")},
+		{p: rebuildAlone, failAt: "start alone", want: with(untouched, "", "injected")},
+		{p: rebuildAlone, failAt: "oneshot " + mig, cancel: true, want: with(untouched, "", "context canceled")},
+
+		// rebuild, external database
+		{p: rebuildExtDB, want: deployed},
+		{p: rebuildExtDB, failAt: "build", want: with(untouched, "", "injected")},
+		{p: rebuildExtDB, failAt: "promote", want: with(untouched, "", "injected")},
+		{p: rebuildExtDB, failAt: "oneshot " + mig, want: with(untouched, "", "injected")},
+		{p: rebuildExtDB, failAt: "oneshot " + conf, want: with(untouched, "", "injected")},
+		{p: rebuildExtDB, failAt: "restart roles", want: with(untouched, "", "injected")},
+		{p: rebuildExtDB, failAt: "restart roles", cancel: true, want: with(untouched, "", "context canceled")},
+
+		// bootstrap: the roles are not touched
+		{p: bootstrap, want: final{current: "v2", previous: "v1", web: "v1", worker: "v1", upstream: 10080}},
+		{p: bootstrap, failAt: "build", want: with(untouched, "", "injected")},
+		{p: bootstrap, failAt: "promote", want: with(untouched, "", "injected")},
+		{p: bootstrap, failAt: "oneshot " + mig, want: with(untouched, "", "injected")},
+		{p: bootstrap, failAt: "oneshot " + conf, want: with(untouched, "", "injected")},
+		{p: bootstrap, failAt: "oneshot " + conf, cancel: true, want: with(untouched, "", "context canceled")},
+
+		// rollback through the proxy's second slot: no hook ever runs
+		{p: rollbackSlot, want: rolledBack},
+		{p: rollbackSlot, failAt: "promote", want: with(untouched, "", "rollback failed at make the version current")},
+		{p: rollbackSlot, failAt: "oneshot " + conf, want: with(untouched, "", "rollback failed at configure")},
+		{p: rollbackSlot, failAt: "gate start " + next, cause: unhealthy, want: with(untouched, "", "rollback failed at start next slot")},
+		{p: rollbackSlot, failAt: "switch 10081", want: with(untouched, "", "rollback failed at switch proxy to next slot")},
+		{p: rollbackSlot, failAt: "gate restart " + web, cause: timeout, want: with(untouched, "", "rollback failed at restart web")},
+		{p: rollbackSlot, failAt: "gate restart " + worker, cause: timeout, want: with(untouched, "", "rollback failed at restart other roles")},
+		{p: rollbackSlot, failAt: "gate start " + next, cancel: true, want: with(untouched, "", "context canceled")},
+
+		// rollback in place
+		{p: rollbackPlace, want: rolledBack},
+		// The tags bug again: a half-done promote left previous moved.
+		{p: rollbackPlace, failAt: "promote", want: with(untouched, "", "injected")},
+		// The restart failed: current goes back; the roles are left for the
+		// operator (a restart of them failed already), as before.
+		{p: rollbackPlace, failAt: "restart roles", want: final{current: "v1", previous: "v0", upstream: 10080, err: "injected"}},
+	}
+	for _, row := range rows {
+		name := row.p.name + "/ok"
+		if row.failAt != "" {
+			name = fmt.Sprintf("%s/%s fails", row.p.name, row.failAt)
+			if row.cancel {
+				name += " (signal)"
+			}
+			if row.cause != nil {
+				name += fmt.Sprintf(" (%v)", row.cause)
+			}
+		}
+		t.Run(name, func(t *testing.T) {
+			w := newWorld("v1", "v0", web, worker)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			failAt, nth := row.failAt, 1
+			if at, n, ok := strings.Cut(failAt, "#"); ok {
+				failAt = at
+				fmt.Sscan(n, &nth)
+			}
+			w.failWith = row.cause
+			if row.cancel {
+				w.cancel = cancel
+			}
+			if row.cause == unhealthy {
+				w.health = "health of a-web-next: unhealthy"
+			}
+			tgt := target(row.p.proxy, row.p.standalone)
+			opts := Options{Previous: "v1"}
+			if row.p.rollback {
+				opts.Version, opts.ImageID = "v0", "v0"
+			}
+			w.failAt = failAt
+			w.failNth = nth
+			err := Run(ctx, w.backend(row.p.proxy), tgt, row.p.plan, opts)
+			got := final{current: w.tags.Current, previous: w.tags.Previous, web: w.running[web], worker: w.running[worker],
+				next: w.running[next], upstream: w.upstream, hooks: strings.Join(w.hooks, " ")}
+			if err != nil {
+				got.err = err.Error()
+			}
+			want := row.want
+			if (want.err == "") != (err == nil) || (err != nil && !strings.Contains(got.err, want.err)) {
+				t.Errorf("error = %v, want one containing %q", err, want.err)
+			}
+			got.err, want.err = "", ""
+			if got != want {
+				t.Errorf("final state\n got %+v\nwant %+v\ncalls: %s", got, want, strings.Join(w.calls, ", "))
+			}
+			if left := w.overridesLeft(); len(left) > 0 {
+				t.Errorf("overrides left in place: %v", left)
+			}
+			if w.failAt != "" {
+				t.Fatalf("the plan never reached %q: calls %s", w.failAt, strings.Join(w.calls, ", "))
+			}
+			if row.cause == unhealthy && row.p.plan.Gated && !strings.Contains(err.Error(), "health of a-web-next: unhealthy") {
+				t.Errorf("the failure report lacks the health checks: %v", err)
+			}
+			if row.p.plan.Op == OpRollback && slices.Contains(w.hooks, "post-rollback") {
+				t.Errorf("a rollback ran the post-rollback hook")
+			}
+		})
+	}
+}

@@ -1,0 +1,381 @@
+package rollout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Run executes plan p on target t: each step in order; at the first failure
+// the rollback RollbackFor decides, then the report. It is the one place a
+// rollout's steps are run and undone.
+func Run(ctx context.Context, b Backend, t Target, p Plan, o Options) (err error) {
+	r := &run{b: b, t: t, p: p, o: o, t0: o.Start}
+	if r.t0.IsZero() {
+		r.t0 = time.Now()
+	}
+	r.info = HookInfo{App: t.App, Previous: o.Previous, Roles: t.Roles}
+	if len(p.Hold) > 0 {
+		undo, note, err := b.Overrides.Apply(ctx, p.Hold...)
+		if err != nil {
+			return err
+		}
+		if note != "" {
+			b.Report.Printf("%s: %s\n", t.App, note)
+		}
+		defer func() {
+			if uerr := undo(context.WithoutCancel(ctx)); err == nil && uerr != nil {
+				err = uerr
+			}
+		}()
+	}
+	switch {
+	case p.Op == OpRollback && p.Gated:
+		b.Report.Printf("%s: rollback to %s (%s mode, current version %s)\n", t.App, o.Version, p.Mode, dash(o.Previous))
+	case p.Op == OpDeploy:
+		b.Report.Printf("%s: deploy (%s mode, previous version %s)\n", t.App, p.Mode, dash(o.Previous))
+	}
+	for i, step := range p.Steps {
+		started := time.Now()
+		if p.Gated {
+			b.Report.Printf("%s: [%d/%d] %s\n", t.App, i+1, len(p.Steps), step)
+		}
+		if err := r.do(ctx, step); err != nil {
+			return r.fail(ctx, step, err)
+		}
+		if p.Gated && time.Since(started) > time.Second {
+			b.Report.Printf("%s: [%d/%d] %s done in %s\n", t.App, i+1, len(p.Steps), step, since(started))
+		}
+	}
+	switch p.Op {
+	case OpRollback:
+		b.Report.Infof("%s: rolled back to %s (%s)", t.App, r.info.Version, since(r.t0))
+	case OpDeploy:
+		b.Report.Infof("%s: deployed version %s (previous %s) in %s", t.App, r.info.Version, dash(o.Previous), since(r.t0))
+		b.Report.Printf("%s: deployed version %s in %s\n", t.App, r.info.Version, since(r.t0))
+	}
+	return nil
+}
+
+// run is one rollout in progress.
+type run struct {
+	b       Backend
+	t       Target
+	p       Plan
+	o       Options
+	t0      time.Time
+	info    HookInfo
+	before  *Tags  // the tags before this run moved them; nil: not moved
+	bridged bool   // the proxy asks the old web for assets the new one lacks
+	health  string // health check results of a container that failed its gate
+}
+
+func (r *run) do(ctx context.Context, step Step) error {
+	u := r.t.Units
+	switch step {
+	case StepPreBuild:
+		return r.hook(ctx, "pre-build")
+	case StepBuild:
+		return r.buildAndPromote(ctx)
+	case StepPreDeploy:
+		return r.hook(ctx, "pre-deploy")
+	case StepPromote:
+		return r.promote(ctx, r.o.ImageID, r.o.Version)
+	case StepStopRoles:
+		if r.p.Op == OpRebuild {
+			r.b.Report.Printf("%s: standalone: stopping %s\n", r.t.App, strings.Join(u.Roles, " "))
+		}
+		return r.b.Units.Together(ctx, "stop", u.Roles)
+	case StepMigrateSkip:
+		return r.withOverride(ctx, Override{Kind: OverrideSkipPostDeployment}, func() error {
+			return r.b.Units.RunOneshot(ctx, u.Migrate, false)
+		})
+	case StepMigrate, StepPostMigrate:
+		return r.b.Units.RunOneshot(ctx, u.Migrate, false)
+	case StepConfigure:
+		return r.b.Units.RunOneshot(ctx, u.Configure, true)
+	case StepConfigureWithMigrate:
+		return r.b.Units.RunOneshot(ctx, u.Configure, false)
+	case StepStartNext:
+		if err := r.healthy(ctx, "start", u.NextSlot); err != nil {
+			return err
+		}
+		return r.b.Proxy.WaitSlot(ctx, r.b.Proxy.SlotPort(1), r.t.HealthDeadline)
+	case StepToNext:
+		return r.toNext(ctx)
+	case StepRestartWeb:
+		if r.bridged {
+			// No connection of the proxy may point at a container being stopped
+			// (a stopped rootful container's forwarded connections get no RST:
+			// requests on them hang): end the bridge, drain, then restart.
+			if err := r.switchTo(ctx, r.b.Proxy.SlotPort(1), 0); err != nil {
+				return err
+			}
+			r.bridged = false
+		}
+		if err := r.healthy(ctx, "restart", u.Primary); err != nil || r.b.Proxy == nil {
+			return err
+		}
+		return r.b.Proxy.WaitSlot(ctx, r.b.Proxy.SlotPort(0), r.t.HealthDeadline)
+	case StepToWeb:
+		return r.switchTo(ctx, r.b.Proxy.SlotPort(0), 0)
+	case StepStopNext:
+		return r.b.Units.StopAlone(ctx, u.NextSlot)
+	case StepRestartOthers:
+		for _, unit := range u.Others {
+			if err := r.healthy(ctx, "restart", unit); err != nil {
+				return err
+			}
+		}
+		return nil
+	case StepPostDeploy:
+		return r.hook(ctx, "post-deploy")
+	case StepStartRoles:
+		// Alone: migrate and configure just ran; a plain start would run them again.
+		return r.withOverride(ctx, Override{Kind: OverrideOnBootOff, Forced: r.forced()}, func() error {
+			return r.b.Units.StartAlone(ctx, u.Roles)
+		})
+	case StepRestartRoles:
+		if r.p.Op != OpRebuild {
+			return r.b.Units.RestartRoles(ctx, u.Roles)
+		}
+		r.b.Report.Printf("%s: restarting %s\n", r.t.App, strings.Join(u.Roles, " "))
+		return r.withOverride(ctx, Override{Kind: OverrideOnBootOff, Forced: r.forced()}, func() error {
+			return r.b.Units.RestartRoles(ctx, u.Roles)
+		})
+	}
+	return fmt.Errorf("unknown rollout step %q", step)
+}
+
+// forced reports whether the plan forces the launcher-style passes.
+func (r *run) forced() bool {
+	for _, o := range r.p.Hold {
+		if o.Kind == OverrideForcePass {
+			return true
+		}
+	}
+	return false
+}
+
+// buildAndPromote builds the new version and makes it current.
+func (r *run) buildAndPromote(ctx context.Context) error {
+	started := time.Now()
+	built, err := r.b.Images.Build(ctx, r.o.NoCache)
+	if err != nil {
+		return err
+	}
+	if err := r.promote(ctx, built.ImageID, built.Version); err != nil {
+		return err
+	}
+	r.b.Report.Infof("%s: version %s is current (%d steps, %d cached, %s)", r.t.App, built.Version, built.Steps, built.Cached, since(started))
+	return nil
+}
+
+// promote makes imageID current. It is the only step that moves the tags, and
+// it undoes itself: a promote that fails half-way (previous moved, current
+// not) puts both back before it returns, so RollbackFor has nothing to restore
+// for it. After a success, r.before is what a later failure restores.
+func (r *run) promote(ctx context.Context, imageID, version string) error {
+	before, err := r.b.Images.Promote(ctx, imageID)
+	if err != nil {
+		if rerr := r.b.Images.RestoreTags(context.WithoutCancel(ctx), before); rerr != nil {
+			return fmt.Errorf("%w; restore tags: %v", err, rerr)
+		}
+		return err
+	}
+	r.before = &before
+	r.info.Version = version
+	r.b.Report.SetVersion(version)
+	return nil
+}
+
+// withOverride runs f with override o in place and undoes it afterwards.
+func (r *run) withOverride(ctx context.Context, o Override, f func() error) error {
+	undo, note, err := r.b.Overrides.Apply(ctx, o)
+	if err != nil {
+		return err
+	}
+	if note != "" {
+		r.b.Report.Printf("%s: %s\n", r.t.App, note)
+	}
+	err = f()
+	if uerr := undo(context.WithoutCancel(ctx)); err == nil && uerr != nil {
+		err = uerr
+	}
+	return err
+}
+
+func (r *run) hook(ctx context.Context, name string) error {
+	return r.b.Hooks.Run(ctx, name, r.info)
+}
+
+// healthy runs a health-gated job; the health report of a failed gate goes
+// into the failure report.
+func (r *run) healthy(ctx context.Context, op, unit string) error {
+	health, err := r.b.Units.HealthGated(ctx, op, unit, r.t.HealthDeadline)
+	if err != nil && health != "" {
+		r.health = health
+	}
+	return err
+}
+
+// toNext switches the proxy to the second slot, bridging assets to the old
+// version for a while when the app has asset_path.
+func (r *run) toNext(ctx context.Context) error {
+	bridge := 0
+	if r.t.AssetPath != "" {
+		bridge = r.b.Proxy.SlotPort(0) // the old version's assets, while it runs
+	}
+	r.bridged = bridge != 0
+	if err := r.switchTo(ctx, r.b.Proxy.SlotPort(1), bridge); err != nil || !r.bridged {
+		return err
+	}
+	// Pages the old version served just before the switch still load their
+	// assets from it for a while: keep both running that long.
+	r.b.Report.Printf("%s: bridging %s between both versions for %s\n", r.t.App, r.t.AssetPath, r.t.AssetBridge)
+	select {
+	case <-time.After(r.t.AssetBridge):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (r *run) switchTo(ctx context.Context, upstream, bridge int) error {
+	if err := r.b.Proxy.Switch(ctx, upstream, bridge); err != nil {
+		return err
+	}
+	took, err := r.b.Proxy.Drain(ctx)
+	if err != nil {
+		return fmt.Errorf("drain: %w", err)
+	}
+	r.b.Report.Printf("%s: proxy sends traffic to 127.0.0.1:%d; old connections drained in %.1fs\n", r.t.App, upstream, took.Seconds())
+	return nil
+}
+
+// unitFailure is an error that names the unit whose job failed.
+type unitFailure interface{ FailedUnit() string }
+
+// failedUnit is the unit whose journal explains a failure at step.
+func (r *run) failedUnit(step Step, err error) string {
+	var uf unitFailure
+	if errors.As(err, &uf) {
+		return uf.FailedUnit()
+	}
+	u := r.t.Units
+	switch step {
+	case StepMigrateSkip, StepMigrate, StepPostMigrate:
+		return u.Migrate
+	case StepConfigure:
+		return u.Configure
+	case StepStartNext:
+		return u.NextSlot
+	case StepRestartWeb:
+		return u.Primary
+	case StepToNext, StepToWeb:
+		return r.b.Proxy.Unit()
+	}
+	return ""
+}
+
+// fail undoes what the failed step and the ones before it changed, and
+// returns the report.
+func (r *run) fail(ctx context.Context, step Step, err error) error {
+	app := r.t.App
+	rb := RollbackFor(r.p, step)
+	if !r.p.Gated {
+		if !rb.Changed() {
+			return err
+		}
+		if rerr := r.rollback(context.WithoutCancel(ctx), rb); rerr != nil {
+			err = fmt.Errorf("%w; undo FAILED: %v", err, rerr)
+		}
+		if r.p.Op == OpRebuild {
+			r.b.Report.Errorf("%s: rebuild failed, current restored: %v", app, err)
+		}
+		return err
+	}
+	f := &Failure{Op: r.p.Op, Step: step, Err: err, Unit: r.failedUnit(step, err), Health: r.health}
+	if f.Unit != "" {
+		f.Journal = r.b.Report.Journal(f.Unit, r.t0, 20)
+	}
+	if rb.Changed() {
+		r.b.Report.Printf("%s: %s failed, rolling back\n", app, step)
+		f.RollbackErr = r.rollback(context.WithoutCancel(ctx), rb)
+		f.RolledBack = f.RollbackErr == nil
+	}
+	if step == StepPreDeploy && f.RollbackErr == nil {
+		r.b.Report.Errorf("%s: deploy aborted by the pre-deploy hook; current is back to %s, nothing else changed", app, dash(r.o.Previous))
+	}
+	r.b.Report.Errorf("%s: %v", app, err)
+	return f
+}
+
+func (r *run) rollback(ctx context.Context, rb Rollback) error {
+	var errs []error
+	u := r.t.Units
+	if rb.RestoreTags && r.before != nil {
+		if err := r.b.Images.RestoreTags(ctx, *r.before); err != nil {
+			return fmt.Errorf("restore tags: %w", err)
+		}
+	}
+	if rb.RestartWeb {
+		if err := r.healthy(ctx, "restart", u.Primary); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if rb.SwitchToWeb {
+		err := r.b.Proxy.WaitSlot(ctx, r.b.Proxy.SlotPort(0), r.t.HealthDeadline)
+		if err == nil {
+			err = r.switchTo(ctx, r.b.Proxy.SlotPort(0), 0)
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if rb.StopNext {
+		if err := r.b.Units.StopAlone(ctx, u.NextSlot); err != nil {
+			errs = append(errs, err)
+		}
+		r.b.Units.ResetFailed(ctx, u.NextSlot)
+	}
+	if rb.RestartOthers {
+		for _, unit := range u.Others {
+			if err := r.healthy(ctx, "restart", unit); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if rb.StartRoles && r.before != nil && r.before.Current != "" {
+		if err := r.b.Units.Together(ctx, "start", u.Roles); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if rb.Hook {
+		// Same env as the deploy's: QUADLAUNCH_VERSION is the version that failed,
+		// QUADLAUNCH_PREVIOUS_VERSION the one current again.
+		if err := r.hook(ctx, "post-rollback"); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		msgs := make([]string, len(errs))
+		for i, e := range errs {
+			msgs[i] = e.Error()
+		}
+		return errors.New(strings.Join(msgs, "; "))
+	}
+	return nil
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// since formats the time since t for progress lines.
+func since(t time.Time) string { return fmt.Sprintf("%.1fs", time.Since(t).Seconds()) }

@@ -1,0 +1,216 @@
+//go:build remote
+
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/quadlaunch/quadlaunch/generator"
+	"github.com/quadlaunch/quadlaunch/runtime/rollout"
+	"github.com/quadlaunch/quadlaunch/units"
+)
+
+// RolloutSession is one command's hold on an app, as the implementations of
+// the rollout interfaces need it.
+type RolloutSession struct {
+	App         *generator.App
+	User        bool
+	Podman      context.Context // carries the Podman connection
+	Systemd     *Systemd
+	Log         *Logger
+	Out         io.Writer // progress lines and followed journals
+	ToolVersion string    // labels of built images
+	Start       time.Time // when the command started: journal excerpts begin here
+}
+
+// Backend returns the rollout interfaces over systemd, Podman and the host;
+// without a proxy (see ConnectProxy).
+func (s RolloutSession) Backend() rollout.Backend {
+	return rollout.Backend{
+		Units:     systemdUnits{s},
+		Images:    podmanImages{s},
+		Hooks:     hostHooks{s},
+		Overrides: NewOverrides(s.App, s.User, s.Systemd),
+		Report:    reporter{s},
+	}
+}
+
+// ConnectProxy starts the app's proxy (a no-op when it runs) and returns its
+// control: before anything changes, so that a proxy that cannot start stops
+// a deploy with nothing changed.
+func (s RolloutSession) ConnectProxy(ctx context.Context) (rollout.Proxy, error) {
+	p, err := NewProxyControl(s.App, s.Systemd)
+	if err != nil {
+		return nil, fmt.Errorf("%s: proxy: %v", s.App.ConfigPath, err)
+	}
+	if err := p.Ensure(ctx); err != nil {
+		return nil, fmt.Errorf("%s: the proxy does not answer (did systemctl daemon-reload run after proxy: was added?): %v\n%s",
+			p.Unit(), err, JournalExcerpt(p.Unit(), s.User, s.Start.Add(-time.Minute), 10))
+	}
+	return p, nil
+}
+
+// CurrentVersion is the version current points to ("" = none).
+func (s RolloutSession) CurrentVersion() (string, error) {
+	vs, err := ListVersions(s.Podman, s.App.Name)
+	if err != nil {
+		return "", err
+	}
+	for _, v := range vs {
+		if v.Current {
+			return v.Version, nil
+		}
+	}
+	return "", nil
+}
+
+// systemdUnits runs the rollout's unit jobs over D-Bus.
+type systemdUnits struct{ s RolloutSession }
+
+func (u systemdUnits) RunOneshot(ctx context.Context, unit string, alone bool) error {
+	run := u.s.Systemd.RunUnit
+	if alone {
+		run = u.s.Systemd.RunUnitAlone
+	}
+	if err := run(ctx, unit, u.s.Out); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s stopped: %w", unit, ctx.Err())
+		}
+		return fmt.Errorf("%s failed: %w (%s)", unit, err, journalctlHint(unit, u.s.User))
+	}
+	u.s.Log.Infof("%s: %s succeeded", u.s.App.Name, unit)
+	return nil
+}
+
+func journalctlHint(unit string, user bool) string {
+	if user {
+		return "journalctl --user -u " + unit
+	}
+	return "journalctl -u " + unit
+}
+
+func (u systemdUnits) Together(ctx context.Context, op string, unitNames []string) error {
+	return u.s.Systemd.JobsTogether(ctx, op, unitNames)
+}
+
+func (u systemdUnits) StartAlone(ctx context.Context, unitNames []string) error {
+	return u.s.Systemd.StartAlone(ctx, unitNames)
+}
+
+func (u systemdUnits) RestartRoles(ctx context.Context, roles []string) error {
+	return RestartRoles(ctx, u.s.Systemd, u.s.App, roles)
+}
+
+// RestartRoles restarts every role at once (so migrate/configure run once) and
+// names the failed dependency when a role could not start.
+func RestartRoles(ctx context.Context, sd *Systemd, app *generator.App, roles []string) error {
+	err := sd.JobsTogether(ctx, "restart", roles)
+	if err == nil {
+		return nil
+	}
+	names := units.AppUnits(app)
+	if dep := sd.FailedDependency(context.WithoutCancel(ctx), names.Migrate, names.Configure); dep != "" {
+		return fmt.Errorf("%v: %s failed (journalctl -u %s)", err, dep, dep)
+	}
+	return err
+}
+
+func (u systemdUnits) StopAlone(ctx context.Context, unit string) error {
+	return u.s.Systemd.JobAlone(ctx, "stop", unit)
+}
+
+func (u systemdUnits) ResetFailed(ctx context.Context, unit string) {
+	u.s.Systemd.ResetFailed(ctx, unit)
+}
+
+// HealthGated runs a role job bounded by the deploy's health deadline. It
+// fails early, like Kamal, once Podman calls the new container unhealthy
+// (healthcheck.retries failed checks in a row after start_period).
+func (u systemdUnits) HealthGated(ctx context.Context, op, unit string, deadline time.Duration) (health string, err error) {
+	sd := u.s.Systemd
+	sd.ResetFailed(ctx, unit)
+	container := strings.TrimSuffix(unit, ".service")
+	pc := context.WithoutCancel(u.s.Podman)
+	before, _ := HealthOf(pc, container)
+	tctx, cancelT := context.WithTimeout(ctx, deadline)
+	defer cancelT()
+	hctx, cancel := context.WithCancelCause(tctx)
+	defer cancel(nil)
+	errUnhealthy := fmt.Errorf("%s became unhealthy (its health check failed healthcheck.retries times in a row)", unit)
+	go func() {
+		for {
+			select {
+			case <-hctx.Done():
+				return
+			case <-time.After(500 * time.Millisecond):
+			}
+			if id, health := HealthOf(pc, container); id != "" && id != before && health == "unhealthy" {
+				cancel(errUnhealthy)
+				return
+			}
+		}
+	}()
+	err = sd.JobAlone(hctx, op, unit)
+	if err != nil && hctx.Err() != nil && ctx.Err() == nil {
+		// The health check's own results say why; read them before the stop removes the container.
+		health = HealthReport(pc, container)
+		_ = sd.Stop(context.WithoutCancel(ctx), unit)
+		if context.Cause(hctx) == errUnhealthy {
+			return health, errUnhealthy
+		}
+		return health, fmt.Errorf("%s did not become healthy within %s (deploy_timeout)", unit, deadline)
+	}
+	return "", err
+}
+
+// podmanImages builds version images and moves the tags through Podman.
+type podmanImages struct{ s RolloutSession }
+
+func (i podmanImages) Build(ctx context.Context, noCache bool) (rollout.Built, error) {
+	plan := PlanPhase(i.s.App, PhaseBuild)
+	res, err := Build(i.s.Podman, plan, BuildOptions{Out: i.s.Out, NoCache: noCache, ToolVersion: i.s.ToolVersion})
+	if err != nil {
+		return rollout.Built{}, fmt.Errorf("build %s: %w", i.s.App.Name, err)
+	}
+	return rollout.Built{Version: res.Version, ImageID: res.ImageID, Steps: res.Steps, Cached: res.Cached}, nil
+}
+
+func (i podmanImages) Promote(ctx context.Context, imageID string) (rollout.Tags, error) {
+	t, err := Promote(i.s.Podman, i.s.App.Name, imageID)
+	return rollout.Tags(t), err
+}
+
+func (i podmanImages) RestoreTags(ctx context.Context, t rollout.Tags) error {
+	return RestoreTags(i.s.Podman, i.s.App.Name, Tags(t))
+}
+
+// hostHooks runs deploy_hooks on the host, in the config root.
+type hostHooks struct{ s RolloutSession }
+
+func (h hostHooks) Run(ctx context.Context, name string, info rollout.HookInfo) error {
+	dir := filepath.Dir(filepath.Dir(h.s.App.ConfigPath))
+	return RunHook(ctx, h.s.App, name, dir, HookEnviron(os.Environ(), info), h.s.Out)
+}
+
+// reporter prints progress lines and logs through the session's Logger.
+type reporter struct{ s RolloutSession }
+
+func (r reporter) Printf(format string, a ...any) { fmt.Fprintf(r.s.Out, format, a...) }
+func (r reporter) Infof(format string, a ...any)  { r.s.Log.Infof(format, a...) }
+func (r reporter) Errorf(format string, a ...any) { r.s.Log.Errorf(format, a...) }
+func (r reporter) SetVersion(v string)            { r.s.Log.Version = v }
+func (r reporter) Journal(unit string, since time.Time, lines int) string {
+	return JournalExcerpt(unit, r.s.User, since, lines)
+}
+
+// FailedUnit names the unit of a failed job for the rollout's failure report.
+func (e *JobError) FailedUnit() string { return e.Unit }
+
+// SlotPort is the loopback port of web slot i (rollout.Proxy).
+func (p *ProxyControl) SlotPort(i int) int { return p.Setup.SlotPorts[i] }

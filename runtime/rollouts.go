@@ -1,0 +1,116 @@
+//go:build remote
+
+package runtime
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/quadlaunch/quadlaunch/runtime/rollout"
+)
+
+// The commands' rollouts: each picks its plan and runs it with the one
+// executor (rollout.Run) over this package's implementations. Setup that
+// must happen before anything changes (the proxy answers, the versions are
+// known) happens here.
+
+// Build builds the app and makes the result current.
+func (s RolloutSession) Build(ctx context.Context, noCache bool) error {
+	return s.run(ctx, s.Backend(), rollout.PlanBuild(), rollout.Options{NoCache: noCache})
+}
+
+// Bootstrap is launcher2's bootstrap: build, migrate, configure.
+func (s RolloutSession) Bootstrap(ctx context.Context, noCache bool) error {
+	return s.run(ctx, s.Backend(), rollout.PlanBootstrap(), rollout.Options{NoCache: noCache})
+}
+
+// Rebuild is launcher2's rebuild (rollout.PlanRebuild).
+func (s RolloutSession) Rebuild(ctx context.Context, noCache, fullBuild bool) error {
+	return s.run(ctx, s.Backend(), rollout.PlanRebuild(s.App.Standalone(), fullBuild), rollout.Options{NoCache: noCache})
+}
+
+// Migrate runs APP-migrate as asked for by name.
+func (s RolloutSession) Migrate(ctx context.Context, skipPostDeployment bool) error {
+	return s.run(ctx, s.Backend(), rollout.PlanMigrate(skipPostDeployment), rollout.Options{})
+}
+
+// Configure runs APP-configure as asked for by name.
+func (s RolloutSession) Configure(ctx context.Context) error {
+	return s.run(ctx, s.Backend(), rollout.PlanConfigure(), rollout.Options{})
+}
+
+// Deploy is `quadlaunch deploy`: health-gated, behind the proxy when the app
+// has one, rolled back on failure.
+func (s RolloutSession) Deploy(ctx context.Context, noCache bool) error {
+	t, err := rollout.TargetOf(s.App)
+	if err != nil {
+		return err
+	}
+	prev, err := s.CurrentVersion()
+	if err != nil {
+		return err
+	}
+	b := s.Backend()
+	if t.Proxy {
+		if b.Proxy, err = s.ConnectProxy(ctx); err != nil {
+			return err
+		}
+	}
+	mode := t.DeployMode()
+	if mode != rollout.ModeStandalone {
+		s.noHealthcheckNote()
+	}
+	return rollout.Run(ctx, b, t, rollout.PlanDeploy(mode, len(t.Units.Others) > 0),
+		rollout.Options{NoCache: noCache, Previous: prev, Start: s.Start})
+}
+
+// Rollback makes version want (default: previous) current again: behind the
+// proxy through the second web slot, so no request fails; else, and when the
+// proxy does not answer, by restarting the roles in place. A rollback is what
+// an operator reaches for when things are broken: if the proxy does not
+// answer, roll back in place rather than not at all.
+func (s RolloutSession) Rollback(ctx context.Context, want string) error {
+	vs, err := ListVersions(s.Podman, s.App.Name)
+	if err != nil {
+		return err
+	}
+	target, err := RollbackTarget(vs, want)
+	if err != nil {
+		return fmt.Errorf("rollback %s: %v", s.App.Name, err)
+	}
+	t, err := rollout.TargetOf(s.App)
+	if err != nil {
+		return err
+	}
+	o := rollout.Options{Version: target.Version, ImageID: target.ImageID, Start: s.Start}
+	for _, v := range vs {
+		if v.Current {
+			o.Previous = v.Version
+		}
+	}
+	b := s.Backend()
+	if t.Proxy && !t.Standalone {
+		if b.Proxy, err = s.ConnectProxy(ctx); err == nil {
+			s.noHealthcheckNote()
+			return rollout.Run(ctx, b, t, rollout.PlanRollback(len(t.Units.Others) > 0), o)
+		}
+		fmt.Fprintf(s.Out, "%s: %v\n%s: rolling back in place (the roles restart; clients may get errors meanwhile)\n",
+			s.App.Name, err, s.App.Name)
+	}
+	return rollout.Run(ctx, b, t, rollout.PlanRollbackInPlace(), o)
+}
+
+func (s RolloutSession) run(ctx context.Context, b rollout.Backend, p rollout.Plan, o rollout.Options) error {
+	t, err := rollout.TargetOf(s.App)
+	if err != nil {
+		return err
+	}
+	o.Start = s.Start
+	return rollout.Run(ctx, b, t, p, o)
+}
+
+func (s RolloutSession) noHealthcheckNote() {
+	if s.App.Healthcheck == nil {
+		s.Log.Infof("%s: no healthcheck: a role counts as healthy as soon as its container runs", s.App.Name)
+	}
+}
