@@ -132,11 +132,29 @@ func (u systemdUnits) ResetFailed(ctx context.Context, unit string) {
 // fails early, like Kamal, once Podman calls the new container unhealthy
 // (healthcheck.retries failed checks in a row after start_period).
 func (u systemdUnits) HealthGated(ctx context.Context, op, unit string, deadline time.Duration) (health string, err error) {
-	sd := u.s.Systemd
+	return healthGated(ctx, u.s.Systemd, u.s.Engine, u.s.Podman, op, unit, deadline)
+}
+
+// unitJobs are the jobs HealthGated runs (Systemd's).
+type unitJobs interface {
+	ResetFailed(ctx context.Context, unit string)
+	JobAlone(ctx context.Context, op, unit string) error
+	Stop(ctx context.Context, unit string) error
+}
+
+// containerHealth is what HealthGated asks of the engine (Engine's).
+type containerHealth interface {
+	HealthOf(ctx context.Context, name string) (id, health string)
+	HealthReport(ctx context.Context, name string) string
+}
+
+// healthGated is HealthGated over sd and eng; podman carries the engine's
+// connection.
+func healthGated(ctx context.Context, sd unitJobs, eng containerHealth, podman context.Context, op, unit string, deadline time.Duration) (health string, err error) {
 	sd.ResetFailed(ctx, unit)
 	container := strings.TrimSuffix(unit, ".service")
-	pc := context.WithoutCancel(u.s.Podman)
-	before, _ := u.s.Engine.HealthOf(pc, container)
+	pc := context.WithoutCancel(podman)
+	before, _ := eng.HealthOf(pc, container)
 	tctx, cancelT := context.WithTimeout(ctx, deadline)
 	defer cancelT()
 	hctx, cancel := context.WithCancelCause(tctx)
@@ -149,7 +167,7 @@ func (u systemdUnits) HealthGated(ctx context.Context, op, unit string, deadline
 				return
 			case <-time.After(500 * time.Millisecond):
 			}
-			if id, health := u.s.Engine.HealthOf(pc, container); id != "" && id != before && health == "unhealthy" {
+			if id, health := eng.HealthOf(pc, container); id != "" && id != before && health == "unhealthy" {
 				cancel(errUnhealthy)
 				return
 			}
@@ -158,7 +176,7 @@ func (u systemdUnits) HealthGated(ctx context.Context, op, unit string, deadline
 	err = sd.JobAlone(hctx, op, unit)
 	if err != nil && hctx.Err() != nil && ctx.Err() == nil {
 		// The health check's own results say why; read them before the stop removes the container.
-		health = u.s.Engine.HealthReport(pc, container)
+		health = eng.HealthReport(pc, container)
 		_ = sd.Stop(context.WithoutCancel(ctx), unit)
 		if context.Cause(hctx) == errUnhealthy {
 			return health, errUnhealthy
