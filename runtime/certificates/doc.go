@@ -32,8 +32,8 @@
 // WEBROOT/.well-known/acme-challenge/T (0644 in 0755 directories: the
 // nginx workers, not the master, serve it). The port-80 server of every app
 // with proxy.tls.acme must serve that directory before anything else, also
-// when redirect_http is on (the CA follows no redirect to a host without a
-// certificate yet):
+// when redirect_http is on, so that validation never depends on the 443
+// server, which has no certificate before the first issuance:
 //
 //	location ^~ /.well-known/acme-challenge/ {
 //	    root WEBROOT;
