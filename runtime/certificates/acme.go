@@ -109,6 +109,14 @@ func (a *ACME) now() time.Time {
 // RenewAt), or when force is set; otherwise it does nothing. On a refusal it
 // returns an *IssueError and the stored certificate is untouched.
 func (a *ACME) Renew(ctx context.Context, name string, hosts []string, force bool) (*Result, error) {
+	if err := checkName("certificate", name); err != nil {
+		return nil, err
+	}
+	unlock, err := a.Store.lock(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	cur, err := a.Store.Load(name)
 	reason := ""
 	switch {
@@ -134,7 +142,7 @@ func (a *ACME) Renew(ctx context.Context, name string, hosts []string, force boo
 			return &Result{Pair: cur, Reason: why}, nil
 		}
 	}
-	p, err := a.Obtain(ctx, name, hosts)
+	p, err := a.obtain(ctx, name, hosts)
 	if err != nil {
 		return &Result{Pair: cur, Reason: reason}, err
 	}
@@ -142,13 +150,24 @@ func (a *ACME) Renew(ctx context.Context, name string, hosts []string, force boo
 }
 
 // Obtain issues a new certificate for hosts, checks it, and stores it as the
-// current pair of NAME. Nothing is stored unless every step succeeds.
+// current pair of NAME. Nothing is stored unless every step succeeds. Like
+// Renew, it holds NAME's lock meanwhile.
 func (a *ACME) Obtain(ctx context.Context, name string, hosts []string) (*Pair, error) {
-	if len(hosts) == 0 {
-		return nil, errors.New("certificates: no host names to issue a certificate for")
-	}
 	if err := checkName("certificate", name); err != nil {
 		return nil, err
+	}
+	unlock, err := a.Store.lock(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	return a.obtain(ctx, name, hosts)
+}
+
+// obtain is Obtain with the lock held.
+func (a *ACME) obtain(ctx context.Context, name string, hosts []string) (*Pair, error) {
+	if len(hosts) == 0 {
+		return nil, errors.New("certificates: no host names to issue a certificate for")
 	}
 	client, err := a.client(ctx)
 	if err != nil {

@@ -1,6 +1,7 @@
 package certificates
 
 import (
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -263,5 +264,21 @@ func TestWriteFileAtomicReplaces(t *testing.T) {
 	ents, _ := os.ReadDir(dir)
 	if len(ents) != 1 {
 		t.Errorf("leftovers: %v", ents)
+	}
+}
+
+func TestRenewWaitsForTheLock(t *testing.T) {
+	s := &Store{Dir: filepath.Join(t.TempDir(), "tls")}
+	unlock, err := s.lock(context.Background(), "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	a := &ACME{Directory: "https://127.0.0.1:1/dir", Store: s, Webroot: t.TempDir()}
+	_, err = a.Renew(ctx, "app", []string{"app.example.com"}, false)
+	if err == nil || !strings.Contains(err.Error(), "another renewal of app holds") {
+		t.Fatalf("Renew while locked: %v", err)
 	}
 }

@@ -160,6 +160,11 @@ func (s *Store) mkdirs(dir string) error {
 	if err != nil || strings.HasPrefix(rel, "..") {
 		return fmt.Errorf("certificates: %s is outside %s", dir, s.Dir)
 	}
+	// The state directory's parent (/var/lib/quadlaunch) also holds the
+	// ACME webroot, which nginx workers read: leave it 0755, not 0700.
+	if err := os.MkdirAll(filepath.Dir(s.Dir), 0o755); err != nil {
+		return fmt.Errorf("certificates: %w", err)
+	}
 	p := s.Dir
 	parts := []string{"."}
 	if rel != "." {
