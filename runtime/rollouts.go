@@ -42,7 +42,7 @@ func (s RolloutSession) Configure(ctx context.Context) error {
 // Deploy is `quadlaunch deploy`: health-gated, behind the proxy when the app
 // has one, rolled back on failure.
 func (s RolloutSession) Deploy(ctx context.Context, noCache bool) error {
-	t, err := rollout.TargetOf(s.App)
+	t, err := s.target()
 	if err != nil {
 		return err
 	}
@@ -55,6 +55,7 @@ func (s RolloutSession) Deploy(ctx context.Context, noCache bool) error {
 		if b.Proxy, err = s.ConnectProxy(ctx); err != nil {
 			return err
 		}
+		b.Slots = s.Slots()
 	}
 	mode := t.DeployMode()
 	if mode != rollout.ModeStandalone {
@@ -78,7 +79,7 @@ func (s RolloutSession) Rollback(ctx context.Context, want string) error {
 	if err != nil {
 		return fmt.Errorf("rollback %s: %v", s.App.Name, err)
 	}
-	t, err := rollout.TargetOf(s.App)
+	t, err := s.target()
 	if err != nil {
 		return err
 	}
@@ -91,8 +92,15 @@ func (s RolloutSession) Rollback(ctx context.Context, want string) error {
 	b := s.Backend()
 	if t.Proxy && !t.Standalone {
 		if b.Proxy, err = s.ConnectProxy(ctx); err == nil {
+			b.Slots = s.Slots()
 			s.noHealthcheckNote()
-			return rollout.Run(ctx, b, t, rollout.PlanRollback(len(t.Units.Others) > 0), o)
+			p := rollout.PlanRollback(len(t.Units.Others) > 0)
+			// Inside the keep_previous window the idle slot still runs the
+			// version asked for: switch to it, no boot.
+			if t.KeepPrevious > 0 && SlotRuns(s.Podman, t.Units.NextSlot, target.ImageID) {
+				p = rollout.PlanRollbackWindow(len(t.Units.Others) > 0)
+			}
+			return rollout.Run(ctx, b, t, p, o)
 		}
 		fmt.Fprintf(s.Out, "%s: %v\n%s: rolling back in place (the roles restart; clients may get errors meanwhile)\n",
 			s.App.Name, err, s.App.Name)
@@ -101,12 +109,22 @@ func (s RolloutSession) Rollback(ctx context.Context, want string) error {
 }
 
 func (s RolloutSession) run(ctx context.Context, b rollout.Backend, p rollout.Plan, o rollout.Options) error {
-	t, err := rollout.TargetOf(s.App)
+	t, err := s.target()
 	if err != nil {
 		return err
 	}
 	o.Start = s.Start
 	return rollout.Run(ctx, b, t, p, o)
+}
+
+// target is the rollout target with the live web slot as the primary role's
+// unit: a rebuild restarts the live slot, a deploy starts the idle one.
+func (s RolloutSession) target() (rollout.Target, error) {
+	t, err := rollout.TargetOf(s.App)
+	if err != nil || !t.Proxy {
+		return t, err
+	}
+	return t.WithLiveSlot(NewLiveSlots(s.App, s.User, RuntimeDir(s.User)).Live()), nil
 }
 
 func (s RolloutSession) noHealthcheckNote() {
