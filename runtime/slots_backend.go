@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	sd "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/containers/podman/v5/pkg/bindings/containers"
+	sd "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/godbus/dbus/v5"
 
 	"github.com/quadlaunch/quadlaunch/runtime/rollout"

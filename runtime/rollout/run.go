@@ -43,6 +43,9 @@ func Run(ctx context.Context, b Backend, t Target, p Plan, o Options) (err error
 			b.Report.Printf("%s: [%d/%d] %s\n", t.App, i+1, len(p.Steps), step)
 		}
 		err := r.do(ctx, step)
+		if err == nil && step == StepSwitchToNew {
+			r.servingAfter = time.Since(r.t0) // the new (or rolled-back-to) version serves every request from now
+		}
 		// The switch, drain and asset bridge inside a step are phases of their own.
 		r.phases.add(phaseOf(step), time.Since(started)-(r.phases.inner-inner))
 		if err != nil {
@@ -80,7 +83,12 @@ func (r *run) reportPhases(failed Step) {
 		case r.p.Mode == ModeSlots:
 			how = "boot"
 		}
-		line = fmt.Sprintf("rollback took %.1f s (%s)", time.Since(r.t0).Seconds(), how)
+		took := time.Since(r.t0)
+		if r.servingAfter > 0 {
+			took = r.servingAfter
+		}
+		// Until traffic is on the older version; the other roles follow.
+		line = fmt.Sprintf("rollback took %.1f s (%s); command done after %.1f s", took.Seconds(), how, time.Since(r.t0).Seconds())
 		r.b.Report.Printf("%s: %s\n", r.t.App, line)
 		r.b.Report.Infof("%s: %s", r.t.App, line)
 	}
@@ -98,6 +106,9 @@ type run struct {
 	bridged bool   // the proxy asks the old web for assets the new one lacks
 	health  string // health check results of a container that failed its gate
 	phases  phases
+	// servingAfter is when, since t0, the proxy's switch (and drain) to the
+	// new slot was done: what a rollback's speed is to its users.
+	servingAfter time.Duration
 }
 
 // Slots of a slots-mode run: the live one (old version) and the idle one,

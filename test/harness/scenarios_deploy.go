@@ -426,6 +426,7 @@ func depScenarios(d depSetup) []Scenario {
 		return []Scenario{zero, never}
 	}
 	return []Scenario{
+		speedScenario(d),
 		{Name: "Notify=healthy: web is healthy when its start job returns", Run: func(tb *Testbed) error {
 			if out, err := tb.Systemctl("restart", "--job-mode=ignore-dependencies", "dep-web.service"); err != nil {
 				return fmt.Errorf("restart: %v: %s", err, out)

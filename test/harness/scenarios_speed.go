@@ -1,0 +1,125 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The speed scenario (issue "deploys as fast as the app allows"): the demo
+// app boots in B = 10 s (DEMO_BOOT_DELAY); a deploy boots the new version
+// once, so it takes build + migrate + B plus little; a rollback inside the
+// keep_previous window is a proxy switch, outside it one boot.
+
+const speedBoot = 10 * time.Second
+
+var (
+	phasesLine   = regexp.MustCompile(`deploy-phases: .*total ([0-9.]+) s`)
+	phaseSecs    = func(name string) *regexp.Regexp { return regexp.MustCompile(`(?:: |, )` + name + ` ([0-9.]+) s`) }
+	rollbackLine = regexp.MustCompile(`rollback took ([0-9.]+) s \((window|boot)\)`)
+)
+
+func (d depSetup) speedConfig(version string, keep bool) string {
+	cfg := d.config(version, "yes")
+	cfg = strings.Replace(cfg, "  DEMO_HEARTBEAT: \"1s\"\n", "  DEMO_HEARTBEAT: \"1s\"\n  DEMO_BOOT_DELAY: \""+speedBoot.String()+"\"\n", 1)
+	// The boot's failing checks must not count against the new container.
+	cfg = strings.Replace(cfg, "  retries: 2\n", "  retries: 2\n  start_period: 60s\n", 1)
+	cfg = strings.Replace(cfg, "asset_path: /assets\n", "", 1) // no asset bridge wait: time the boot alone
+	if keep {
+		cfg = strings.Replace(cfg, "  asset_bridge: 2s\n", "  asset_bridge: 2s\n  keep_previous: 2m\n", 1)
+	}
+	return cfg
+}
+
+func secsOf(re *regexp.Regexp, s string) float64 {
+	m := re.FindStringSubmatch(s)
+	if m == nil {
+		return -1
+	}
+	f, _ := strconv.ParseFloat(m[1], 64)
+	return f
+}
+
+// timedDeploy deploys under load and checks T <= build + migrate + B + 3 s.
+func (d depSetup) timedDeploy(tb *Testbed, version string, keep bool) error {
+	if err := d.writeConfig(tb, d.speedConfig(version, keep)); err != nil {
+		return err
+	}
+	l, err := startLoad(tb, d, "speed-deploy-"+version)
+	if err != nil {
+		return err
+	}
+	out, derr := d.quadlaunch(tb, "deploy", "dep")
+	_, lerr := l.finish(tb)
+	if derr != nil {
+		return fmt.Errorf("deploy: %v: %s", derr, out)
+	}
+	line := phasesLine.FindString(out)
+	if line == "" {
+		return fmt.Errorf("no deploy-phases line:\n%s", out)
+	}
+	fmt.Printf("%s (boot %.0f s)\n", line, speedBoot.Seconds())
+	if lerr != nil {
+		return lerr
+	}
+	total, build, migrate := secsOf(phasesLine, line), secsOf(phaseSecs("build"), line), secsOf(phaseSecs("migrate"), line)
+	if limit := build + migrate + speedBoot.Seconds() + 3; total > limit {
+		return fmt.Errorf("deploy took %.1f s, more than build + migrate + boot + 3 s = %.1f s", total, limit)
+	}
+	return d.serves(tb, "build-"+version, 5*time.Second)
+}
+
+// timedRollback rolls back under load and checks how and how fast.
+func (d depSetup) timedRollback(tb *Testbed, wantHow string, limit float64, wantServes string) error {
+	l, err := startLoad(tb, d, "speed-rollback-"+wantHow)
+	if err != nil {
+		return err
+	}
+	out, rerr := d.quadlaunch(tb, "rollback", "dep")
+	_, lerr := l.finish(tb)
+	if rerr != nil {
+		return fmt.Errorf("rollback: %v: %s", rerr, out)
+	}
+	m := rollbackLine.FindStringSubmatch(out)
+	if m == nil {
+		return fmt.Errorf("no rollback took line:\n%s", out)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "rollback took") || strings.Contains(l, "rollback-phases") {
+			fmt.Println(strings.TrimSpace(l))
+		}
+	}
+	if lerr != nil {
+		return lerr
+	}
+	if m[2] != wantHow {
+		return fmt.Errorf("rollback went by %s, want %s:\n%s", m[2], wantHow, out)
+	}
+	if took, _ := strconv.ParseFloat(m[1], 64); took > limit {
+		return fmt.Errorf("rollback took %.1f s, want at most %.1f s", took, limit)
+	}
+	return d.serves(tb, wantServes, 5*time.Second)
+}
+
+func speedScenario(d depSetup) Scenario {
+	return Scenario{Name: "speed: one boot per deploy (B = 10 s), rollback in the keep_previous window by switch, outside by one boot", Run: func(tb *Testbed) error {
+		// Start from build-4 live, so the deploys below have a known previous.
+		if err := d.timedDeploy(tb, "4", false); err != nil {
+			return err
+		}
+		if err := d.timedDeploy(tb, "5", true); err != nil {
+			return err
+		}
+		// build-4's slot still runs: the rollback is a switch.
+		if err := d.timedRollback(tb, "window", 1, "build-4"); err != nil {
+			return err
+		}
+		// Outside any window: build-6 replaces build-4, whose slot stops.
+		if err := d.timedDeploy(tb, "6", false); err != nil {
+			return err
+		}
+		return d.timedRollback(tb, "boot", speedBoot.Seconds()+2, "build-4")
+	}}
+}
