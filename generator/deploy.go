@@ -22,7 +22,7 @@ type Proxy struct {
 	// SlotPorts are the loopback ports of the two web slots (APP-web and
 	// APP-web-next); 0 means the default: published host port + 10000 / + 10001.
 	SlotPorts    [2]int
-	DrainTimeout string // how long old connections may finish after the switch ("" = 30s)
+	DrainTimeout string // how long old connections may finish after the switch ("" = DefaultDrainTimeout)
 	// AssetBridge is how long both versions keep running behind the proxy with
 	// asset_path bridged, so pages of the old version still get their assets ("" = 10s).
 	AssetBridge string

@@ -19,6 +19,8 @@ type layer struct {
 	bootCommand optString
 	dockerArgs  optString
 	readOnly    *bool
+	// noBootCommand: launcher's no_boot_command (nil: not given)
+	noBootCommand *bool
 
 	params  []entry
 	env     []entry
@@ -187,13 +189,15 @@ func optStringKey(field func(*layer) *optString) keyDecoder {
 }
 
 func decodeNoBootCommand(d *doc, l *layer, p pair) error {
-	// Without boot_command the image's own command runs, which is what
-	// launcher's no_boot_command asks for; only check the type.
 	if isNull(p.value) {
 		return nil
 	}
-	_, err := d.boolean(p.value, p.key)
-	return err
+	b, err := d.boolean(p.value, p.key)
+	if err != nil {
+		return err
+	}
+	l.noBootCommand = &b
+	return nil
 }
 
 func decodeTemplates(d *doc, l *layer, p pair) error {

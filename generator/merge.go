@@ -115,6 +115,9 @@ func merge(app *App, layers []*layer) error {
 		if l.readOnly != nil {
 			app.ReadOnly = *l.readOnly
 		}
+		if l.noBootCommand != nil {
+			app.NoBootCommand = *l.noBootCommand
+		}
 		params.merge(l.params)
 		env.merge(l.env)
 		labels.merge(l.labels)
@@ -224,12 +227,13 @@ func merge(app *App, layers []*layer) error {
 
 	// roles: without `roles:`, one web role running boot_command.
 	if len(roleOrder) == 0 {
-		roleOrder = []string{"web"}
-		roles["web"] = &roleEntry{name: "web", null: true}
+		roleOrder = []string{DefaultRoleName}
+		roles[DefaultRoleName] = &roleEntry{name: DefaultRoleName, null: true}
 	}
+	// web first, the others by name: the first is the primary role.
 	slices.SortFunc(roleOrder, func(a, b string) int {
-		if (a == "web") != (b == "web") {
-			if a == "web" {
+		if (a == DefaultRoleName) != (b == DefaultRoleName) {
+			if a == DefaultRoleName {
 				return -1
 			}
 			return 1
@@ -239,14 +243,16 @@ func merge(app *App, layers []*layer) error {
 	for i, n := range roleOrder {
 		r := roles[n]
 		cmd := r.args
-		if r.null && n == "web" && app.BootCommand != "" {
+		if r.null && n == DefaultRoleName && app.BootCommand != "" {
 			args, err := splitCommand(app.BootCommand, true)
 			if err != nil || len(args) == 0 {
 				return &ConfigError{Diagnostic{Pos: Pos{File: appFile}, Key: "boot_command", Msg: "cannot split into a command: " + errString(err)}}
 			}
 			cmd = args
 		}
-		primary := n == "web" || (i == 0 && roles["web"] == nil)
+		// Set here once (web if present, else the first role); everything
+		// else asks App.PrimaryRole.
+		primary := i == 0
 		pos := r.pos
 		if pos.File == "" {
 			pos = app.PosOf("roles")

@@ -70,6 +70,10 @@ type App struct {
 	DockerArgs  string   // launcher's docker_args, verbatim
 	PodmanArgs  []string // our podman_args, one argument per element
 
+	// NoBootCommand is launcher's no_boot_command: without boot_command the
+	// web role runs the image's CMD instead of launcher's /sbin/boot.
+	NoBootCommand bool
+
 	Run   []Step            // merged run steps, hooks not injected, params NOT substituted (see App.ExpandedRun)
 	Hooks map[string][]Step // "before_code", "after_code", ... concatenated in template order
 
@@ -242,7 +246,7 @@ const LauncherBootCommand = "/sbin/boot"
 const (
 	DefaultDeployTimeout = 10 * time.Minute // deploy_timeout
 	DefaultAssetBridge   = 10 * time.Second // proxy.asset_bridge
-	DefaultDrainTimeout  = 30 * time.Second // proxy.drain_timeout
+	DefaultDrainTimeout  = 30 * time.Second // proxy.drain_timeout; the one default (nginx's worker_shutdown_timeout, the CLI's drain)
 )
 
 // RunningRoles are the roles the app runs: its own, or launcher's web.
@@ -278,13 +282,17 @@ func (a *App) RoleNames() []string {
 
 // RoleCommand is what a role's container runs: its own command; for launcher's
 // web role without one, boot_command word-split (launcher passes it unquoted to
-// docker run), else launcher's default /sbin/boot. nil runs the image's CMD.
+// docker run), else nothing with no_boot_command: true, else launcher's default
+// /sbin/boot (bash launcher's set_boot_command). nil runs the image's CMD.
 func (a *App) RoleCommand(role Role) []string {
 	if role.Command != nil || role.Name != DefaultRoleName {
 		return role.Command
 	}
 	if f := strings.Fields(a.BootCommand); len(f) > 0 {
 		return f
+	}
+	if a.NoBootCommand {
+		return nil
 	}
 	return []string{LauncherBootCommand}
 }

@@ -1,18 +1,13 @@
-//go:build remote
-
 package runtime
 
 import (
 	"context"
 	"fmt"
 	"os/exec"
-	"strings"
 	"time"
-
-	"github.com/containers/podman/v5/pkg/bindings/containers"
 )
 
-// What a deploy needs from systemd and Podman beyond the other commands.
+// What a deploy needs from systemd beyond the other commands.
 
 // ReloadUnit runs the unit's ExecReload= and waits for it.
 func (s *Systemd) ReloadUnit(ctx context.Context, unit string) error {
@@ -61,47 +56,4 @@ func JournalExcerpt(unit string, user bool, since time.Time, lines int) string {
 		return fmt.Sprintf("(journalctl: %v)", err)
 	}
 	return excerpt(string(out), lines)
-}
-
-// HealthOf returns a container's ID and health status ("" when absent or
-// without a health check).
-func HealthOf(ctx context.Context, name string) (id, health string) {
-	c, err := containers.Inspect(ctx, name, nil)
-	if err != nil || c.State == nil {
-		return "", ""
-	}
-	if c.State.Health != nil {
-		health = c.State.Health.Status
-	}
-	return c.ID, health
-}
-
-// HealthReport describes a container's health check state and its last
-// results, for a deploy's failure report ("" when it has no health check).
-func HealthReport(ctx context.Context, name string) string {
-	c, err := containers.Inspect(ctx, name, nil)
-	if err != nil || c.State == nil || c.State.Health == nil {
-		return ""
-	}
-	h := c.State.Health
-	var b strings.Builder
-	fmt.Fprintf(&b, "health of %s: %s, %d failed checks in a row", name, h.Status, h.FailingStreak)
-	log := h.Log
-	if len(log) > 3 {
-		log = log[len(log)-3:]
-	}
-	for _, l := range log {
-		fmt.Fprintf(&b, "\n  check at %s: exit %d %s", l.Start, l.ExitCode, strings.TrimSpace(l.Output))
-	}
-	return b.String()
-}
-
-// ContainerStarted returns a container's ID and start time ("" when absent):
-// how a deploy shows a role was or was not restarted.
-func ContainerStarted(ctx context.Context, name string) (id string, started time.Time) {
-	c, err := containers.Inspect(ctx, name, nil)
-	if err != nil || c.State == nil {
-		return "", time.Time{}
-	}
-	return c.ID, c.State.StartedAt
 }

@@ -1,11 +1,12 @@
-// Package runtime is what the quadlaunch CLI does on the host: builds images
-// through the Podman API (pups steps, one cached layer per step), keeps
-// versions (current/previous tags), drives units over systemd's D-Bus API,
-// controls the nginx proxy, runs deploy hooks, and implements the interfaces
-// the rollouts of package runtime/rollout run against (rollout_backend.go,
-// overrides_systemd.go; entry points in rollouts.go).
+// Package runtime is what the quadlaunch CLI does on the host: plans builds
+// (pups steps, one cached layer per step), keeps versions (current/previous
+// tags), drives units over systemd's D-Bus API, controls the nginx proxy, runs
+// deploy hooks, and implements the interfaces the rollouts of package
+// runtime/rollout run against (rollout_backend.go, overrides_systemd.go; entry
+// points in rollouts.go).
 //
-// Files that import the Podman bindings or D-Bus carry the `remote` build tag;
-// the rest (plans, file layouts of overrides, hook env) are pure and tested
-// without it.
+// What it asks of Podman goes through Engine (engine.go), which package
+// runtime/podman implements: that adapter is the only package importing the
+// Podman bindings and carrying their build tags. This package, D-Bus client
+// included, builds and is tested without tags.
 package runtime

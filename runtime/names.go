@@ -1,5 +1,3 @@
-//go:build remote
-
 package runtime
 
 // Unit, container and image names come from package units (units/naming.go), the

@@ -1,5 +1,3 @@
-//go:build remote
-
 package runtime
 
 import (
@@ -20,7 +18,12 @@ import (
 type Overrides struct {
 	app  *generator.App
 	user bool
-	sd   *Systemd
+	sd   reloader
+}
+
+// reloader is the manager's daemon-reload (Systemd.Reload).
+type reloader interface {
+	Reload(ctx context.Context) error
 }
 
 // NewOverrides returns the overrides of app; sd reloads the manager after a

@@ -1,5 +1,3 @@
-//go:build remote
-
 package runtime
 
 import (
@@ -51,6 +49,14 @@ type Plan struct {
 	buildSecrets []EnvSecret // build: secrets its exec steps use, given as env secrets
 	refused      error       // build: steps that would write a secret into a layer
 }
+
+// BuildSecrets are the secrets a build's exec steps use: the work container
+// gets them as Podman env secrets (never env, never in a layer).
+func (p *Plan) BuildSecrets() []EnvSecret { return p.buildSecrets }
+
+// Refused is why a build must not run at all (steps that would write a secret
+// into a layer), nil when it may.
+func (p *Plan) Refused() error { return p.refused }
 
 // phaseTags are launcher2's pups --tags / --skip-tags for each pass.
 func phaseTags(phase Phase) (tags, skip []string) {

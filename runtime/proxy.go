@@ -1,5 +1,3 @@
-//go:build remote
-
 package runtime
 
 import (
@@ -157,7 +155,7 @@ func (p *ProxyControl) status() (gen string, upstream int, err error) {
 func (p *ProxyControl) Drain(ctx context.Context) (time.Duration, error) {
 	limit, err := time.ParseDuration(p.Setup.DrainTimeout)
 	if err != nil {
-		limit = 30 * time.Second
+		limit = generator.DefaultDrainTimeout
 	}
 	t0 := time.Now()
 	cg, err := p.sd.ControlGroup(ctx, p.unit)

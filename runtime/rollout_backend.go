@@ -1,5 +1,3 @@
-//go:build remote
-
 package runtime
 
 import (
@@ -21,7 +19,8 @@ import (
 type RolloutSession struct {
 	App         *generator.App
 	User        bool
-	Podman      context.Context // carries the Podman connection
+	Engine      Engine          // Podman (package runtime/podman)
+	Podman      context.Context // carries the Podman connection (Engine.Connect)
 	Systemd     *Systemd
 	Log         *Logger
 	Out         io.Writer // progress lines and followed journals
@@ -29,7 +28,7 @@ type RolloutSession struct {
 	Start       time.Time // when the command started: journal excerpts begin here
 }
 
-// Backend returns the rollout interfaces over systemd, Podman and the host;
+// Backend returns the rollout interfaces over systemd, Podman (s.Engine) and the host;
 // without a proxy (see ConnectProxy).
 func (s RolloutSession) Backend() rollout.Backend {
 	return rollout.Backend{
@@ -58,7 +57,7 @@ func (s RolloutSession) ConnectProxy(ctx context.Context) (rollout.Proxy, error)
 
 // CurrentVersion is the version current points to ("" = none).
 func (s RolloutSession) CurrentVersion() (string, error) {
-	vs, err := ListVersions(s.Podman, s.App.Name)
+	vs, err := s.Engine.ListVersions(s.Podman, s.App.Name)
 	if err != nil {
 		return "", err
 	}
@@ -133,11 +132,29 @@ func (u systemdUnits) ResetFailed(ctx context.Context, unit string) {
 // fails early, like Kamal, once Podman calls the new container unhealthy
 // (healthcheck.retries failed checks in a row after start_period).
 func (u systemdUnits) HealthGated(ctx context.Context, op, unit string, deadline time.Duration) (health string, err error) {
-	sd := u.s.Systemd
+	return healthGated(ctx, u.s.Systemd, u.s.Engine, u.s.Podman, op, unit, deadline)
+}
+
+// unitJobs are the jobs HealthGated runs (Systemd's).
+type unitJobs interface {
+	ResetFailed(ctx context.Context, unit string)
+	JobAlone(ctx context.Context, op, unit string) error
+	Stop(ctx context.Context, unit string) error
+}
+
+// containerHealth is what HealthGated asks of the engine (Engine's).
+type containerHealth interface {
+	HealthOf(ctx context.Context, name string) (id, health string)
+	HealthReport(ctx context.Context, name string) string
+}
+
+// healthGated is HealthGated over sd and eng; podman carries the engine's
+// connection.
+func healthGated(ctx context.Context, sd unitJobs, eng containerHealth, podman context.Context, op, unit string, deadline time.Duration) (health string, err error) {
 	sd.ResetFailed(ctx, unit)
 	container := strings.TrimSuffix(unit, ".service")
-	pc := context.WithoutCancel(u.s.Podman)
-	before, _ := HealthOf(pc, container)
+	pc := context.WithoutCancel(podman)
+	before, _ := eng.HealthOf(pc, container)
 	tctx, cancelT := context.WithTimeout(ctx, deadline)
 	defer cancelT()
 	hctx, cancel := context.WithCancelCause(tctx)
@@ -150,7 +167,7 @@ func (u systemdUnits) HealthGated(ctx context.Context, op, unit string, deadline
 				return
 			case <-time.After(500 * time.Millisecond):
 			}
-			if id, health := HealthOf(pc, container); id != "" && id != before && health == "unhealthy" {
+			if id, health := eng.HealthOf(pc, container); id != "" && id != before && health == "unhealthy" {
 				cancel(errUnhealthy)
 				return
 			}
@@ -159,7 +176,7 @@ func (u systemdUnits) HealthGated(ctx context.Context, op, unit string, deadline
 	err = sd.JobAlone(hctx, op, unit)
 	if err != nil && hctx.Err() != nil && ctx.Err() == nil {
 		// The health check's own results say why; read them before the stop removes the container.
-		health = HealthReport(pc, container)
+		health = eng.HealthReport(pc, container)
 		_ = sd.Stop(context.WithoutCancel(ctx), unit)
 		if context.Cause(hctx) == errUnhealthy {
 			return health, errUnhealthy
@@ -174,7 +191,7 @@ type podmanImages struct{ s RolloutSession }
 
 func (i podmanImages) Build(ctx context.Context, noCache bool) (rollout.Built, error) {
 	plan := PlanPhase(i.s.App, PhaseBuild)
-	res, err := Build(i.s.Podman, plan, BuildOptions{Out: i.s.Out, NoCache: noCache, ToolVersion: i.s.ToolVersion})
+	res, err := i.s.Engine.Build(i.s.Podman, plan, BuildOptions{Out: i.s.Out, NoCache: noCache, ToolVersion: i.s.ToolVersion})
 	if err != nil {
 		return rollout.Built{}, fmt.Errorf("build %s: %w", i.s.App.Name, err)
 	}
@@ -182,12 +199,12 @@ func (i podmanImages) Build(ctx context.Context, noCache bool) (rollout.Built, e
 }
 
 func (i podmanImages) Promote(ctx context.Context, imageID string) (rollout.Tags, error) {
-	t, err := Promote(i.s.Podman, i.s.App.Name, imageID)
+	t, err := i.s.Engine.Promote(i.s.Podman, i.s.App.Name, imageID)
 	return rollout.Tags(t), err
 }
 
 func (i podmanImages) RestoreTags(ctx context.Context, t rollout.Tags) error {
-	return RestoreTags(i.s.Podman, i.s.App.Name, Tags(t))
+	return i.s.Engine.RestoreTags(i.s.Podman, i.s.App.Name, Tags(t))
 }
 
 // hostHooks runs deploy_hooks on the host, in the config root.

@@ -1,5 +1,3 @@
-//go:build remote
-
 package runtime
 
 import (
@@ -71,7 +69,7 @@ func (s RolloutSession) Deploy(ctx context.Context, noCache bool) error {
 // an operator reaches for when things are broken: if the proxy does not
 // answer, roll back in place rather than not at all.
 func (s RolloutSession) Rollback(ctx context.Context, want string) error {
-	vs, err := ListVersions(s.Podman, s.App.Name)
+	vs, err := s.Engine.ListVersions(s.Podman, s.App.Name)
 	if err != nil {
 		return err
 	}

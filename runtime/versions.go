@@ -1,16 +1,10 @@
-//go:build remote
-
 package runtime
 
 import (
-	"context"
 	"fmt"
 	"sort"
 	"strings"
 
-	"github.com/containers/podman/v5/pkg/bindings/containers"
-	"github.com/containers/podman/v5/pkg/bindings/images"
-	entities "github.com/containers/podman/v5/pkg/domain/entities/types"
 	"github.com/quadlaunch/quadlaunch/units"
 )
 
@@ -27,7 +21,7 @@ type Version struct {
 
 // VersionsFromImages turns the app's images into versions, oldest first. A version is
 // a tag of the app's repo other than current/previous.
-func VersionsFromImages(app string, list []*entities.ImageSummary, inUse map[string]bool) []Version {
+func VersionsFromImages(app string, list []Image, inUse map[string]bool) []Version {
 	repo := units.ImageRepo(app) + ":"
 	var out []Version
 	for _, im := range list {
@@ -138,88 +132,5 @@ func CleanupSelection(vs []Version, keep int) []Version {
 	return out
 }
 
-// ListVersions asks Podman for the app's versions.
-func ListVersions(ctx context.Context, app string) ([]Version, error) {
-	list, err := listAppImages(ctx, app)
-	if err != nil {
-		return nil, err
-	}
-	inUse, err := imagesInUse(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return VersionsFromImages(app, list, inUse), nil
-}
-
-func imagesInUse(ctx context.Context) (map[string]bool, error) {
-	all := true
-	cs, err := containers.List(ctx, &containers.ListOptions{All: &all})
-	if err != nil {
-		return nil, fmt.Errorf("list containers: %w", err)
-	}
-	used := map[string]bool{}
-	for _, c := range cs {
-		used[c.ImageID] = true
-	}
-	return used, nil
-}
-
 // Tags is where current and previous point ("" = absent).
 type Tags struct{ Current, Previous string }
-
-// CurrentTags reads current/previous of app.
-func CurrentTags(ctx context.Context, app string) (Tags, error) {
-	cur, err := imageID(ctx, units.ImageRef(app, units.CurrentTag))
-	if err != nil {
-		return Tags{}, err
-	}
-	prev, err := imageID(ctx, units.ImageRef(app, TagPrevious))
-	return Tags{Current: cur, Previous: prev}, err
-}
-
-// Promote makes id current; the old current becomes previous. It returns the tags
-// as they were, for RestoreTags.
-func Promote(ctx context.Context, app, id string) (Tags, error) {
-	old, err := CurrentTags(ctx, app)
-	if err != nil {
-		return old, err
-	}
-	if old.Current == id {
-		return old, nil
-	}
-	if old.Current != "" {
-		if err := tagImage(ctx, old.Current, app, TagPrevious); err != nil {
-			return old, err
-		}
-	}
-	return old, tagImage(ctx, id, app, units.CurrentTag)
-}
-
-// RestoreTags puts current and previous back as they were.
-func RestoreTags(ctx context.Context, app string, t Tags) error {
-	ctx = context.WithoutCancel(ctx)
-	for _, x := range []struct{ tag, id string }{{units.CurrentTag, t.Current}, {TagPrevious, t.Previous}} {
-		var err error
-		if x.id == "" {
-			err = untagImage(ctx, app, x.tag)
-		} else {
-			err = tagImage(ctx, x.id, app, x.tag)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// RemoveVersion untags a version and deletes the image if nothing else uses it.
-func RemoveVersion(ctx context.Context, app string, v Version) error {
-	if err := images.Untag(ctx, v.ImageID, v.Version, units.ImageRepo(app), nil); err != nil && !isNotFound(err) {
-		return fmt.Errorf("untag %s: %w", units.ImageRef(app, v.Version), err)
-	}
-	if _, errs := images.Remove(ctx, []string{v.ImageID}, nil); len(errs) > 0 {
-		// Still referenced (another tag, a child image): the untag is what counts.
-		return nil
-	}
-	return nil
-}

@@ -1,21 +1,18 @@
-//go:build remote
-
 package runtime
 
 import (
 	"reflect"
 	"testing"
 
-	entities "github.com/containers/podman/v5/pkg/domain/entities/types"
 	"github.com/quadlaunch/quadlaunch/units"
 )
 
-func img(id string, tags ...string) *entities.ImageSummary {
+func img(id string, tags ...string) Image {
 	var rt []string
 	for _, t := range tags {
 		rt = append(rt, units.ImageRef("demo", t))
 	}
-	return &entities.ImageSummary{ID: id, RepoTags: rt, Labels: map[string]string{LabelCreated: "c-" + id}}
+	return Image{ID: id, RepoTags: rt, Labels: map[string]string{LabelCreated: "c-" + id}}
 }
 
 func names(vs []Version) []string {
@@ -27,7 +24,7 @@ func names(vs []Version) []string {
 }
 
 func TestVersionsFromImages(t *testing.T) {
-	list := []*entities.ImageSummary{
+	list := []Image{
 		img("c", "20250103-000000", units.CurrentTag),
 		img("a", "20250101-000000"),
 		img("b2", "20250102-000000-10"),

@@ -138,7 +138,10 @@ func (r *appRender) prepareRoles() {
 		r.roles = []generator.Role{{Name: generator.DefaultRoleName, Primary: true}}
 	}
 	seen := map[string]bool{}
-	primary := -1
+	// The loader marks the primary role; App.PrimaryRole says which it is
+	// (the first role of a hand-built App that marks none). Exactly one of
+	// r.roles is marked.
+	primary, marked := r.app.PrimaryRole().Name, false
 	for i, role := range r.roles {
 		switch {
 		case !unitName(role.Name):
@@ -149,14 +152,8 @@ func (r *appRender) prepareRoles() {
 			r.errorf(role.Pos, "roles."+role.Name, "role %q given twice", role.Name)
 		}
 		seen[role.Name] = true
-		if role.Primary && primary < 0 {
-			primary = i
-		} else {
-			r.roles[i].Primary = false
-		}
-	}
-	if primary < 0 {
-		r.roles[0].Primary = true
+		r.roles[i].Primary = !marked && role.Name == primary
+		marked = marked || r.roles[i].Primary
 	}
 }
 

@@ -90,7 +90,7 @@ func appClaims(a *generator.App) []nameClaim {
 		add(claimContainer, ContainerName(a.Name, step), key, pos)
 	}
 	roles := appRoles(a)
-	primary := roles[0]
+	primary := a.PrimaryRole()
 	for _, r := range roles {
 		if !unitName(r.Name) {
 			continue // renderApp says what is wrong with it
@@ -99,9 +99,6 @@ func appClaims(a *generator.App) []nameClaim {
 		add(claimUnit, RoleUnit(a.Name, r.Name), key, r.Pos)
 		add(claimFile, RoleContainerFile(a.Name, r.Name), key, r.Pos)
 		add(claimContainer, ContainerName(a.Name, r.Name), key, r.Pos)
-		if r.Primary {
-			primary = r
-		}
 	}
 	seen := map[string]bool{}
 	for i, v := range a.Volumes {

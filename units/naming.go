@@ -1,11 +1,3 @@
-// Package units turns typed apps (generator.App) into unit files: Quadlet
-// .container/.volume/.network files, plain systemd units, and the private env
-// files holding the apps' environment. Everything here except quadlet.go and
-// write.go is a pure function of its input, so the generator, `quadlaunch
-// render` and the tests all see the same files.
-//
-// units must stay cheap to import: the generator binary imports it and has to
-// start in about a millisecond, so nothing here pulls in Podman bindings.
 package units
 
 import (

@@ -84,9 +84,6 @@ const ProxyLiveConf = "nginx.conf"
 // upstream: how the CLI knows a reload took effect.
 const ProxyStatusPath = "/.quadlaunch/proxy"
 
-// DefaultDrainTimeout bounds how long old connections may finish after a switch.
-const DefaultDrainTimeout = "30s"
-
 // ProxySetup is where an app's proxy listens and where its slots are.
 type ProxySetup struct {
 	ListenIP      string // "" = all IPv4 addresses
@@ -138,7 +135,7 @@ func ResolveProxy(app *generator.App) (ProxySetup, error) {
 			}
 		}
 		if s.DrainTimeout == "" {
-			s.DrainTimeout = DefaultDrainTimeout
+			s.DrainTimeout = generator.DefaultDrainTimeout.String()
 		}
 		return s, nil
 	}

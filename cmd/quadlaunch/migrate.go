@@ -53,7 +53,7 @@ func migrateInUnit(ctx context.Context, cmd *cli.Command) error {
 		env = append(env, "SKIP_POST_DEPLOYMENT_MIGRATIONS=1")
 	}
 	plan := runtime.PlanPhase(app, runtime.PhaseMigrate, env...)
-	return runtime.RunMigrate(pc, app, plan, runtime.PassOptions{Out: os.Stdout, Env: runtime.SplitEnv(app, env)})
+	return engine.RunMigrate(pc, app, plan, runtime.PassOptions{Out: os.Stdout, Env: runtime.SplitEnv(app, env)})
 }
 
 func configureCommand() *cli.Command {
@@ -79,7 +79,7 @@ func configureCommand() *cli.Command {
 			if s.App.Configure == nil {
 				// The config's env, as the unit would see it (not this shell's).
 				plan := runtime.PlanPhase(s.App, runtime.PhaseConfigure, runtime.FullEnv(s.App, nil)...)
-				done, reason, err := runtime.Configured(s.Podman, s.App, plan)
+				done, reason, err := engine.Configured(s.Podman, s.App, plan)
 				if err != nil {
 					return err
 				}
@@ -103,7 +103,7 @@ func configureInUnit(ctx context.Context, cmd *cli.Command) error {
 	}
 	env := runtime.FullEnv(app, os.LookupEnv)
 	plan := runtime.PlanPhase(app, runtime.PhaseConfigure, env...)
-	_, err = runtime.RunConfigure(pc, app, plan, runtime.PassOptions{Out: os.Stdout, Env: runtime.SplitEnv(app, env)})
+	_, err = engine.RunConfigure(pc, app, plan, runtime.PassOptions{Out: os.Stdout, Env: runtime.SplitEnv(app, env)})
 	return err
 }
 
@@ -129,7 +129,7 @@ func inUnitSession(ctx context.Context, cmd *cli.Command) (*generator.App, conte
 	if err != nil {
 		return nil, nil, err
 	}
-	pc, err := runtime.Connect(ctx, userMode(cmd))
+	pc, err := engine.Connect(ctx, userMode(cmd))
 	if err != nil {
 		return nil, nil, err
 	}

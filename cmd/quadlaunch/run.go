@@ -24,7 +24,7 @@ func runCommand() *cli.Command {
 				return err
 			}
 			defer s.Close()
-			code, err := runtime.RunOneOff(s.Podman, s.App, cmd.Args().Tail(), runtime.SplitEnv(s.App, runtime.FullEnv(s.App, nil)))
+			code, err := engine.RunOneOff(s.Podman, s.App, cmd.Args().Tail(), runtime.SplitEnv(s.App, runtime.FullEnv(s.App, nil)))
 			if err != nil {
 				return err
 			}
@@ -48,7 +48,7 @@ func enterCommand() *cli.Command {
 				return err
 			}
 			defer s.Close()
-			code, err := runtime.Enter(s.Podman, s.App, cmd.String("role"), cmd.Args().Tail(), runtime.PublicEnv(s.App))
+			code, err := engine.Enter(s.Podman, s.App, cmd.String("role"), cmd.Args().Tail(), runtime.PublicEnv(s.App))
 			if err != nil {
 				return err
 			}

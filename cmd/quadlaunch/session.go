@@ -84,7 +84,7 @@ func openSession(ctx context.Context, cmd *cli.Command, o sessionOpts) (*session
 		s.lock = l
 	}
 	if o.podman {
-		c, err := runtime.Connect(ctx, s.User)
+		c, err := engine.Connect(ctx, s.User)
 		if err != nil {
 			s.Close()
 			return nil, err
@@ -103,7 +103,7 @@ func openSession(ctx context.Context, cmd *cli.Command, o sessionOpts) (*session
 // Rollout is the session as the rollouts (runtime/rollout) run on it: every
 // command that changes what runs makes one call on it.
 func (s *session) Rollout() runtime.RolloutSession {
-	return runtime.RolloutSession{App: s.App, User: s.User, Podman: s.Podman, Systemd: s.sd, Log: s.Log,
+	return runtime.RolloutSession{App: s.App, User: s.User, Engine: engine, Podman: s.Podman, Systemd: s.sd, Log: s.Log,
 		Out: os.Stdout, ToolVersion: version, Start: s.Start}
 }
 

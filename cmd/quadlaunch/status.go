@@ -47,7 +47,7 @@ func statusCommand() *cli.Command {
 			}
 			app := s.App.Name
 			rep := statusReport{App: app}
-			vs, err := runtime.ListVersions(s.Podman, app)
+			vs, err := engine.ListVersions(s.Podman, app)
 			if err != nil {
 				return err
 			}
@@ -67,7 +67,7 @@ func statusCommand() *cli.Command {
 			}
 			for _, r := range s.App.Roles {
 				c := units.ContainerName(app, r.Name)
-				state, health, image := runtime.ContainerHealth(s.Podman, c)
+				state, health, image := engine.ContainerHealth(s.Podman, c)
 				rep.Roles = append(rep.Roles, roleStatus{Container: c, State: state, Health: health, Version: byID[image]})
 			}
 			if cmd.Bool("json") {

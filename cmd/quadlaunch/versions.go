@@ -26,7 +26,7 @@ func versionsCommand() *cli.Command {
 				return err
 			}
 			defer s.Close()
-			vs, err := runtime.ListVersions(s.Podman, s.App.Name)
+			vs, err := engine.ListVersions(s.Podman, s.App.Name)
 			if err != nil {
 				return err
 			}
@@ -98,12 +98,12 @@ func cleanupCommand() *cli.Command {
 				return err
 			}
 			defer s.Close()
-			vs, err := runtime.ListVersions(s.Podman, s.App.Name)
+			vs, err := engine.ListVersions(s.Podman, s.App.Name)
 			if err != nil {
 				return err
 			}
 			for _, v := range runtime.CleanupSelection(vs, int(cmd.Int("keep"))) {
-				if err := runtime.RemoveVersion(s.Podman, s.App.Name, v); err != nil {
+				if err := engine.RemoveVersion(s.Podman, s.App.Name, v); err != nil {
 					return err
 				}
 				fmt.Printf("removed %s\n", v.Version)

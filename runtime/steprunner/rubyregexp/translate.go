@@ -186,6 +186,7 @@ func translate(src string, extended bool) (out string, named bool, err error) {
 				b.WriteString(`\{`)
 			}
 		case c == '#' && i+1 < len(rs) && (rs[i+1] == '{' || rs[i+1] == '@' || rs[i+1] == '$'):
+			//lint:ignore ST1005 "Ruby" is a proper noun; the message is part of validate's output
 			return "", false, fmt.Errorf("Ruby interpolation (#%c) is not supported", rs[i+1])
 		case c == '#' && extended:
 			// a /x comment runs to the end of the line: copied, not parsed

@@ -1,6 +1,6 @@
 //go:build remote
 
-package runtime
+package podman
 
 import (
 	"context"
@@ -12,32 +12,16 @@ import (
 	"github.com/containers/podman/v5/pkg/bindings/containers"
 	"github.com/containers/podman/v5/pkg/bindings/images"
 
+	"github.com/quadlaunch/quadlaunch/runtime"
 	"github.com/quadlaunch/quadlaunch/runtime/steprunner"
 	"github.com/quadlaunch/quadlaunch/units"
 )
-
-// BuildOptions tune a build.
-type BuildOptions struct {
-	Out         io.Writer
-	NoCache     bool             // --no-cache: run every step again
-	ToolVersion string           // quadlaunch's version, for the label
-	Now         func() time.Time // for tests; time.Now when nil
-}
-
-// BuildResult is the outcome of a build.
-type BuildResult struct {
-	Version string
-	ImageID string
-	Reused  bool // an existing version matched the config exactly
-	Steps   int
-	Cached  int
-}
 
 // Build runs the plan's steps on its base image, one committed layer per step, and
 // tags the result localhost/quadlaunch/APP:<version>. It does not move current:
 // see Promote. On any error or cancellation the work container is removed and no
 // version tag exists.
-func Build(ctx context.Context, p *Plan, opt BuildOptions) (res *BuildResult, err error) {
+func (Engine) Build(ctx context.Context, p *runtime.Plan, opt runtime.BuildOptions) (res *runtime.BuildResult, err error) {
 	out := opt.Out
 	if out == nil {
 		out = io.Discard
@@ -46,8 +30,8 @@ func Build(ctx context.Context, p *Plan, opt BuildOptions) (res *BuildResult, er
 	if opt.Now != nil {
 		now = opt.Now
 	}
-	if p.refused != nil {
-		return nil, p.refused
+	if p.Refused() != nil {
+		return nil, p.Refused()
 	}
 	baseID, err := ensureImage(ctx, p.BaseImage)
 	if err != nil {
@@ -66,22 +50,22 @@ func Build(ctx context.Context, p *Plan, opt BuildOptions) (res *BuildResult, er
 	// Secrets the build's exec steps use reach them as the work container's
 	// env secrets (PlanPhase): in Podman's 0600 secret store, never in the
 	// image config, history, labels, cache keys or this output.
-	if err := storeSecrets(ctx, p.buildSecrets); err != nil {
+	if err := storeSecrets(ctx, p.BuildSecrets()); err != nil {
 		return nil, err
 	}
-	b := &builder{plan: p, out: out, secrets: PassEnv{Secrets: p.buildSecrets}.EnvSecretRefs()}
+	b := &builder{plan: p, out: out, secrets: runtime.PassEnv{Secrets: p.BuildSecrets()}.EnvSecretRefs()}
 	defer b.close(ctx)
 
 	parent := baseID
-	res = &BuildResult{Steps: len(p.Steps)}
+	res = &runtime.BuildResult{Steps: len(p.Steps)}
 	n := len(p.Steps)
 	for i, st := range p.Steps {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		key := CacheKey(parent, st, p.EnvDigest)
+		key := runtime.CacheKey(parent, st, p.EnvDigest)
 		if !opt.NoCache {
-			hit, err := findImageByLabel(ctx, LabelCacheKey, key)
+			hit, err := findImageByLabel(ctx, runtime.LabelCacheKey, key)
 			if err != nil {
 				return nil, err
 			}
@@ -109,7 +93,7 @@ func Build(ctx context.Context, p *Plan, opt BuildOptions) (res *BuildResult, er
 		if err := b.runner.StopBackground(ctx); err != nil {
 			return nil, fmt.Errorf("step %d/%d (%s): stop background processes: %w", i+1, n, st.Summary, err)
 		}
-		id, err := b.commit(ctx, append(restore, "LABEL "+LabelCacheKey+"="+key), "", "")
+		id, err := b.commit(ctx, append(restore, "LABEL "+runtime.LabelCacheKey+"="+key), "", "")
 		if err != nil {
 			return nil, err
 		}
@@ -121,7 +105,7 @@ func Build(ctx context.Context, p *Plan, opt BuildOptions) (res *BuildResult, er
 	if p.BootCommand != nil {
 		boot = []string{restore[0], "CMD " + jsonArray(p.BootCommand)}
 	}
-	final := FinalKey(parent, p.BootCommand, p.ConfigDigest)
+	final := runtime.FinalKey(parent, p.BootCommand, p.ConfigDigest)
 	if !opt.NoCache {
 		if v, id, err := findVersion(ctx, p.App, final); err != nil {
 			return nil, err
@@ -146,12 +130,12 @@ func Build(ctx context.Context, p *Plan, opt BuildOptions) (res *BuildResult, er
 		b.container, b.at = id, parent
 	}
 	changes := append(boot,
-		"LABEL "+LabelApp+"="+p.App,
-		"LABEL "+LabelVersion+"="+version,
-		"LABEL "+LabelCreated+"="+now().UTC().Format(time.RFC3339),
-		"LABEL "+LabelConfigDigest+"="+p.ConfigDigest,
-		"LABEL "+LabelTool+"="+opt.ToolVersion,
-		"LABEL "+LabelFinalKey+"="+final,
+		"LABEL "+runtime.LabelApp+"="+p.App,
+		"LABEL "+runtime.LabelVersion+"="+version,
+		"LABEL "+runtime.LabelCreated+"="+now().UTC().Format(time.RFC3339),
+		"LABEL "+runtime.LabelConfigDigest+"="+p.ConfigDigest,
+		"LABEL "+runtime.LabelTool+"="+opt.ToolVersion,
+		"LABEL "+runtime.LabelFinalKey+"="+final,
 	)
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -173,7 +157,7 @@ func Build(ctx context.Context, p *Plan, opt BuildOptions) (res *BuildResult, er
 // builder holds the one work container a build uses: consecutive uncached steps
 // run in the same container, committing after each.
 type builder struct {
-	plan      *Plan
+	plan      *runtime.Plan
 	out       io.Writer
 	secrets   map[string]string // env secrets of the work container (target variable -> Podman secret)
 	container string
@@ -227,10 +211,10 @@ func findVersion(ctx context.Context, app, final string) (string, string, error)
 		return "", "", err
 	}
 	for _, im := range list {
-		if im.Labels[LabelFinalKey] != final {
+		if im.Labels[runtime.LabelFinalKey] != final {
 			continue
 		}
-		v := im.Labels[LabelVersion]
+		v := im.Labels[runtime.LabelVersion]
 		for _, t := range im.RepoTags {
 			if t == units.ImageRef(app, v) {
 				return v, im.ID, nil
@@ -242,7 +226,7 @@ func findVersion(ctx context.Context, app, final string) (string, string, error)
 
 // newVersion picks a sortable version id from the time, unused for this app.
 func newVersion(ctx context.Context, app string, t time.Time) (string, error) {
-	base := VersionID(t)
+	base := runtime.VersionID(t)
 	for i := 1; ; i++ {
 		v := base
 		if i > 1 {
@@ -257,9 +241,6 @@ func newVersion(ctx context.Context, app string, t time.Time) (string, error) {
 		}
 	}
 }
-
-// VersionID is the version name for a build started at t: sortable as a string.
-func VersionID(t time.Time) string { return t.UTC().Format("20060102-150405") }
 
 func jsonArray(a []string) string {
 	if a == nil {

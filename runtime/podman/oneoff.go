@@ -1,52 +1,22 @@
 //go:build remote
 
-package runtime
+package podman
 
 import (
 	"context"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/containers/podman/v5/pkg/bindings/images"
 
 	"github.com/quadlaunch/quadlaunch/generator"
+	"github.com/quadlaunch/quadlaunch/runtime"
 	"github.com/quadlaunch/quadlaunch/units"
 )
 
-// PassOptions configure a migrate or configure pass run in a one-off container.
-type PassOptions struct {
-	Out io.Writer
-	Env PassEnv // public env to exec sessions; secrets as Podman env secrets
-}
-
-// AppMounts are the app's volumes as mounts for a one-off container.
-func AppMounts(app *generator.App) []Mount {
-	var ms []Mount
-	for _, v := range app.Volumes {
-		m := Mount{Source: v.Host, Dest: v.Guest, Named: v.Named()}
-		if m.Named {
-			m.Source = units.VolumeName(app.Name, v.Host)
-		}
-		if v.Options != "" {
-			m.Options = []string{v.Options}
-		}
-		ms = append(ms, m)
-	}
-	return ms
-}
-
-// AppNetwork is the network a one-off container joins so links resolve.
-func AppNetwork(app *generator.App) string {
-	if len(app.Links) > 0 {
-		return units.LinkNetworkName(app.Name)
-	}
-	return ""
-}
-
 // RunMigrate runs the migrate plan's steps in a one-off container of current,
 // with the app's volumes and network, and removes the container afterwards.
-func RunMigrate(ctx context.Context, app *generator.App, p *Plan, opt PassOptions) error {
+func (Engine) RunMigrate(ctx context.Context, app *generator.App, p *runtime.Plan, opt runtime.PassOptions) error {
 	if len(p.Steps) == 0 {
 		fmt.Fprintf(opt.Out, "%s: no steps tagged db or migrate, nothing to migrate\n", app.Name)
 		return nil
@@ -62,7 +32,7 @@ func RunMigrate(ctx context.Context, app *generator.App, p *Plan, opt PassOption
 		return err
 	}
 	id, err := startWorkContainer(ctx, workSpec{Image: cur, Name: fmt.Sprintf("%s-migrate-%d", app.Name, time.Now().UnixNano()),
-		EnvSecrets: opt.Env.EnvSecretRefs(), Mounts: AppMounts(app), Network: AppNetwork(app)})
+		EnvSecrets: opt.Env.EnvSecretRefs(), Mounts: runtime.AppMounts(app), Network: runtime.AppNetwork(app)})
 	if err != nil {
 		return err
 	}
@@ -87,7 +57,7 @@ func RunMigrate(ctx context.Context, app *generator.App, p *Plan, opt PassOption
 // plan p (launcher-style configure: the pups steps tagged db,precompile), so the
 // CLI need not start APP-configure at all, which would re-run APP-migrate first
 // (configure Requires= it). It says why in reason.
-func Configured(ctx context.Context, app *generator.App, p *Plan) (ok bool, reason string, err error) {
+func (Engine) Configured(ctx context.Context, app *generator.App, p *runtime.Plan) (ok bool, reason string, err error) {
 	curRef := units.ImageRef(app.Name, units.CurrentTag)
 	cur, err := images.GetImage(ctx, curRef, nil)
 	if err != nil {
@@ -99,7 +69,7 @@ func Configured(ctx context.Context, app *generator.App, p *Plan) (ok bool, reas
 	if len(p.Steps) == 0 {
 		return true, "no steps tagged db or precompile, nothing to configure", nil
 	}
-	if cur.Labels[LabelConfigureKey] == ConfigureKey("", p) {
+	if cur.Labels[runtime.LabelConfigureKey] == runtime.ConfigureKey("", p) {
 		return true, fmt.Sprintf("current (%s) is already configured", shortID(cur.ID)), nil
 	}
 	return false, "", nil
@@ -109,7 +79,7 @@ func Configured(ctx context.Context, app *generator.App, p *Plan) (ok bool, reas
 // as the new current (and as its version tag), so the roles run a configured image.
 // Env reaches exec sessions only, never the image config. If current already is the
 // result of these steps it returns at once with changed=false.
-func RunConfigure(ctx context.Context, app *generator.App, p *Plan, opt PassOptions) (changed bool, err error) {
+func (Engine) RunConfigure(ctx context.Context, app *generator.App, p *runtime.Plan, opt runtime.PassOptions) (changed bool, err error) {
 	curRef := units.ImageRef(app.Name, units.CurrentTag)
 	cur, err := images.GetImage(ctx, curRef, nil)
 	if err != nil {
@@ -122,8 +92,8 @@ func RunConfigure(ctx context.Context, app *generator.App, p *Plan, opt PassOpti
 		fmt.Fprintf(opt.Out, "%s: no steps tagged db or precompile, nothing to configure\n", app.Name)
 		return false, nil
 	}
-	key := ConfigureKey("", p)
-	if cur.Labels[LabelConfigureKey] == key {
+	key := runtime.ConfigureKey("", p)
+	if cur.Labels[runtime.LabelConfigureKey] == key {
 		fmt.Fprintf(opt.Out, "%s: current (%s) is already configured\n", app.Name, shortID(cur.ID))
 		return false, nil
 	}
@@ -134,7 +104,7 @@ func RunConfigure(ctx context.Context, app *generator.App, p *Plan, opt PassOpti
 	if err := storeSecrets(ctx, opt.Env.Secrets); err != nil {
 		return false, err
 	}
-	b := &builder{plan: &Plan{App: app.Name, Env: opt.Env.Public}, out: opt.Out, secrets: opt.Env.EnvSecretRefs()}
+	b := &builder{plan: &runtime.Plan{App: app.Name, Env: opt.Env.Public}, out: opt.Out, secrets: opt.Env.EnvSecretRefs()}
 	defer b.close(ctx)
 	// The container is created without env (commit would copy it into the image);
 	// ensureContainer's runner gives the public env to each exec session, and the
@@ -157,11 +127,11 @@ func RunConfigure(ctx context.Context, app *generator.App, p *Plan, opt PassOpti
 		return false, err
 	}
 	id, err := b.commit(ctx, []string{"ENTRYPOINT " + jsonArray(entrypoint), "CMD " + jsonArray(cmd),
-		"LABEL " + LabelConfigureKey + "=" + key}, "", "")
+		"LABEL " + runtime.LabelConfigureKey + "=" + key}, "", "")
 	if err != nil {
 		return false, err
 	}
-	if v := cur.Labels[LabelVersion]; v != "" {
+	if v := cur.Labels[runtime.LabelVersion]; v != "" {
 		if err := tagImage(ctx, id, app.Name, v); err != nil {
 			return false, err
 		}

@@ -1,6 +1,6 @@
 //go:build remote
 
-package runtime
+package podman
 
 import (
 	"archive/tar"

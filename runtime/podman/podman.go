@@ -1,6 +1,6 @@
 //go:build remote
 
-package runtime
+package podman
 
 import (
 	"context"
@@ -15,10 +15,11 @@ import (
 	"github.com/containers/podman/v5/pkg/bindings"
 	"github.com/containers/podman/v5/pkg/bindings/containers"
 	"github.com/containers/podman/v5/pkg/bindings/images"
-	entities "github.com/containers/podman/v5/pkg/domain/entities/types"
 	"github.com/containers/podman/v5/pkg/errorhandling"
 	"github.com/containers/podman/v5/pkg/specgen"
 	spec "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/quadlaunch/quadlaunch/runtime"
 	"github.com/quadlaunch/quadlaunch/units"
 )
 
@@ -40,7 +41,7 @@ func PodmanSocket(user bool) string {
 
 // Connect returns a context carrying a Podman API connection. Cancelling ctx aborts
 // requests in flight; cleanup code uses context.WithoutCancel on the result.
-func Connect(ctx context.Context, user bool) (context.Context, error) {
+func (Engine) Connect(ctx context.Context, user bool) (context.Context, error) {
 	uri := PodmanSocket(user)
 	c, err := bindings.NewConnection(ctx, uri)
 	if err != nil {
@@ -90,13 +91,17 @@ func findImageByLabel(ctx context.Context, label, value string) (string, error) 
 }
 
 // listAppImages returns every image of the app (all versions and configured images).
-func listAppImages(ctx context.Context, app string) ([]*entities.ImageSummary, error) {
+func listAppImages(ctx context.Context, app string) ([]runtime.Image, error) {
 	all := true
-	list, err := images.List(ctx, &images.ListOptions{All: &all, Filters: map[string][]string{"label": {LabelApp + "=" + app}}})
+	list, err := images.List(ctx, &images.ListOptions{All: &all, Filters: map[string][]string{"label": {runtime.LabelApp + "=" + app}}})
 	if err != nil {
 		return nil, fmt.Errorf("list images of %s: %w", app, err)
 	}
-	return list, nil
+	out := make([]runtime.Image, 0, len(list))
+	for _, im := range list {
+		out = append(out, runtime.Image{ID: im.ID, RepoTags: im.RepoTags, Labels: im.Labels})
+	}
+	return out, nil
 }
 
 // tagImage points repo:tag at id.
@@ -146,15 +151,8 @@ type workSpec struct {
 	Name       string
 	Env        map[string]string
 	EnvSecrets map[string]string
-	Mounts     []Mount
+	Mounts     []runtime.Mount
 	Network    string
-}
-
-// Mount is a bind mount or named volume for a one-off container.
-type Mount struct {
-	Source, Dest string
-	Named        bool
-	Options      []string
 }
 
 func startWorkContainer(ctx context.Context, w workSpec) (string, error) {
@@ -206,7 +204,7 @@ func removeContainer(ctx context.Context, id string) {
 	}
 }
 
-func addMounts(s *specgen.SpecGenerator, mounts []Mount) {
+func addMounts(s *specgen.SpecGenerator, mounts []runtime.Mount) {
 	for _, m := range mounts {
 		if m.Named {
 			s.Volumes = append(s.Volumes, &specgen.NamedVolume{Name: m.Source, Dest: m.Dest, Options: m.Options})
