@@ -95,7 +95,7 @@ func (s RolloutSession) Rollback(ctx context.Context, want string) error {
 			p := rollout.PlanRollback(len(t.Units.Others) > 0)
 			// Inside the keep_previous window the idle slot still runs the
 			// version asked for: switch to it, no boot.
-			if t.KeepPrevious > 0 && SlotRuns(s.Podman, t.Units.NextSlot, target.ImageID) {
+			if t.KeepPrevious > 0 && s.SlotRuns(t.Units.NextSlot, target.ImageID) {
 				p = rollout.PlanRollbackWindow(len(t.Units.Others) > 0)
 			}
 			return rollout.Run(ctx, b, t, p, o)

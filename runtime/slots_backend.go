@@ -1,5 +1,3 @@
-//go:build remote
-
 package runtime
 
 import (
@@ -8,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/containers/podman/v5/pkg/bindings/containers"
 	sd "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/godbus/dbus/v5"
 
@@ -75,10 +72,10 @@ func (l systemdSlots) CancelRetire(ctx context.Context, unit string) error {
 
 // SlotRuns reports whether the slot unit's container runs image imageID (a
 // full ID or a prefix of one): whether a rollback can reuse the kept slot.
-func SlotRuns(ctx context.Context, unit, imageID string) bool {
-	c, err := containers.Inspect(ctx, strings.TrimSuffix(unit, ".service"), nil)
-	if err != nil || c.State == nil || !c.State.Running || imageID == "" {
+func (s RolloutSession) SlotRuns(unit, imageID string) bool {
+	state, _, image := s.Engine.ContainerHealth(s.Podman, strings.TrimSuffix(unit, ".service"))
+	if state != "running" || imageID == "" || image == "" {
 		return false
 	}
-	return strings.HasPrefix(c.Image, imageID) || strings.HasPrefix(imageID, c.Image)
+	return strings.HasPrefix(image, imageID) || strings.HasPrefix(imageID, image)
 }
