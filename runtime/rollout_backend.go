@@ -73,6 +73,17 @@ func (s RolloutSession) CurrentVersion() (string, error) {
 type systemdUnits struct{ s RolloutSession }
 
 func (u systemdUnits) RunOneshot(ctx context.Context, unit string, alone bool) error {
+	if alone && unit == units.AppUnits(u.s.App).Configure && u.s.App.Configure == nil && u.s.Engine != nil {
+		// Launcher-style configure whose result current already is (or with
+		// nothing to do): starting its unit would only find that out, in a
+		// new process, a second or two later.
+		plan := PlanPhase(u.s.App, PhaseConfigure, FullEnv(u.s.App, nil)...)
+		if ok, reason, err := u.s.Engine.Configured(u.s.Podman, u.s.App, plan); err == nil && ok {
+			fmt.Fprintf(u.s.Out, "%s: %s skipped: %s\n", u.s.App.Name, unit, reason)
+			u.s.Log.Infof("%s: %s skipped: %s", u.s.App.Name, unit, reason)
+			return nil
+		}
+	}
 	run := u.s.Systemd.RunUnit
 	if alone {
 		run = u.s.Systemd.RunUnitAlone

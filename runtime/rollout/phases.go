@@ -88,15 +88,21 @@ func (p *phases) addInner(ph Phase, t0 time.Time) {
 	p.inner += d
 }
 
-// String is "build 1.2 s, migrate 0.4 s, ..., total 13.0 s": every phase the
-// run reached, in phaseOrder, then the total (which also counts what is in no
-// phase: the lock, connecting to Podman and the proxy).
-func (p *phases) String(total time.Duration) string {
+// String is "build 1.2 s, migrate 0.4 s, ..., serving after 9.0 s, total
+// 13.0 s": every phase the run reached, in phaseOrder, then when the new
+// version served every request (serving > 0: the proxy's switch and drain
+// were done), then the total (which also counts what is in no phase: the
+// lock, connecting to Podman and the proxy). Phases run beside others (make
+// live, stop old slot) can make the sum exceed the total.
+func (p *phases) String(serving, total time.Duration) string {
 	var parts []string
 	for _, ph := range phaseOrder {
 		if d, ok := p.took[ph]; ok {
 			parts = append(parts, fmt.Sprintf("%s %s", ph, secs(d)))
 		}
+	}
+	if serving > 0 {
+		parts = append(parts, "serving after "+secs(serving))
 	}
 	return strings.Join(append(parts, "total "+secs(total)), ", ")
 }

@@ -297,7 +297,10 @@ func TestPhasesLine(t *testing.T) {
 	p.add(PhaseBuild, 1200*time.Millisecond)
 	p.add(PhaseNewSlot, 10*time.Second)
 	p.add(PhaseBuild, 100*time.Millisecond)
-	if got, want := p.String(12*time.Second), "build 1.3 s, new slot healthy 10.0 s, total 12.0 s"; got != want {
+	if got, want := p.String(0, 12*time.Second), "build 1.3 s, new slot healthy 10.0 s, total 12.0 s"; got != want {
+		t.Errorf("phases = %q, want %q", got, want)
+	}
+	if got, want := p.String(11500*time.Millisecond, 12*time.Second), "build 1.3 s, new slot healthy 10.0 s, serving after 11.5 s, total 12.0 s"; got != want {
 		t.Errorf("phases = %q, want %q", got, want)
 	}
 }

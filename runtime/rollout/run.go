@@ -38,22 +38,45 @@ func Run(ctx context.Context, b Backend, t Target, p Plan, o Options) (err error
 		b.Report.Printf("%s: deploy (%s mode, previous version %s)\n", t.App, p.Mode, dash(o.Previous))
 	}
 	for i, step := range p.Steps {
+		if r.background(step) {
+			// Off the critical path: the new slot already serves every request.
+			if p.Gated {
+				b.Report.Printf("%s: [%d/%d] %s (beside the next steps)\n", t.App, i+1, len(p.Steps), step)
+			}
+			r.goBackground(ctx, step)
+			continue
+		}
+		if step == StepPostDeploy || step == StepPostMigrate {
+			// Hooks and post-deployment migrations see the deploy's end state.
+			if bstep, err := r.join(); err != nil {
+				r.undoAt = r.after(bstep)
+				return r.fail(ctx, bstep, err)
+			}
+		}
 		started, inner := time.Now(), r.phases.inner
 		if p.Gated {
 			b.Report.Printf("%s: [%d/%d] %s\n", t.App, i+1, len(p.Steps), step)
 		}
 		err := r.do(ctx, step)
+		r.last = step
 		if err == nil && step == StepSwitchToNew {
 			r.servingAfter = time.Since(r.t0) // the new (or rolled-back-to) version serves every request from now
 		}
 		// The switch, drain and asset bridge inside a step are phases of their own.
 		r.phases.add(phaseOf(step), time.Since(started)-(r.phases.inner-inner))
 		if err != nil {
+			if bstep, berr := r.join(); berr != nil {
+				err = fmt.Errorf("%w; %s: %v", err, bstep, berr)
+			}
 			return r.fail(ctx, step, err)
 		}
 		if p.Gated && time.Since(started) > time.Second {
 			b.Report.Printf("%s: [%d/%d] %s done in %s\n", t.App, i+1, len(p.Steps), step, since(started))
 		}
+	}
+	if bstep, err := r.join(); err != nil {
+		r.undoAt = r.after(bstep)
+		return r.fail(ctx, bstep, err)
 	}
 	r.reportPhases("")
 	switch p.Op {
@@ -69,7 +92,7 @@ func Run(ctx context.Context, b Backend, t Target, p Plan, o Options) (err error
 // reportPhases writes the run's phases, to the operator and the journal:
 // where a deploy's time went. failed is the step a failed run stopped at.
 func (r *run) reportPhases(failed Step) {
-	line := fmt.Sprintf("%s-phases: %s", r.p.Op, r.phases.String(time.Since(r.t0)))
+	line := fmt.Sprintf("%s-phases: %s", r.p.Op, r.phases.String(r.servingAfter, time.Since(r.t0)))
 	if failed != "" {
 		line += fmt.Sprintf(" (failed at %s)", failed)
 	}
@@ -109,6 +132,90 @@ type run struct {
 	// servingAfter is when, since t0, the proxy's switch (and drain) to the
 	// new slot was done: what a rollback's speed is to its users.
 	servingAfter time.Duration
+	// bg is the work that runs beside the steps after the switch (making the
+	// new slot live, stopping the old one): joined before the post-deploy
+	// steps, at the end and before any undo.
+	bg   *bgWork
+	last Step // the last step run in the foreground
+	// undoAt is the step a failure is undone as of, when not the failed one
+	// (a background step that failed while later steps ran).
+	undoAt Step
+}
+
+// after is the step a background failure counts as: the last step run, when
+// that came after the failed background step (what RollbackFor undoes).
+func (r *run) after(bstep Step) Step {
+	for _, s := range r.p.Steps {
+		if s == bstep {
+			return r.last
+		}
+		if s == r.last {
+			return bstep
+		}
+	}
+	return bstep
+}
+
+// bgWork is the background part of a run: its steps, in order, on a copy of
+// the run (its own phases), and the outcome.
+type bgWork struct {
+	r     *run
+	queue chan Step
+	done  chan struct{}
+	step  Step // the step that failed
+	err   error
+}
+
+// background reports whether step runs beside the following ones: in slots
+// mode, once the proxy sends every request to the new slot, recording it as
+// live (a daemon-reload) and stopping the old slot change nothing a request
+// sees, so the other roles restart meanwhile.
+func (r *run) background(step Step) bool {
+	return r.p.Mode == ModeSlots && (step == StepMakeLive || step == StepRetireOld)
+}
+
+func (r *run) goBackground(ctx context.Context, step Step) {
+	if r.bg == nil {
+		c := *r
+		c.phases = phases{}
+		w := &bgWork{r: &c, queue: make(chan Step, 8), done: make(chan struct{})}
+		r.bg = w
+		go func() {
+			defer close(w.done)
+			for st := range w.queue {
+				if w.err != nil {
+					continue
+				}
+				started, inner := time.Now(), w.r.phases.inner
+				err := w.r.do(ctx, st)
+				w.r.phases.add(phaseOf(st), time.Since(started)-(w.r.phases.inner-inner))
+				if err != nil {
+					w.step, w.err = st, err
+				}
+			}
+		}()
+	}
+	r.bg.queue <- step
+}
+
+// join waits for the background steps; it returns the one that failed and
+// its error. Their phases count to the run's (they overlapped other steps).
+func (r *run) join() (Step, error) {
+	w := r.bg
+	if w == nil {
+		return "", nil
+	}
+	r.bg = nil
+	close(w.queue)
+	<-w.done
+	for ph, d := range w.r.phases.took {
+		r.phases.add(ph, d)
+	}
+	r.bridged = w.r.bridged
+	if w.err != nil && w.r.health != "" {
+		r.health = w.r.health
+	}
+	return w.step, w.err
 }
 
 // Slots of a slots-mode run: the live one (old version) and the idle one,
@@ -368,7 +475,11 @@ func (r *run) failedUnit(step Step, err error) string {
 // returns the report.
 func (r *run) fail(ctx context.Context, step Step, err error) error {
 	app := r.t.App
-	rb := RollbackFor(r.p, step)
+	at := step
+	if r.undoAt != "" {
+		at = r.undoAt
+	}
+	rb := RollbackFor(r.p, at)
 	defer r.reportPhases(step)
 	if !r.p.Gated {
 		if !rb.Changed() {
