@@ -109,3 +109,16 @@ func LiveAppUnits(app *generator.App, user bool, runtimeDir string) units.AppUni
 	}
 	return n
 }
+
+// LiveRole is the role whose container serves for role: behind the proxy,
+// the primary role's live slot (web-next when A-web-next is live); any other
+// role as it is.
+func LiveRole(app *generator.App, user bool, role string) string {
+	if app.Proxy == nil || len(app.RunningRoles()) == 0 || role != app.PrimaryRole().Name {
+		return role
+	}
+	if NewLiveSlots(app, user, RuntimeDir(user)).Live() == 1 {
+		return units.NextSlotRole(role)
+	}
+	return role
+}
