@@ -199,13 +199,16 @@ type Rollback struct {
 	// (a rebuild that stopped them, or whose restart failed), when there was
 	// a current before.
 	StartRoles bool
+	// RetireKept schedules the stop of the slot a window rollback reused
+	// (its pending stop was cancelled when the rollback took it) again.
+	RetireKept bool
 	// Hook: the post-rollback hook runs (a failed deploy, not an abort).
 	Hook bool
 }
 
 // Changed reports whether anything has to be undone.
 func (r Rollback) Changed() bool {
-	return r.RestoreTags || r.StopNew || r.StartOld || r.SwitchToOld || r.RestartWeb || r.RestartOthers || r.StartRoles
+	return r.RestoreTags || r.StopNew || r.StartOld || r.SwitchToOld || r.RestartWeb || r.RestartOthers || r.StartRoles || r.RetireKept
 }
 
 // RollbackFor decides the rollback for a failure at step failed of plan p.
@@ -245,6 +248,7 @@ func RollbackFor(p Plan, failed Step) Rollback {
 	// The kept slot of a window rollback runs the version that is current
 	// again after the undo: stopping it would only cost the next window.
 	r.StopNew = done[StepStartNew]
+	r.RetireKept = p.Window && done[StepReuseKept]
 	r.StartOld = done[StepRetireOld]
 	r.SwitchToOld = done[StepSwitchToNew]
 	r.RestartWeb = done[StepRestartWeb] || done[StepStopRoles]

@@ -98,8 +98,9 @@ func TestRollbackFor(t *testing.T) {
 		{PlanRollback(true), StepConfigure, Rollback{RestoreTags: true}},
 		{PlanRollback(true), StepStartNew, Rollback{RestoreTags: true, StopNew: true}},
 		{PlanRollback(true), StepRetireOld, Rollback{RestoreTags: true, StopNew: true, StartOld: true, SwitchToOld: true}},
-		// The kept slot is not stopped: it runs the previous version, still previous after the undo.
-		{PlanRollbackWindow(true), StepSwitchToNew, Rollback{RestoreTags: true, SwitchToOld: true}},
+		// The kept slot is not stopped: it runs the previous version, still previous after the undo;
+		// its stop after proxy.keep_previous is scheduled again.
+		{PlanRollbackWindow(true), StepSwitchToNew, Rollback{RestoreTags: true, SwitchToOld: true, RetireKept: true}},
 		{PlanRollbackInPlace(), StepRestartRoles, Rollback{RestoreTags: true}},
 		{PlanRebuild(true, false), StepMigrate, Rollback{RestoreTags: true, StartRoles: true}},
 		{PlanRebuild(false, false), StepMigrateSkip, Rollback{RestoreTags: true}},

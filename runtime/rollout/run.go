@@ -551,6 +551,13 @@ func (r *run) rollback(ctx context.Context, rb Rollback) error {
 		}
 		r.b.Units.ResetFailed(ctx, newUnit)
 	}
+	if rb.RetireKept {
+		// Kept again, for proxy.keep_previous, as before the rollback took it.
+		newUnit, _, _ := r.newSlot()
+		if err := r.b.Slots.Retire(ctx, newUnit, r.t.KeepPrevious); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if rb.RestartOthers {
 		for _, unit := range u.Others {
 			if err := r.healthy(ctx, "restart", unit); err != nil {
