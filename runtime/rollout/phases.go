@@ -11,6 +11,7 @@ import (
 type Phase string
 
 const (
+	PhaseSetup       Phase = "setup" // from the command's start to the first step: config, lock, Podman, proxy
 	PhaseHooks       Phase = "hooks"
 	PhaseBuild       Phase = "build"
 	PhaseTags        Phase = "tags" // a rollback's promote
@@ -30,7 +31,7 @@ const (
 )
 
 // phaseOrder is the order phases are reported in: a deploy's, roughly.
-var phaseOrder = []Phase{PhaseBuild, PhaseTags, PhaseStopRoles, PhaseMigrate, PhaseConfigure, PhaseNewSlot, PhaseSwitch,
+var phaseOrder = []Phase{PhaseSetup, PhaseBuild, PhaseTags, PhaseStopRoles, PhaseMigrate, PhaseConfigure, PhaseNewSlot, PhaseSwitch,
 	PhaseAssetBridge, PhaseDrain, PhaseMakeLive, PhaseStopOld, PhaseRestartWeb, PhaseOthers, PhaseRoles, PhasePostMigrate, PhaseHooks}
 
 // phaseOf is the phase a step's own time counts to.

@@ -17,6 +17,9 @@ func Run(ctx context.Context, b Backend, t Target, p Plan, o Options) (err error
 		r.t0 = time.Now()
 	}
 	r.info = HookInfo{App: t.App, Previous: o.Previous, Roles: t.Roles}
+	if !o.Start.IsZero() {
+		r.phases.add(PhaseSetup, time.Since(o.Start))
+	}
 	if len(p.Hold) > 0 {
 		undo, note, err := b.Overrides.Apply(ctx, p.Hold...)
 		if err != nil {

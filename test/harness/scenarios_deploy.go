@@ -383,7 +383,17 @@ func depScenarios(d depSetup) []Scenario {
 			return err
 		}
 		workerBefore := d.started(tb, "dep-worker")
-		l, err := startLoad(tb, d, "ok", "app-1.css", "app-2.css")
+		// The version serving now (build-1 after the setup, another one after the
+		// speed scenario): its asset and build-2's must both answer during the swap.
+		body, err := tb.HTTPGet(d.port)
+		if err != nil {
+			return err
+		}
+		m := regexp.MustCompile(`build-(\d+)`).FindStringSubmatch(body)
+		if m == nil {
+			return fmt.Errorf("serving before the deploy: %q", body)
+		}
+		l, err := startLoad(tb, d, "ok", "app-"+m[1]+".css", "app-2.css")
 		if err != nil {
 			return err
 		}

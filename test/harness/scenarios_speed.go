@@ -42,8 +42,27 @@ func secsOf(re *regexp.Regexp, s string) float64 {
 	return f
 }
 
-// timedDeploy deploys under load and checks T <= build + migrate + B + 3 s.
-func (d depSetup) timedDeploy(tb *Testbed, version string, keep bool) error {
+// measureBoot is how long the app's web takes to boot as systemd sees it, on
+// this box and under its load: the idle slot started alone (container start,
+// DEMO_BOOT_DELAY, the health check turning healthy), then stopped again.
+func (d depSetup) measureBoot(tb *Testbed) (time.Duration, error) {
+	_, idle, err := d.liveSlot(tb)
+	if err != nil {
+		return 0, err
+	}
+	t0 := time.Now()
+	out, err := tb.Systemctl("start", "--job-mode=ignore-dependencies", idle+".service")
+	took := time.Since(t0)
+	tb.Systemctl("stop", "--job-mode=ignore-dependencies", idle+".service")
+	if err != nil {
+		return 0, fmt.Errorf("start %s alone: %v: %s", idle, err, out)
+	}
+	return took, nil
+}
+
+// timedDeploy deploys under load and checks T <= build + migrate + B + 3 s,
+// T until the new version serves every request, B the boot measured.
+func (d depSetup) timedDeploy(tb *Testbed, version string, keep bool, boot time.Duration) error {
 	if err := d.writeConfig(tb, d.speedConfig(version, keep)); err != nil {
 		return err
 	}
@@ -60,7 +79,7 @@ func (d depSetup) timedDeploy(tb *Testbed, version string, keep bool) error {
 	if line == "" {
 		return fmt.Errorf("no deploy-phases line:\n%s", out)
 	}
-	fmt.Printf("%s (boot %.0f s)\n", line, speedBoot.Seconds())
+	fmt.Printf("%s (DEMO_BOOT_DELAY %.0f s, boot measured %.1f s)\n", line, speedBoot.Seconds(), boot.Seconds())
 	if lerr != nil {
 		return lerr
 	}
@@ -69,13 +88,14 @@ func (d depSetup) timedDeploy(tb *Testbed, version string, keep bool) error {
 	// post-deployment migration must wait for that (README: Deploy speed).
 	total, build, migrate := secsOf(phasesLine, line), secsOf(phaseSecs("build"), line), secsOf(phaseSecs("migrate"), line)
 	serving := secsOf(phaseSecs("serving after"), line)
-	limit := build + migrate + speedBoot.Seconds() + 3
-	fmt.Printf("deploy %s: serving after %.1f s (bound build + migrate + B + 3 s = %.1f s), command done after %.1f s\n", version, serving, limit, total)
+	limit := build + migrate + boot.Seconds() + 3
+	fmt.Printf("deploy %s: serving after %.1f s, bound build + migrate + B + 3 s = %.1f s with B the boot measured (%.1f s with B = DEMO_BOOT_DELAY); command done after %.1f s\n",
+		version, serving, limit, build+migrate+speedBoot.Seconds()+3, total)
 	if serving < 0 {
 		return fmt.Errorf("no serving figure in %q", line)
 	}
 	if serving > limit {
-		return fmt.Errorf("the new version served after %.1f s, more than build + migrate + boot + 3 s = %.1f s", serving, limit)
+		return fmt.Errorf("the new version served after %.1f s, more than build + migrate + B + 3 s = %.1f s (B = %.1f s measured)", serving, limit, boot.Seconds())
 	}
 	return d.serves(tb, "build-"+version, 5*time.Second)
 }
@@ -113,12 +133,22 @@ func (d depSetup) timedRollback(tb *Testbed, wantHow string, limit float64, want
 }
 
 func speedScenario(d depSetup) Scenario {
-	return Scenario{Name: "speed: one boot per deploy (B = 10 s), rollback in the keep_previous window by switch, outside by one boot", Run: func(tb *Testbed) error {
-		// Start from build-4 live, so the deploys below have a known previous.
-		if err := d.timedDeploy(tb, "4", false); err != nil {
+	return Scenario{Name: "speed: one boot per deploy (DEMO_BOOT_DELAY 10 s), rollback in the keep_previous window by switch, outside by one boot", Run: func(tb *Testbed) error {
+		if err := d.writeConfig(tb, d.speedConfig("4", false)); err != nil {
 			return err
 		}
-		if err := d.timedDeploy(tb, "5", true); err != nil {
+		// B: the app's boot as systemd sees it here (at least DEMO_BOOT_DELAY).
+		boot, err := d.measureBoot(tb)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("boot measured: %.1f s (the idle slot started alone; DEMO_BOOT_DELAY %.0f s)\n", boot.Seconds(), speedBoot.Seconds())
+		boot = max(boot, speedBoot)
+		// Start from build-4 live, so the deploys below have a known previous.
+		if err := d.timedDeploy(tb, "4", false, boot); err != nil {
+			return err
+		}
+		if err := d.timedDeploy(tb, "5", true, boot); err != nil {
 			return err
 		}
 		// build-4's slot still runs: the rollback is a switch.
@@ -126,9 +156,9 @@ func speedScenario(d depSetup) Scenario {
 			return err
 		}
 		// Outside any window: build-6 replaces build-4, whose slot stops.
-		if err := d.timedDeploy(tb, "6", false); err != nil {
+		if err := d.timedDeploy(tb, "6", false, boot); err != nil {
 			return err
 		}
-		return d.timedRollback(tb, "boot", speedBoot.Seconds()+2, "build-4")
+		return d.timedRollback(tb, "boot", boot.Seconds()+2, "build-4")
 	}}
 }
