@@ -125,14 +125,6 @@ func (d depSetup) quadlaunch(tb *Testbed, args ...string) (string, error) {
 	return tb.Run(append([]string{"quadlaunch"}, args...)...)
 }
 
-// userFlag is systemctl's flag for the app's manager ("--user " or "").
-func (d depSetup) userFlag() string {
-	if d.rootless {
-		return "--user -M tester@ "
-	}
-	return ""
-}
-
 func (d depSetup) podman(tb *Testbed, args ...string) (string, error) {
 	if d.rootless {
 		return tb.ExecUser(append([]string{"podman"}, args...)...)
@@ -344,6 +336,11 @@ func (l *loadRun) finish(tb *Testbed) (string, error) {
 // depAssetsSummary is what the zero-failure deploy saw of the two asset versions.
 var depAssetsSummary string
 
+// depBefore is the version that served before the zero-failure deploy of the
+// root group ("build-N"): previous from then on (the failed deploys after it
+// put current and previous back), so the rollback scenario's target.
+var depBefore string
+
 func deployGroup(name string, order int, d depSetup) Group {
 	return Group{
 		Name:  name,
@@ -392,6 +389,9 @@ func depScenarios(d depSetup) []Scenario {
 		m := regexp.MustCompile(`build-(\d+)`).FindStringSubmatch(body)
 		if m == nil {
 			return fmt.Errorf("serving before the deploy: %q", body)
+		}
+		if !d.rootless {
+			depBefore = m[0]
 		}
 		l, err := startLoad(tb, d, "ok", "app-"+m[1]+".css", "app-2.css")
 		if err != nil {
@@ -645,9 +645,13 @@ func depScenarios(d depSetup) []Scenario {
 			return d.unchanged(tb, before, worker, live, web)
 		}},
 		{Name: "rollback under load: the older version boots once in the idle slot, 0 failed", Run: func(tb *Testbed) error {
-			// The failed deploys above left current at build-2; build-1 is previous.
+			// The failed deploys above left current at build-2; previous is the
+			// version that served before it (build-4 after the speed scenario).
 			if err := d.write(tb, "2", "yes"); err != nil {
 				return err
+			}
+			if depBefore == "" {
+				return fmt.Errorf("no version recorded before the deploy under load")
 			}
 			_, idle, err := d.liveSlot(tb)
 			if err != nil {
@@ -680,7 +684,7 @@ func depScenarios(d depSetup) []Scenario {
 			if lerr != nil {
 				return fmt.Errorf("%v\nrollback output:\n%s", lerr, out)
 			}
-			if err := d.serves(tb, "build-1", 5*time.Second); err != nil {
+			if err := d.serves(tb, depBefore, 5*time.Second); err != nil {
 				return err
 			}
 			if w := d.started(tb, "dep-worker"); w == worker {
@@ -709,7 +713,7 @@ func depScenarios(d depSetup) []Scenario {
 			return nil
 		}},
 		{Name: "rollback with the proxy down: in place, and says so", Run: func(tb *Testbed) error {
-			// The previous scenario made build-1 current: build-2 is previous now.
+			// The previous scenario made depBefore current: build-2 is previous now.
 			live, _, err := d.liveSlot(tb)
 			if err != nil {
 				return err
