@@ -772,6 +772,44 @@ func depScenarios(d depSetup) []Scenario {
 			}
 			return d.serves(tb, "build-6", 5*time.Second)
 		}},
+		{Name: "reboot with dep-web-next live: it boots (dep-web's wants link masked), dep-web does not, the proxy sends to it", Run: func(tb *Testbed) error {
+			if err := d.write(tb, "7", "yes"); err != nil {
+				return err
+			}
+			live, _, err := d.liveSlot(tb)
+			if err != nil {
+				return err
+			}
+			if live != "dep-web-next" {
+				// One more deploy makes the second slot live: the record the boot must follow.
+				if out, err := d.quadlaunch(tb, "deploy", "dep"); err != nil {
+					return fmt.Errorf("deploy: %v: %s", err, out)
+				}
+				if live, _, err = d.liveSlot(tb); err != nil || live != "dep-web-next" {
+					return fmt.Errorf("live slot after a deploy: %q (%v), want dep-web-next", live, err)
+				}
+			}
+			body, err := tb.HTTPGet(d.port)
+			if err != nil {
+				return err
+			}
+			want := regexp.MustCompile(`build-\d+`).FindString(body)
+			if err := tb.Reboot(); err != nil {
+				return err
+			}
+			if err := d.serves(tb, want, 120*time.Second); err != nil {
+				st, _ := tb.Systemctl("status", "--no-pager", "dep.target", "dep-web.service", "dep-web-next.service", "dep-proxy.service")
+				return fmt.Errorf("%v\n%s", err, indent(st))
+			}
+			if l, _, err := d.liveSlot(tb); err != nil || l != "dep-web-next" {
+				return fmt.Errorf("after the reboot: live slot %q (%v), want dep-web-next alone", l, err)
+			}
+			if out, err := tb.HTTPGet(d.slotPort("dep-web-next")); err != nil || !strings.Contains(out, want) {
+				return fmt.Errorf("dep-web-next on its port after the reboot: %q %v", out, err)
+			}
+			fmt.Printf("after the reboot: dep-web-next alone runs, the proxy serves %s\n", want)
+			return nil
+		}},
 	}
 }
 
