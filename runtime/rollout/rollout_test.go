@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -374,4 +376,120 @@ func TestKeepPreviousWindow(t *testing.T) {
 	if _, ok := w.retiring[web]; ok {
 		t.Errorf("the live slot is to be retired: %v", w.retiring)
 	}
+}
+
+func TestMain(m *testing.M) {
+	// The recording fake is not safe for concurrent use: steps run in order,
+	// but in TestBackgroundSteps.
+	backgroundSteps = false
+	os.Exit(m.Run())
+}
+
+// TestBackgroundSteps: after the switch, making the new slot live and
+// stopping the old one run beside the other roles' restart, and are done
+// when the deploy returns; a failure of either is undone like a failure of
+// the last step run.
+func TestBackgroundSteps(t *testing.T) {
+	backgroundSteps = true
+	defer func() { backgroundSteps = false }()
+	for _, failAt := range []string{"", "retire a-web.service"} {
+		w := newWorld("v1", "v0", web, worker)
+		w.failAt = failAt
+		var mu sync.Mutex
+		b := lockedBackend(w.backend(true), &mu)
+		err := Run(context.Background(), b, target(true, false), PlanDeploy(ModeSlots, true), Options{Previous: "v1"})
+		mu.Lock()
+		if failAt == "" {
+			if err != nil || w.live != 1 || w.running[web] != "" || w.running[next] == "" {
+				t.Errorf("deploy: err %v, live %d, running %v", err, w.live, w.running)
+			}
+		} else if err == nil || w.upstream != 10080 || w.tags.Current != "v1" {
+			t.Errorf("failed retire: err %v, upstream %d, tags %+v", err, w.upstream, w.tags)
+		}
+		mu.Unlock()
+	}
+}
+
+// locked is the world behind a mutex for the calls a deploy makes while
+// background steps run (the rest are promoted unlocked: they come before).
+type locked struct {
+	*world
+	mu *sync.Mutex
+}
+
+func lockedBackend(b Backend, mu *sync.Mutex) Backend {
+	l := locked{b.Units.(*world), mu}
+	return Backend{Units: l, Images: l, Hooks: l, Overrides: l, Report: l, Proxy: l, Slots: l}
+}
+
+func (l locked) HealthGated(ctx context.Context, op, unit string, d time.Duration) (string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.world.HealthGated(ctx, op, unit, d)
+}
+
+func (l locked) RunOneshot(ctx context.Context, unit string, alone bool) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.world.RunOneshot(ctx, unit, alone)
+}
+
+func (l locked) StopAlone(ctx context.Context, unit string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.world.StopAlone(ctx, unit)
+}
+
+func (l locked) Run(ctx context.Context, name string, info HookInfo) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.world.Run(ctx, name, info)
+}
+
+func (l locked) Switch(ctx context.Context, upstream, bridge int) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.world.Switch(ctx, upstream, bridge)
+}
+
+func (l locked) SetLive(ctx context.Context, slot int) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.world.SetLive(ctx, slot)
+}
+
+func (l locked) Retire(ctx context.Context, unit string, after time.Duration) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.world.Retire(ctx, unit, after)
+}
+
+func (l locked) CancelRetire(ctx context.Context, unit string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.world.CancelRetire(ctx, unit)
+}
+
+func (l locked) Printf(format string, a ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.world.Printf(format, a...)
+}
+
+func (l locked) Infof(format string, a ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.world.Infof(format, a...)
+}
+
+func (l locked) Errorf(format string, a ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.world.Errorf(format, a...)
+}
+
+func (l locked) Journal(unit string, t time.Time, n int) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.world.Journal(unit, t, n)
 }

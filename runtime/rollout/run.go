@@ -174,8 +174,12 @@ type bgWork struct {
 // live (a daemon-reload) and stopping the old slot change nothing a request
 // sees, so the other roles restart meanwhile.
 func (r *run) background(step Step) bool {
-	return r.p.Mode == ModeSlots && (step == StepMakeLive || step == StepRetireOld)
+	return backgroundSteps && r.p.Mode == ModeSlots && (step == StepMakeLive || step == StepRetireOld)
 }
+
+// backgroundSteps: tests whose fakes are not safe for concurrent use run every
+// step in order (TestMain); one test runs them beside the others.
+var backgroundSteps = true
 
 func (r *run) goBackground(ctx context.Context, step Step) {
 	if r.bg == nil {
