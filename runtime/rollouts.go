@@ -69,6 +69,19 @@ func (s RolloutSession) Deploy(ctx context.Context, noCache bool) error {
 // an operator reaches for when things are broken: if the proxy does not
 // answer, roll back in place rather than not at all.
 func (s RolloutSession) Rollback(ctx context.Context, want string) error {
+	// The proxy is asked while the versions are listed: a rollback inside the
+	// keep_previous window is mostly this setup and a switch.
+	type connected struct {
+		p   rollout.Proxy
+		err error
+	}
+	proxy := make(chan connected, 1)
+	if s.App.Proxy != nil && !s.App.Standalone() {
+		go func() {
+			p, err := s.ConnectProxy(ctx)
+			proxy <- connected{p, err}
+		}()
+	}
 	vs, err := s.Engine.ListVersions(s.Podman, s.App.Name)
 	if err != nil {
 		return err
@@ -89,7 +102,8 @@ func (s RolloutSession) Rollback(ctx context.Context, want string) error {
 	}
 	b := s.Backend()
 	if t.Proxy && !t.Standalone {
-		if b.Proxy, err = s.ConnectProxy(ctx); err == nil {
+		c := <-proxy
+		if b.Proxy, err = c.p, c.err; err == nil {
 			b.Slots = s.Slots()
 			s.noHealthcheckNote()
 			p := rollout.PlanRollback(len(t.Units.Others) > 0)

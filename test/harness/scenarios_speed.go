@@ -126,14 +126,39 @@ func (d depSetup) timedRollback(tb *Testbed, wantHow string, limit float64, want
 	if m[2] != wantHow {
 		return fmt.Errorf("rollback went by %s, want %s:\n%s", m[2], wantHow, out)
 	}
-	if took, _ := strconv.ParseFloat(m[1], 64); took > limit {
-		return fmt.Errorf("rollback took %.1f s, want at most %.1f s", took, limit)
+	// The figure counts from the command's start; the bound leaves out its
+	// setup (config, lock, connecting to Podman, whose API service may start on
+	// demand, and systemd, the proxy answering, the versions), printed beside.
+	took, _ := strconv.ParseFloat(m[1], 64)
+	setup := 0.0
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "rollback-phases:") {
+			setup = max(secsOf(phaseSecs("setup"), l), 0)
+		}
+	}
+	fmt.Printf("rollback (%s): %.1f s after its setup (%.1f s), %.1f s from the command's start; bound %.1f s\n", wantHow, took-setup, setup, took, limit)
+	if took-setup > limit {
+		return fmt.Errorf("rollback took %.1f s after its setup, want at most %.1f s", took-setup, limit)
 	}
 	return d.serves(tb, wantServes, 5*time.Second)
 }
 
+// settle leaves the live slot (the record) alone running and no retirement
+// pending: what the scenarios after this one start from, also after a failure
+// left a slot kept by proxy.keep_previous.
+func (d depSetup) settle(tb *Testbed) {
+	live, idle := "dep-web", "dep-web-next"
+	if t, err := tb.Exec("readlink", "/etc/systemd/system/dep.target.wants/dep-web-next.service"); err == nil && strings.TrimSpace(t) != "/dev/null" {
+		live, idle = idle, live
+	}
+	tb.Systemctl("stop", "dep-web-retire.service", "dep-web-next-retire.service")
+	tb.Systemctl("stop", "--job-mode=ignore-dependencies", idle+".service")
+	tb.Systemctl("start", "--job-mode=ignore-dependencies", live+".service")
+}
+
 func speedScenario(d depSetup) Scenario {
 	return Scenario{Name: "speed: one boot per deploy (DEMO_BOOT_DELAY 10 s), rollback in the keep_previous window by switch, outside by one boot", Run: func(tb *Testbed) error {
+		defer d.settle(tb)
 		if err := d.writeConfig(tb, d.speedConfig("4", false)); err != nil {
 			return err
 		}
