@@ -122,8 +122,11 @@ func PlanRollback(hasOthers bool) Plan {
 // idle slot still runs the version made current again (the caller checked),
 // so the rollback is a proxy switch and drain, no boot and no configure (that
 // container was configured when it started).
+//
+// The tags move after the switch: traffic first (what "rollback took"
+// measures); a promote that fails then switches back (RollbackFor).
 func PlanRollbackWindow(hasOthers bool) Plan {
-	steps := []Step{StepPromote, StepReuseKept, StepSwitchToNew, StepMakeLive, StepRetireOld}
+	steps := []Step{StepReuseKept, StepSwitchToNew, StepPromote, StepMakeLive, StepRetireOld}
 	if hasOthers {
 		steps = append(steps, StepRestartOthers)
 	}
@@ -225,8 +228,15 @@ func RollbackFor(p Plan, failed Step) Rollback {
 	}
 	var r Rollback
 	switch failed {
-	case StepPreBuild, StepBuild, StepPromote:
+	case StepPreBuild, StepBuild:
 		return r // build and promote put the tags back themselves when they fail: nothing changed
+	case StepPromote:
+		if !done[StepSwitchToNew] {
+			return r
+		}
+		// A window rollback switches before it moves the tags: traffic goes
+		// back, the kept slot is kept again.
+		return Rollback{SwitchToOld: true, RetireKept: p.Window}
 	case StepPreDeploy:
 		return Rollback{RestoreTags: true} // an abort: the new build is no longer current, nothing ran
 	case StepPostMigrate, StepPostDeploy:
@@ -234,10 +244,10 @@ func RollbackFor(p Plan, failed Step) Rollback {
 		// applied: the old code may not run on that schema. Report, keep.
 		return r
 	}
-	if !done[StepBuild] && !done[StepPromote] {
+	if !done[StepBuild] && !done[StepPromote] && !done[StepReuseKept] {
 		return r // migrate, configure asked for by name: no version moved
 	}
-	r.RestoreTags = true
+	r.RestoreTags = done[StepBuild] || done[StepPromote] // a window rollback moves them after the switch
 	if !p.Gated {
 		// A rebuild that stopped the roles, or whose restart failed, starts the
 		// old ones again; an in-place rollback leaves the roles to the operator.

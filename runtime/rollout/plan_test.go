@@ -53,7 +53,7 @@ func TestPlanRollback(t *testing.T) {
 		t.Errorf("PlanRollback(true) = %q, want %q", got, want)
 	}
 	// Inside the keep_previous window: no boot, no configure.
-	want = []Step{StepPromote, StepReuseKept, StepSwitchToNew, StepMakeLive, StepRetireOld, StepRestartOthers}
+	want = []Step{StepReuseKept, StepSwitchToNew, StepPromote, StepMakeLive, StepRetireOld, StepRestartOthers}
 	if got := PlanRollbackWindow(true); !slices.Equal(got.Steps, want) || !got.Window || !got.Gated {
 		t.Errorf("PlanRollbackWindow(true) = %+v, want steps %q", got, want)
 	}
@@ -100,7 +100,9 @@ func TestRollbackFor(t *testing.T) {
 		{PlanRollback(true), StepRetireOld, Rollback{RestoreTags: true, StopNew: true, StartOld: true, SwitchToOld: true}},
 		// The kept slot is not stopped: it runs the previous version, still previous after the undo;
 		// its stop after proxy.keep_previous is scheduled again.
-		{PlanRollbackWindow(true), StepSwitchToNew, Rollback{RestoreTags: true, SwitchToOld: true, RetireKept: true}},
+		{PlanRollbackWindow(true), StepSwitchToNew, Rollback{SwitchToOld: true, RetireKept: true}},
+		{PlanRollbackWindow(true), StepPromote, Rollback{SwitchToOld: true, RetireKept: true}},
+		{PlanRollbackWindow(true), StepMakeLive, Rollback{RestoreTags: true, SwitchToOld: true, RetireKept: true}},
 		{PlanRollbackInPlace(), StepRestartRoles, Rollback{RestoreTags: true}},
 		{PlanRebuild(true, false), StepMigrate, Rollback{RestoreTags: true, StartRoles: true}},
 		{PlanRebuild(false, false), StepMigrateSkip, Rollback{RestoreTags: true}},
