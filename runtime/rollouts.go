@@ -44,16 +44,30 @@ func (s RolloutSession) Deploy(ctx context.Context, noCache bool) error {
 	if err != nil {
 		return err
 	}
-	prev, err := s.CurrentVersion()
-	if err != nil {
-		return err
+	// The proxy is asked while the versions are listed (both are setup).
+	type connected struct {
+		p   rollout.Proxy
+		err error
 	}
+	proxy := make(chan connected, 1)
+	if t.Proxy {
+		go func() {
+			p, err := s.ConnectProxy(ctx)
+			proxy <- connected{p, err}
+		}()
+	}
+	prev, err := s.CurrentVersion()
 	b := s.Backend()
 	if t.Proxy {
-		if b.Proxy, err = s.ConnectProxy(ctx); err != nil {
-			return err
+		c := <-proxy
+		if err == nil {
+			err = c.err
 		}
+		b.Proxy = c.p
 		b.Slots = s.Slots()
+	}
+	if err != nil {
+		return err
 	}
 	mode := t.DeployMode()
 	if mode != rollout.ModeStandalone {
