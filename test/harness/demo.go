@@ -44,7 +44,7 @@ func runDemo(env *runEnv) error {
 	}
 	run := func(args ...string) error {
 		logf("demo: %s", strings.Join(args, " "))
-		out, err := tb.Run(args...)
+		out, err := tb.RunTimeout(slowPass, args...)
 		show(strings.Join(args, " "), lastLines(out, 25), err)
 		return err
 	}

@@ -554,7 +554,13 @@ func scenarioCLIRootless(tb *Testbed) error {
 // cliCanaryLines are pieces of it a leak would contain verbatim.
 const cliCanary = "qlcanary-ml-5d1e first line\nsecond line \"quoted\" $HOME \\n-literal 'single'\n"
 
-var cliCanaryLines = []string{"qlcanary-ml-5d1e", `second line "quoted"`}
+var cliCanaryLines = []string{"qlcanary-ml-5d1e", `second line "quoted"`, "qlcanary-plain-8c2f"}
+
+// cliPlainCanary is a multi-line secret without shell syntax: $$ENV_X is
+// substituted into the command as text, as pups does, so the shell reads
+// cliCanary's quotes and $HOME as syntax there; this one must arrive
+// byte-exact, inside single quotes too.
+const cliPlainCanary = "qlcanary-plain-8c2f first line\nsecond line\n"
 
 // scenarioCLISecretEnv: a migrate step (run by `quadlaunch migrate --in-unit`
 // inside cli-migrate.service) and `quadlaunch run` see the secret byte for byte,
@@ -567,9 +573,15 @@ func scenarioCLISecretEnv(tb *Testbed) error {
 	for _, l := range strings.SplitAfter(strings.TrimSuffix(cliCanary, "\n"), "\n") {
 		block += "    " + l
 	}
+	block += "\n  CLI_PLAIN_TOKEN: |\n"
+	for _, l := range strings.SplitAfter(strings.TrimSuffix(cliPlainCanary, "\n"), "\n") {
+		block += "    " + l
+	}
 	block += "\n"
+	plainSum := sha256.Sum256([]byte(cliPlainCanary))
+	wantParam := hex.EncodeToString(plainSum[:])
 	o := cliOpts{version: "4", slow: "0", port: "8090", extraEnv: block,
-		migrate: `printf %s "$CLI_CANARY_TOKEN" | sha256sum | sed s/^/canary-env=/; printf %s "$$ENV_CLI_CANARY_TOKEN" | sha256sum | sed s/^/canary-param=/`}
+		migrate: `printf %s "$CLI_CANARY_TOKEN" | sha256sum | sed s/^/canary-env=/; printf %s '$$ENV_CLI_PLAIN_TOKEN' | sha256sum | sed s/^/canary-param=/`}
 	if err := writeCLIConfigWith(tb, o); err != nil {
 		return err
 	}
@@ -578,9 +590,9 @@ func scenarioCLISecretEnv(tb *Testbed) error {
 	if err != nil {
 		return fmt.Errorf("migrate: %v: %s", err, out)
 	}
-	for _, k := range []string{"canary-env=", "canary-param="} {
-		if !strings.Contains(out, k+want) {
-			return fmt.Errorf("migrate step did not see the secret byte-exact (%s, want sha256 %s): %s", k, want, lastLines(out, 10))
+	for k, w := range map[string]string{"canary-env=": want, "canary-param=": wantParam} {
+		if !strings.Contains(out, k+w) {
+			return fmt.Errorf("migrate step did not see the secret byte-exact (%s, want sha256 %s): %s", k, w, lastLines(out, 10))
 		}
 	}
 	out, err = tb.Run("quadlaunch", "run", "cli", "--", "sh", "-c", `printf %s "$CLI_CANARY_TOKEN" | sha256sum`)

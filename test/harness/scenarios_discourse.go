@@ -28,6 +28,9 @@ const (
 	dataShared = "/var/discourse/shared/data"
 	// dataPassword is what data.yml's after_postgres hook sets (its example value).
 	dataPassword = "SOME_SECRET"
+	// slowPass bounds bootstrap/rebuild of data: each pass starts postgres and
+	// redis and sleeps as the templates say (15 s), a few minutes on a busy machine.
+	slowPass = 10 * time.Minute
 )
 
 func init() {
@@ -171,7 +174,7 @@ func scenarioDataBootstrap(tb *Testbed) error {
 		return fmt.Errorf("validate data.yml: %w\n%s", err, out)
 	}
 	t0 := time.Now()
-	out, err := tb.Run("quadlaunch", "bootstrap", "data")
+	out, err := tb.RunTimeout(slowPass, "quadlaunch", "bootstrap", "data")
 	if err != nil {
 		return fmt.Errorf("bootstrap data: %w\n%s", err, lastLines(out, 30))
 	}
@@ -227,7 +230,7 @@ func dbGet(tb *Testbed, port int, query string) (string, error) {
 var dbAnswer = regexp.MustCompile(`db rows=(\d+) last=(.*) redis=(.*)\n+200$`)
 
 func scenarioWebWritesData(tb *Testbed) error {
-	if out, err := tb.Run("quadlaunch", "bootstrap", "web"); err != nil {
+	if out, err := tb.RunTimeout(slowPass, "quadlaunch", "bootstrap", "web"); err != nil {
 		return fmt.Errorf("bootstrap web: %w\n%s", err, lastLines(out, 20))
 	}
 	if out, err := tb.Systemctl("start", "web.target"); err != nil {
@@ -295,7 +298,7 @@ func scenarioDataRebuild(tb *Testbed) error {
 	}
 	before, _ := strconv.Atoi(m[1])
 	t0 := time.Now()
-	if out, err := tb.Run("quadlaunch", "rebuild", "data"); err != nil {
+	if out, err := tb.RunTimeout(slowPass, "quadlaunch", "rebuild", "data"); err != nil {
 		return fmt.Errorf("rebuild data: %w\n%s", err, lastLines(out, 30))
 	}
 	tb.logf("rebuild data took %.0fs", time.Since(t0).Seconds())

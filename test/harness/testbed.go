@@ -446,7 +446,13 @@ func (tb *Testbed) userArgs(args ...string) []string {
 // Run runs a command as a transient unit of the testbed's systemd (its real
 // seccomp filter, cgroup and environment) and returns its stdout.
 func (tb *Testbed) Run(args ...string) (string, error) {
-	return tb.Exec(append([]string{"systemd-run", "--quiet", "--pipe", "--wait", "--collect", "--service-type=exec", "--"}, args...)...)
+	return tb.RunTimeout(defaultWait, args...)
+}
+
+// RunTimeout is Run with its own bound, for commands that are slow by nature
+// (bootstrapping a real database on a busy 2-core machine).
+func (tb *Testbed) RunTimeout(d time.Duration, args ...string) (string, error) {
+	return tb.execTimeout(d, append([]string{"systemd-run", "--quiet", "--pipe", "--wait", "--collect", "--service-type=exec", "--"}, args...)...)
 }
 
 // RunUser runs a command as a transient unit of the test user's systemd --user.
