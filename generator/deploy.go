@@ -26,7 +26,11 @@ type Proxy struct {
 	// AssetBridge is how long both versions keep running behind the proxy with
 	// asset_path bridged, so pages of the old version still get their assets ("" = 10s).
 	AssetBridge string
-	Pos         Pos
+	// KeepPrevious is how long the previous version's slot keeps running (no
+	// traffic) after a deploy or rollback, so that rolling back within it is
+	// a proxy switch, no boot ("" = stop it right away).
+	KeepPrevious string
+	Pos          Pos
 }
 
 // DeployHook is one deploy hook: Args run directly, or Shell through /bin/sh -c.
@@ -68,7 +72,7 @@ func decodeProxy(d *doc, l *layer, p pair) error {
 		}
 		return nil
 	}
-	f, err := d.fields(l, p.value, p.key, "slot_ports", "drain_timeout", "asset_bridge")
+	f, err := d.fields(l, p.value, p.key, "slot_ports", "drain_timeout", "asset_bridge", "keep_previous")
 	if err != nil {
 		return err
 	}
@@ -99,6 +103,11 @@ func decodeProxy(d *doc, l *layer, p pair) error {
 	}
 	if n := f["asset_bridge"]; n != nil {
 		if px.AssetBridge, err = d.duration(n, "proxy.asset_bridge"); err != nil {
+			return err
+		}
+	}
+	if n := f["keep_previous"]; n != nil {
+		if px.KeepPrevious, err = d.duration(n, "proxy.keep_previous"); err != nil {
 			return err
 		}
 	}

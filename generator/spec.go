@@ -386,3 +386,13 @@ func durationOr(configured, key string, def time.Duration) (time.Duration, error
 	}
 	return d, nil
 }
+
+// KeepPreviousDuration is how long the previous version's web slot keeps
+// running after a deploy behind the proxy: proxy.keep_previous, default 0
+// (stopped once traffic left it; 0 without a proxy).
+func (a *App) KeepPreviousDuration() (time.Duration, error) {
+	if a.Proxy == nil {
+		return 0, nil
+	}
+	return durationOr(a.Proxy.KeepPrevious, "proxy.keep_previous", 0)
+}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"syscall"
 	"time"
+
+	sd "github.com/coreos/go-systemd/v22/dbus"
 )
 
 // What a deploy needs from systemd beyond the other commands.
@@ -12,6 +15,16 @@ import (
 // ReloadUnit runs the unit's ExecReload= and waits for it.
 func (s *Systemd) ReloadUnit(ctx context.Context, unit string) error {
 	return s.job(ctx, "reload", s.conn.ReloadUnitContext, unit)
+}
+
+// SignalMain sends sig to the unit's main process through the manager, as
+// `systemctl kill --kill-whom=main` does: what an ExecReload=/bin/kill -HUP
+// $MAINPID does, without a job and a process.
+func (s *Systemd) SignalMain(ctx context.Context, unit string, sig syscall.Signal) error {
+	if err := s.conn.KillUnitWithTarget(ctx, unit, sd.Main, int32(sig)); err != nil {
+		return fmt.Errorf("signal %s: %w", unit, err)
+	}
+	return nil
 }
 
 // JobAlone queues op ("start", "restart", "stop") on unit with job mode

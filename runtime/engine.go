@@ -57,6 +57,9 @@ type Engine interface {
 	// HealthOf is a container's ID and health status ("" when absent or
 	// without a health check).
 	HealthOf(ctx context.Context, name string) (id, health string)
+	// RunHealthCheck runs a container's health check now, as its timer
+	// would, and returns the health status that results.
+	RunHealthCheck(ctx context.Context, name string) (string, error)
 	// HealthReport describes a container's health check state and its last
 	// results, for a deploy's failure report ("" when it has no health check).
 	HealthReport(ctx context.Context, name string) string

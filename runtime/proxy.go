@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/quadlaunch/quadlaunch/generator"
@@ -87,7 +88,8 @@ func (p *ProxyControl) Switch(ctx context.Context, upstream, bridge int) error {
 	if cg, err := p.sd.ControlGroup(ctx, p.unit); err == nil {
 		p.old = procsMatching(cg, "nginx: worker process")
 	}
-	if err := p.sd.ReloadUnit(ctx, p.unit); err != nil {
+	// nginx's graceful reload (the unit's ExecReload sends the same SIGHUP).
+	if err := p.sd.SignalMain(ctx, p.unit, syscall.SIGHUP); err != nil {
 		return err
 	}
 	err := waitFor(ctx, 15*time.Second, func() error {
@@ -208,7 +210,7 @@ func waitFor(ctx context.Context, limit time.Duration, f func() error) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(25 * time.Millisecond):
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,6 +74,17 @@ func (s RolloutSession) CurrentVersion() (string, error) {
 type systemdUnits struct{ s RolloutSession }
 
 func (u systemdUnits) RunOneshot(ctx context.Context, unit string, alone bool) error {
+	if alone && unit == units.AppUnits(u.s.App).Configure && u.s.App.Configure == nil && u.s.Engine != nil {
+		// Launcher-style configure whose result current already is (or with
+		// nothing to do): starting its unit would only find that out, in a
+		// new process, a second or two later.
+		plan := PlanPhase(u.s.App, PhaseConfigure, FullEnv(u.s.App, nil)...)
+		if ok, reason, err := u.s.Engine.Configured(u.s.Podman, u.s.App, plan); err == nil && ok {
+			fmt.Fprintf(u.s.Out, "%s: %s skipped: %s\n", u.s.App.Name, unit, reason)
+			u.s.Log.Infof("%s: %s skipped: %s", u.s.App.Name, unit, reason)
+			return nil
+		}
+	}
 	run := u.s.Systemd.RunUnit
 	if alone {
 		run = u.s.Systemd.RunUnitAlone
@@ -132,7 +144,71 @@ func (u systemdUnits) ResetFailed(ctx context.Context, unit string) {
 // fails early, like Kamal, once Podman calls the new container unhealthy
 // (healthcheck.retries failed checks in a row after start_period).
 func (u systemdUnits) HealthGated(ctx context.Context, op, unit string, deadline time.Duration) (health string, err error) {
+	defer u.promptHealth(ctx, unit)()
 	return healthGated(ctx, u.s.Systemd, u.s.Engine, u.s.Podman, op, unit, deadline)
+}
+
+// promptHealth runs a web slot's health check as soon as the new container
+// answers HTTP on its slot port, rather than at the check timer's next tick
+// (healthcheck.interval, each tick a new podman process): Podman still
+// decides the health, and Notify=healthy ends the start job once it says
+// healthy. The returned func stops it.
+func (u systemdUnits) promptHealth(ctx context.Context, unit string) func() {
+	app := u.s.App
+	if app.Proxy == nil || app.Healthcheck == nil || u.s.Engine == nil {
+		return func() {}
+	}
+	p, err := NewProxyControl(app, u.s.Systemd)
+	if err != nil {
+		return func() {}
+	}
+	names := units.AppUnits(app)
+	port := 0
+	switch unit {
+	case names.Primary:
+		port = p.Setup.SlotPorts[0]
+	case names.NextSlot:
+		port = p.Setup.SlotPorts[1]
+	default:
+		return func() {}
+	}
+	container := strings.TrimSuffix(unit, ".service")
+	pc := context.WithoutCancel(u.s.Podman)
+	before, _ := u.s.Engine.HealthOf(pc, container)
+	pctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		client := &http.Client{Timeout: time.Second}
+		url := fmt.Sprintf("http://127.0.0.1:%d/", port)
+		wait := 50 * time.Millisecond
+		for {
+			select {
+			case <-pctx.Done():
+				return
+			case <-time.After(wait):
+			}
+			wait = 50 * time.Millisecond
+			req, _ := http.NewRequestWithContext(pctx, http.MethodGet, url, nil)
+			resp, err := client.Do(req)
+			if err != nil {
+				continue
+			}
+			resp.Body.Close()
+			id, health := u.s.Engine.HealthOf(pc, container)
+			if id == "" || id == before {
+				continue // the old container still answers, or the new one is not there yet
+			}
+			if health == "healthy" || health == "unhealthy" {
+				return
+			}
+			if st, err := u.s.Engine.RunHealthCheck(pc, container); err == nil && st == "healthy" {
+				return
+			}
+			wait = 500 * time.Millisecond
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // unitJobs are the jobs HealthGated runs (Systemd's).

@@ -40,19 +40,34 @@ func (s RolloutSession) Configure(ctx context.Context) error {
 // Deploy is `quadlaunch deploy`: health-gated, behind the proxy when the app
 // has one, rolled back on failure.
 func (s RolloutSession) Deploy(ctx context.Context, noCache bool) error {
-	t, err := rollout.TargetOf(s.App)
+	t, err := s.target()
 	if err != nil {
 		return err
+	}
+	// The proxy is asked while the versions are listed (both are setup).
+	type connected struct {
+		p   rollout.Proxy
+		err error
+	}
+	proxy := make(chan connected, 1)
+	if t.Proxy {
+		go func() {
+			p, err := s.ConnectProxy(ctx)
+			proxy <- connected{p, err}
+		}()
 	}
 	prev, err := s.CurrentVersion()
-	if err != nil {
-		return err
-	}
 	b := s.Backend()
 	if t.Proxy {
-		if b.Proxy, err = s.ConnectProxy(ctx); err != nil {
-			return err
+		c := <-proxy
+		if err == nil {
+			err = c.err
 		}
+		b.Proxy = c.p
+		b.Slots = s.Slots()
+	}
+	if err != nil {
+		return err
 	}
 	mode := t.DeployMode()
 	if mode != rollout.ModeStandalone {
@@ -68,6 +83,19 @@ func (s RolloutSession) Deploy(ctx context.Context, noCache bool) error {
 // an operator reaches for when things are broken: if the proxy does not
 // answer, roll back in place rather than not at all.
 func (s RolloutSession) Rollback(ctx context.Context, want string) error {
+	// The proxy is asked while the versions are listed: a rollback inside the
+	// keep_previous window is mostly this setup and a switch.
+	type connected struct {
+		p   rollout.Proxy
+		err error
+	}
+	proxy := make(chan connected, 1)
+	if s.App.Proxy != nil && !s.App.Standalone() {
+		go func() {
+			p, err := s.ConnectProxy(ctx)
+			proxy <- connected{p, err}
+		}()
+	}
 	vs, err := s.Engine.ListVersions(s.Podman, s.App.Name)
 	if err != nil {
 		return err
@@ -76,7 +104,7 @@ func (s RolloutSession) Rollback(ctx context.Context, want string) error {
 	if err != nil {
 		return fmt.Errorf("rollback %s: %v", s.App.Name, err)
 	}
-	t, err := rollout.TargetOf(s.App)
+	t, err := s.target()
 	if err != nil {
 		return err
 	}
@@ -88,9 +116,17 @@ func (s RolloutSession) Rollback(ctx context.Context, want string) error {
 	}
 	b := s.Backend()
 	if t.Proxy && !t.Standalone {
-		if b.Proxy, err = s.ConnectProxy(ctx); err == nil {
+		c := <-proxy
+		if b.Proxy, err = c.p, c.err; err == nil {
+			b.Slots = s.Slots()
 			s.noHealthcheckNote()
-			return rollout.Run(ctx, b, t, rollout.PlanRollback(len(t.Units.Others) > 0), o)
+			p := rollout.PlanRollback(len(t.Units.Others) > 0)
+			// Inside the keep_previous window the idle slot still runs the
+			// version asked for: switch to it, no boot.
+			if t.KeepPrevious > 0 && s.SlotRuns(t.Units.NextSlot, target.ImageID) {
+				p = rollout.PlanRollbackWindow(len(t.Units.Others) > 0)
+			}
+			return rollout.Run(ctx, b, t, p, o)
 		}
 		fmt.Fprintf(s.Out, "%s: %v\n%s: rolling back in place (the roles restart; clients may get errors meanwhile)\n",
 			s.App.Name, err, s.App.Name)
@@ -99,12 +135,22 @@ func (s RolloutSession) Rollback(ctx context.Context, want string) error {
 }
 
 func (s RolloutSession) run(ctx context.Context, b rollout.Backend, p rollout.Plan, o rollout.Options) error {
-	t, err := rollout.TargetOf(s.App)
+	t, err := s.target()
 	if err != nil {
 		return err
 	}
 	o.Start = s.Start
 	return rollout.Run(ctx, b, t, p, o)
+}
+
+// target is the rollout target with the live web slot as the primary role's
+// unit: a rebuild restarts the live slot, a deploy starts the idle one.
+func (s RolloutSession) target() (rollout.Target, error) {
+	t, err := rollout.TargetOf(s.App)
+	if err != nil || !t.Proxy {
+		return t, err
+	}
+	return t.WithLiveSlot(NewLiveSlots(s.App, s.User, RuntimeDir(s.User)).Live()), nil
 }
 
 func (s RolloutSession) noHealthcheckNote() {

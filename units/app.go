@@ -681,10 +681,15 @@ func (r *appRender) targetFile() {
 	u.set("Unit", "Description", lineValue(fmt.Sprintf("%s (quadlaunch, %s)", a.Name, a.ConfigPath)))
 	u.set("Unit", "SourcePath", lineValue(a.ConfigPath))
 	for _, role := range r.roles {
+		if role.Primary && a.Proxy != nil {
+			// The live web slot is wanted through A.target.wants/ (liveSlotLinks).
+			continue
+		}
 		u.set("Unit", "Wants", RoleUnit(a.Name, role.Name))
 	}
 	if a.Proxy != nil {
 		u.set("Unit", "Wants", ProxyUnit(a.Name))
+		r.liveSlotLinks()
 	}
 	wantedBy := "multi-user.target"
 	if r.ctx.opts.User {

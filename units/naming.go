@@ -82,10 +82,28 @@ type AppUnitNames struct {
 	Migrate   string   // A-migrate.service
 	Configure string   // A-configure.service
 	Roles     []string // one service per running role, in the loader's order (web first)
-	Primary   string   // the primary role's service: the first web slot
+	Primary   string   // the primary role's service: the live web slot (A-web unless Swapped)
 	Others    []string // Roles without Primary
 	Proxy     string   // A-proxy.service; "" without proxy:
-	NextSlot  string   // the second web slot, started only by a deploy; "" without proxy:
+	NextSlot  string   // the idle web slot, where a deploy starts the new version (A-web-next unless Swapped); "" without proxy:
+}
+
+// Swapped is n with the two web slots' roles exchanged: when A-web-next is
+// the live slot, it is Primary (in Roles) and A-web the idle NextSlot.
+func (n AppUnitNames) Swapped() AppUnitNames {
+	if n.NextSlot == "" {
+		return n
+	}
+	live, idle := n.NextSlot, n.Primary
+	roles := make([]string, len(n.Roles))
+	for i, r := range n.Roles {
+		if r == idle {
+			r = live
+		}
+		roles[i] = r
+	}
+	n.Roles, n.Primary, n.NextSlot = roles, live, idle
+	return n
 }
 
 // AppUnits names every unit of app; status, logs, lifecycle and the rollout

@@ -13,18 +13,54 @@ import (
 // The proxy (issue #6): with `proxy:` in the config, the primary role no longer
 // publishes the app's HTTP port itself. nginx (Debian's package, run as the
 // plain unit A-proxy.service) listens there and forwards to one of two web
-// slots on loopback ports: A-web (the unit systemd starts at boot) and
-// A-web-next (started only by `quadlaunch deploy`, beside A-web, to carry the
-// traffic while A-web restarts on the new version). The CLI switches nginx's
-// upstream by rewriting the live config and sending SIGHUP: new workers take
-// new connections, old workers finish their requests and exit (a graceful
-// reload), so no request fails.
+// slots on loopback ports, A-web and A-web-next, alike but for the port. One
+// of them is live (blue/green): a deploy boots the new version once, in the
+// idle slot, moves the traffic there and makes it the live one. The CLI
+// switches nginx's upstream by rewriting the live config and sending SIGHUP:
+// new workers take new connections, old workers finish their requests and
+// exit (a graceful reload), so no request fails.
+//
+// Which slot is live is recorded the way systemctl enable records things, in
+// the persistent unit dir (/etc/systemd/system, ~/.config/systemd/user):
+// nothing there means A-web, wanted by A.target through the generator's
+// A.target.wants/A-web.service link. A deploy that makes A-web-next live adds
+// A.target.wants/A-web-next.service and masks A-web's link with a link to
+// /dev/null of the same name (a .wants entry of a higher-priority dir wins).
+// systemd reads that at boot; the proxy's start reads whether the link
+// exists to pick its boot config. The generator reads none of it.
 
 // Binaries of Debian's packages the proxy unit runs.
 const (
 	nginxBin = "/usr/sbin/nginx"
 	cpBin    = "/usr/bin/cp"
+	shBin    = "/bin/sh"
 )
+
+// ProxyBootConf is the name (in the generator's normal dir) of the nginx
+// config the proxy starts with when web slot slot (0: A-web, 1: A-web-next)
+// is live.
+func ProxyBootConf(app string, slot int) string {
+	if slot == 0 {
+		return ProxyConfDir + "/" + app + ".nginx.conf"
+	}
+	return ProxyConfDir + "/" + app + ".slot2.nginx.conf"
+}
+
+// PersistentUnitDir is where systemctl enable links units: /etc/systemd/system,
+// or $XDG_CONFIG_HOME/systemd/user for the user manager; configDir is /etc or
+// $XDG_CONFIG_HOME ("%E" in a unit).
+func PersistentUnitDir(configDir string, user bool) string {
+	if user {
+		return configDir + "/systemd/user"
+	}
+	return configDir + "/systemd/system"
+}
+
+// LiveSlotLink is the A.target.wants link that makes web slot role live,
+// below PersistentUnitDir.
+func LiveSlotLink(app, role, configDir string, user bool) string {
+	return PersistentUnitDir(configDir, user) + "/" + TargetUnit(app) + ".wants/" + RoleUnit(app, role)
+}
 
 // ProxyConfDir is the directory of the steady-state nginx configs in the
 // generator's normal dir (next to PrivateDirName).
@@ -214,8 +250,11 @@ func (r *appRender) proxyFiles(primary generator.Role) {
 		r.errorf(a.Proxy.Pos, "proxy", "%v", err)
 		return
 	}
-	confName := ProxyConfDir + "/" + a.Name + ".nginx.conf"
-	r.add(confName, Plain, NginxConf{App: a.Name, Setup: s, Upstream: s.SlotPorts[0], Generation: "boot"}.Render())
+	var confs [2]string
+	for slot := range confs {
+		confs[slot] = ProxyBootConf(a.Name, slot)
+		r.add(confs[slot], Plain, NginxConf{App: a.Name, Setup: s, Upstream: s.SlotPorts[slot], Generation: "boot"}.Render())
+	}
 
 	u := newUnit(r.ctx.ver, r.header())
 	u.set("Unit", "Description", lineValue(fmt.Sprintf("%s proxy (nginx) in front of %s (quadlaunch, %s)", a.Name, RoleUnit(a.Name, primary.Name), a.ConfigPath)))
@@ -228,9 +267,13 @@ func (r *appRender) proxyFiles(primary generator.Role) {
 	// %t is /run or $XDG_RUNTIME_DIR: the same unit text for root and rootless.
 	rt := "%t/" + ProxyRuntimeDir(a.Name)
 	u.set("Service", "RuntimeDirectory", ProxyRuntimeDir(a.Name)+" "+ProxyRuntimeDir(a.Name)+"/tmp")
-	// Every start (boot) begins from the steady state: traffic to A-web.
-	src := path.Join(path.Dir(r.ctx.opts.PrivateDir), confName)
-	u.set("Service", "ExecStartPre", cpBin+" -- "+src+" "+rt+"/"+ProxyLiveConf)
+	// Every start (boot) begins from the live slot's config: A-web-next's when
+	// its A.target.wants link exists (%E: /etc, or ~/.config for --user).
+	dir := path.Dir(r.ctx.opts.PrivateDir)
+	pick := fmt.Sprintf(`%s -c 'if [ -L "$$1" ]; then exec %s -- "$$3" "$$4"; else exec %s -- "$$2" "$$4"; fi' sh %s %s %s %s`,
+		shBin, cpBin, cpBin, LiveSlotLink(a.Name, NextSlotRole(primary.Name), "%E", r.ctx.opts.User),
+		path.Join(dir, confs[0]), path.Join(dir, confs[1]), rt+"/"+ProxyLiveConf)
+	u.set("Service", "ExecStartPre", pick)
 	nginx := nginxBin + " -e stderr -p " + rt + "/ -c " + ProxyLiveConf
 	u.set("Service", "ExecStartPre", nginx+" -t -q")
 	u.set("Service", "ExecStart", nginx)
@@ -243,15 +286,20 @@ func (r *appRender) proxyFiles(primary generator.Role) {
 	r.nextSlotFile(primary)
 }
 
-// nextSlotFile renders A-web-next: the web role on the second loopback port,
-// without the migrate/configure dependencies (the deploy has just run them)
-// and not wanted by the target (only a deploy starts it).
+// nextSlotFile renders A-web-next: the web role on the second loopback port.
+// It is A-web's equal, since either may be the live slot that boot starts
+// (after migrate and configure) and systemd restarts when it crashes; a
+// deploy starts it without its dependencies (it has just run them).
 func (r *appRender) nextSlotFile(primary generator.Role) {
 	a := r.app
 	role := NextSlotRole(primary.Name)
 	u := newUnit(r.ctx.ver, r.header())
-	r.containerBase(u, role, role+" (deploy slot)")
+	r.containerBase(u, role, role+" (second web slot)")
 	r.hostName(u)
+	for _, d := range []string{MigrateUnit(a.Name), ConfigureUnit(a.Name)} {
+		u.set("Unit", "Requires", d)
+		u.set("Unit", "After", d)
+	}
 	r.slotPorts(u, 1)
 	r.health(u)
 	if !u.quadlet("Container", "StopTimeout", fmt.Sprint(launcherStopTimeout)) {
@@ -265,8 +313,17 @@ func (r *appRender) nextSlotFile(primary generator.Role) {
 		}
 		u.quadlet("Container", "Exec", line)
 	}
+	u.set("Service", "Restart", "on-failure")
 	u.set("Service", "TimeoutStopSec", fmt.Sprint(launcherStopTimeout+30))
 	r.add(RoleContainerFile(a.Name, role), Quadlet, u.bytes())
+}
+
+// liveSlotLinks makes A.target want A-web through a link rather than Wants=,
+// so that a deploy can mask it (see the top of this file) when A-web-next is
+// the live slot.
+func (r *appRender) liveSlotLinks() {
+	web := RoleUnit(r.app.Name, r.primaryRole().Name)
+	r.add(TargetUnit(r.app.Name)+".wants/"+web, Symlink, []byte("../"+web))
 }
 
 // slotPorts publishes a web slot: the proxied port on its loopback slot port,

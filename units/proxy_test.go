@@ -65,20 +65,25 @@ func TestProxyUnits(t *testing.T) {
 	if strings.Contains(web, "PublishPort=8090") {
 		t.Errorf("shop-web still publishes the proxy's port:\n%s", web)
 	}
-	for _, want := range []string{"PublishPort=127.0.0.1:18091:8080", "ContainerName=shop-web-next", "Notify=healthy", "Exec=/usr/bin/demo serve"} {
+	// Either slot may be the live one boot starts: the second one is the first's equal.
+	for _, want := range []string{"PublishPort=127.0.0.1:18091:8080", "ContainerName=shop-web-next", "Notify=healthy", "Exec=/usr/bin/demo serve",
+		"Requires=shop-migrate.service", "After=shop-configure.service", "Restart=on-failure"} {
 		if !strings.Contains(next, want+"\n") {
 			t.Errorf("shop-web-next.container lacks %q:\n%s", want, next)
 		}
 	}
-	for _, bad := range []string{"Requires=", "WantedBy=", "2222"} {
+	for _, bad := range []string{"WantedBy=", "2222"} {
 		if strings.Contains(next, bad) {
-			t.Errorf("shop-web-next.container has %q (only a deploy starts it, after migrate/configure):\n%s", bad, next)
+			t.Errorf("shop-web-next.container has %q (a deploy's live link makes the target want it; it publishes the proxied port only):\n%s", bad, next)
 		}
 	}
 	unit := fileText(t, p, Plain, "shop-proxy.service")
 	for _, want := range []string{
 		"RuntimeDirectory=quadlaunch-proxy/shop quadlaunch-proxy/shop/tmp",
-		"ExecStartPre=/usr/bin/cp -- /run/systemd/generator/quadlaunch.proxy/shop.nginx.conf %t/quadlaunch-proxy/shop/nginx.conf",
+		// The boot config of the live slot: the second one's when its A.target.wants link exists.
+		`ExecStartPre=/bin/sh -c 'if [ -L "$$1" ]; then exec /usr/bin/cp -- "$$3" "$$4"; else exec /usr/bin/cp -- "$$2" "$$4"; fi' sh ` +
+			"%E/systemd/system/shop.target.wants/shop-web-next.service /run/systemd/generator/quadlaunch.proxy/shop.nginx.conf " +
+			"/run/systemd/generator/quadlaunch.proxy/shop.slot2.nginx.conf %t/quadlaunch-proxy/shop/nginx.conf",
 		"ExecStart=/usr/sbin/nginx -e stderr -p %t/quadlaunch-proxy/shop/ -c nginx.conf",
 		"KillSignal=SIGQUIT",
 	} {
@@ -86,8 +91,15 @@ func TestProxyUnits(t *testing.T) {
 			t.Errorf("shop-proxy.service lacks %q:\n%s", want, unit)
 		}
 	}
-	if target := fileText(t, p, Plain, "shop.target"); !strings.Contains(target, "Wants=shop-proxy.service\n") || strings.Contains(target, "web-next") {
-		t.Errorf("shop.target must want the proxy and not the deploy slot:\n%s", target)
+	// A.target wants A-web through a link a deploy can mask, not Wants=.
+	if target := fileText(t, p, Plain, "shop.target"); !strings.Contains(target, "Wants=shop-proxy.service\n") || strings.Contains(target, "web") {
+		t.Errorf("shop.target must want the proxy and neither web slot itself:\n%s", target)
+	}
+	if link := fileText(t, p, Symlink, "shop.target.wants/shop-web.service"); link != "../shop-web.service" {
+		t.Errorf("shop.target.wants/shop-web.service -> %q", link)
+	}
+	if conf := fileText(t, p, Plain, "quadlaunch.proxy/shop.slot2.nginx.conf"); !strings.Contains(conf, "server 127.0.0.1:18091;") {
+		t.Errorf("the second slot's boot config must send traffic to it:\n%s", conf)
 	}
 	conf := fileText(t, p, Plain, "quadlaunch.proxy/shop.nginx.conf")
 	if !strings.Contains(conf, "upstream quadlaunch_live { server 127.0.0.1:18090; keepalive 16; keepalive_timeout 2s; }") || !strings.Contains(conf, "listen 8090;") {

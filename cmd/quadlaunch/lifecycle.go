@@ -6,7 +6,6 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/quadlaunch/quadlaunch/runtime"
-	"github.com/quadlaunch/quadlaunch/units"
 )
 
 func init() {
@@ -31,7 +30,8 @@ func lifecycleCommand(op string) *cli.Command {
 			if err != nil {
 				return err
 			}
-			names := units.AppUnits(s.App)
+			// With the proxy, the live web slot (A-web or A-web-next) is the one started.
+			names := runtime.LiveAppUnits(s.App, sd.User, runtime.RuntimeDir(sd.User))
 			if op == "restart" {
 				return runtime.RestartRoles(ctx, sd, s.App, names.Roles)
 			}

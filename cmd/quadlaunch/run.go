@@ -48,7 +48,7 @@ func enterCommand() *cli.Command {
 				return err
 			}
 			defer s.Close()
-			code, err := engine.Enter(s.Podman, s.App, cmd.String("role"), cmd.Args().Tail(), runtime.PublicEnv(s.App))
+			code, err := engine.Enter(s.Podman, s.App, runtime.LiveRole(s.App, s.User, cmd.String("role")), cmd.Args().Tail(), runtime.PublicEnv(s.App))
 			if err != nil {
 				return err
 			}

@@ -66,9 +66,20 @@ func statusCommand() *cli.Command {
 				rep.Units = append(rep.Units, st)
 			}
 			for _, r := range s.App.Roles {
-				c := units.ContainerName(app, r.Name)
-				state, health, image := engine.ContainerHealth(s.Podman, c)
-				rep.Roles = append(rep.Roles, roleStatus{Container: c, State: state, Health: health, Version: byID[image]})
+				names := []string{r.Name}
+				if live := runtime.LiveRole(s.App, s.User, r.Name); live != r.Name {
+					names = []string{live, r.Name} // the live web slot first; the idle one when it runs
+				} else if s.App.Proxy != nil && s.App.PrimaryRole().Name == r.Name {
+					names = append(names, units.NextSlotRole(r.Name))
+				}
+				for i, role := range names {
+					c := units.ContainerName(app, role)
+					state, health, image := engine.ContainerHealth(s.Podman, c)
+					if i > 0 && state == "absent" {
+						continue
+					}
+					rep.Roles = append(rep.Roles, roleStatus{Container: c, State: state, Health: health, Version: byID[image]})
+				}
 			}
 			if cmd.Bool("json") {
 				enc := json.NewEncoder(os.Stdout)

@@ -108,6 +108,15 @@ func (Engine) HealthOf(ctx context.Context, name string) (id, health string) {
 	return c.ID, health
 }
 
+// RunHealthCheck runs the container's health check now and returns the status.
+func (Engine) RunHealthCheck(ctx context.Context, name string) (string, error) {
+	r, err := containers.RunHealthCheck(ctx, name, nil)
+	if err != nil {
+		return "", err
+	}
+	return r.Status, nil
+}
+
 // HealthReport describes a container's health check state and its last
 // results, for a deploy's failure report ("" when it has no health check).
 func (Engine) HealthReport(ctx context.Context, name string) string {

@@ -12,6 +12,7 @@ type Backend struct {
 	Units     Units
 	Images    Images
 	Proxy     Proxy // nil: the app has no proxy (or a plan that does not use it)
+	Slots     Slots // nil with Proxy
 	Hooks     Hooks
 	Overrides Overrides
 	Report    Reporter
@@ -64,6 +65,7 @@ type Images interface {
 type Proxy interface {
 	Unit() string
 	// SlotPort is the loopback port of web slot i (0: A-web, 1: A-web-next).
+	// Which slot is live is Target.LiveSlot.
 	SlotPort(i int) int
 	// Switch sends new traffic to port upstream; bridge (0 = none) is the
 	// other slot, asked for assets the upstream lacks.
@@ -72,6 +74,19 @@ type Proxy interface {
 	Drain(ctx context.Context) (time.Duration, error)
 	// WaitSlot waits until the slot's port answers HTTP, at most limit.
 	WaitSlot(ctx context.Context, port int, limit time.Duration) error
+}
+
+// Slots records which web slot is live and retires the other one.
+type Slots interface {
+	// SetLive records slot i (0: A-web, 1: A-web-next) as the live one, the
+	// way systemctl enable would: boot, start, rebuild and the proxy's boot
+	// config follow it.
+	SetLive(ctx context.Context, slot int) error
+	// Retire stops unit after the delay (0: now), without waiting for the
+	// delay; a pending retirement of unit is replaced.
+	Retire(ctx context.Context, unit string, after time.Duration) error
+	// CancelRetire drops a pending retirement of unit (none: no-op).
+	CancelRetire(ctx context.Context, unit string) error
 }
 
 // HookInfo is what a deploy hook learns through its environment.

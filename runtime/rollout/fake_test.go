@@ -23,6 +23,8 @@ type world struct {
 	calls    []string
 	active   map[OverrideKind]int
 	lines    []string
+	live     int                      // the web slot recorded live (0: a-web, 1: a-web-next)
+	retiring map[string]time.Duration // units with a pending retirement, and its delay
 
 	failAt   string
 	failNth  int    // the failAt call that fails: 1 = the first
@@ -34,7 +36,8 @@ type world struct {
 var errInjected = errors.New("injected failure")
 
 func newWorld(current, previous string, units ...string) *world {
-	w := &world{tags: Tags{Current: current, Previous: previous}, running: map[string]string{}, upstream: 10080, active: map[OverrideKind]int{}}
+	w := &world{tags: Tags{Current: current, Previous: previous}, running: map[string]string{}, upstream: 10080, active: map[OverrideKind]int{},
+		retiring: map[string]time.Duration{}}
 	for _, u := range units {
 		w.running[u] = current
 	}
@@ -44,7 +47,7 @@ func newWorld(current, previous string, units ...string) *world {
 func (w *world) backend(proxy bool) Backend {
 	b := Backend{Units: w, Images: w, Hooks: w, Overrides: w, Report: w}
 	if proxy {
-		b.Proxy = w
+		b.Proxy, b.Slots = w, w
 	}
 	return b
 }
@@ -98,9 +101,12 @@ func (w *world) Together(ctx context.Context, op string, units []string) error {
 }
 
 func (w *world) job(op, unit string) {
-	if op == "stop" {
+	switch {
+	case op == "stop":
 		w.running[unit] = ""
-	} else {
+	case op == "start" && w.running[unit] != "":
+		// systemd: starting a running unit does nothing; it keeps its version.
+	default:
 		w.running[unit] = w.tags.Current
 	}
 }
@@ -196,6 +202,35 @@ func (w *world) WaitSlot(ctx context.Context, port int, limit time.Duration) err
 	if w.failing(fmt.Sprintf("wait slot %d", port)) {
 		return w.failErr(ctx)
 	}
+	return nil
+}
+
+// Slots
+
+func (w *world) SetLive(ctx context.Context, slot int) error {
+	if w.failing(fmt.Sprintf("set live %d", slot)) {
+		return w.failErr(ctx)
+	}
+	w.live = slot
+	return nil
+}
+
+func (w *world) Retire(ctx context.Context, unit string, after time.Duration) error {
+	if w.failing("retire " + unit) {
+		w.running[unit] = "" // half done: the stop went through, its result did not come back
+		return w.failErr(ctx)
+	}
+	if after == 0 {
+		w.running[unit] = ""
+		return nil
+	}
+	w.retiring[unit] = after
+	return nil
+}
+
+func (w *world) CancelRetire(ctx context.Context, unit string) error {
+	w.calls = append(w.calls, "cancel retire "+unit)
+	delete(w.retiring, unit)
 	return nil
 }
 

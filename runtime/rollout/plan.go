@@ -4,8 +4,9 @@ package rollout
 type Mode string
 
 const (
-	// ModeSlots: web behind the proxy. The new version starts in the second
-	// slot beside the old, traffic moves once it is healthy; no request fails.
+	// ModeSlots: web behind the proxy, in two slots (blue/green). The new
+	// version starts once, in the idle slot beside the live one; traffic moves
+	// once it is healthy, and that slot becomes the live one; no request fails.
 	ModeSlots Mode = "slots"
 	// ModeRestart: no proxy, external database. The old roles serve while the
 	// new image is migrated and configured; then web restarts (a short gap),
@@ -40,12 +41,13 @@ const (
 	StepMigrateSkip   Step = "migrate (skip post-deployment migrations)"
 	StepMigrate       Step = "migrate" // standalone, bootstrap: the full migration
 	StepConfigure     Step = "configure"
-	StepStartNext     Step = "start next slot" // slots: new version beside the old, until healthy
-	StepToNext        Step = "switch proxy to next slot"
-	StepRestartWeb    Step = "restart web" // until healthy on the new version
-	StepToWeb         Step = "switch proxy to web"
-	StepStopNext      Step = "stop next slot"
-	StepRestartOthers Step = "restart other roles" // the barrier: only after web is healthy on the new version
+	StepStartNew      Step = "start new slot"           // slots: the idle web slot, on the new version, until healthy
+	StepReuseKept     Step = "reuse kept slot"          // rollback in the keep_previous window: the idle slot still runs the old version
+	StepSwitchToNew   Step = "switch proxy to new slot" // and drain the old slot's connections
+	StepMakeLive      Step = "make new slot live"       // boot, start and rebuild bring it up from now on
+	StepRetireOld     Step = "stop old slot"            // now, or after proxy.keep_previous
+	StepRestartWeb    Step = "restart web"              // restart, standalone: in place, until healthy on the new version
+	StepRestartOthers Step = "restart other roles"      // the barrier: only after web is healthy on the new version
 	StepPostMigrate   Step = "post-deployment migrate"
 	StepPostDeploy    Step = "post-deploy hook"
 	StepPromote       Step = "make the version current" // rollback
@@ -78,6 +80,8 @@ type Plan struct {
 	// Hold are overrides kept for the whole run (rebuild --full-build forces
 	// the passes, including the runs a restart of the roles triggers).
 	Hold []Override
+	// Window: a rollback that reuses the slot kept by proxy.keep_previous.
+	Window bool
 }
 
 // PlanDeploy is `quadlaunch deploy`. hasOthers: the app has roles besides
@@ -88,7 +92,7 @@ func PlanDeploy(mode Mode, hasOthers bool) Plan {
 	case ModeStandalone:
 		steps = append(steps, StepStopRoles, StepMigrate, StepConfigure, StepRestartWeb)
 	case ModeSlots:
-		steps = append(steps, StepMigrateSkip, StepConfigure, StepStartNext, StepToNext, StepRestartWeb, StepToWeb, StepStopNext)
+		steps = append(steps, StepMigrateSkip, StepConfigure, StepStartNew, StepSwitchToNew, StepMakeLive, StepRetireOld)
 	default:
 		steps = append(steps, StepMigrateSkip, StepConfigure, StepRestartWeb)
 	}
@@ -102,16 +106,31 @@ func PlanDeploy(mode Mode, hasOthers bool) Plan {
 }
 
 // PlanRollback is `quadlaunch rollback` for an app behind the proxy: the
-// version made current again starts in the second slot, traffic moves to it,
-// web restarts on it and takes the traffic back, like a deploy's swap, so no
-// request fails. No migration (the schema already has the older version's)
-// and no hook; configure runs, as it would on a restart.
+// version made current again starts in the idle slot (one boot), traffic moves
+// to it and it becomes the live slot, like a deploy's swap, so no request
+// fails. No migration (the schema already has the older version's) and no
+// hook; configure runs, as it would on a restart.
 func PlanRollback(hasOthers bool) Plan {
-	steps := []Step{StepPromote, StepConfigure, StepStartNext, StepToNext, StepRestartWeb, StepToWeb, StepStopNext}
+	steps := []Step{StepPromote, StepConfigure, StepStartNew, StepSwitchToNew, StepMakeLive, StepRetireOld}
 	if hasOthers {
 		steps = append(steps, StepRestartOthers)
 	}
 	return Plan{Op: OpRollback, Mode: ModeSlots, Steps: steps, Gated: true}
+}
+
+// PlanRollbackWindow is a rollback inside the proxy.keep_previous window: the
+// idle slot still runs the version made current again (the caller checked),
+// so the rollback is a proxy switch and drain, no boot and no configure (that
+// container was configured when it started).
+//
+// The tags move after the switch: traffic first (what "rollback took"
+// measures); a promote that fails then switches back (RollbackFor).
+func PlanRollbackWindow(hasOthers bool) Plan {
+	steps := []Step{StepReuseKept, StepSwitchToNew, StepPromote, StepMakeLive, StepRetireOld}
+	if hasOthers {
+		steps = append(steps, StepRestartOthers)
+	}
+	return Plan{Op: OpRollback, Mode: ModeSlots, Steps: steps, Gated: true, Window: true}
 }
 
 // PlanRollbackInPlace is `quadlaunch rollback` without a proxy (or when it
@@ -167,31 +186,38 @@ const StepConfigureWithMigrate Step = "configure (after migrate)"
 type Rollback struct {
 	// RestoreTags puts current (and previous) back where they were.
 	RestoreTags bool
-	// StopNext stops the second slot (it runs, or ran, the new version).
-	StopNext bool
-	// RestartWeb starts web again on the restored current; with the proxy,
-	// traffic goes back to it once healthy.
+	// StopNew stops the new slot (it runs, or ran, the new version).
+	StopNew bool
+	// StartOld starts the old (live before) slot again on the restored
+	// current, a no-op while it still runs, and cancels its retirement.
+	StartOld bool
+	// SwitchToOld points the proxy at the old slot again and makes it live.
+	SwitchToOld bool
+	// RestartWeb starts web again on the restored current (restart and
+	// standalone modes: web restarts in place).
 	RestartWeb bool
-	// SwitchToWeb points the proxy at web again.
-	SwitchToWeb bool
 	// RestartOthers starts the other roles again on the restored current.
 	RestartOthers bool
 	// StartRoles starts every role again, together, on the restored current
 	// (a rebuild that stopped them, or whose restart failed), when there was
 	// a current before.
 	StartRoles bool
+	// RetireKept schedules the stop of the slot a window rollback reused
+	// (its pending stop was cancelled when the rollback took it) again.
+	RetireKept bool
 	// Hook: the post-rollback hook runs (a failed deploy, not an abort).
 	Hook bool
 }
 
 // Changed reports whether anything has to be undone.
 func (r Rollback) Changed() bool {
-	return r.RestoreTags || r.StopNext || r.RestartWeb || r.RestartOthers || r.StartRoles
+	return r.RestoreTags || r.StopNew || r.StartOld || r.SwitchToOld || r.RestartWeb || r.RestartOthers || r.StartRoles || r.RetireKept
 }
 
 // RollbackFor decides the rollback for a failure at step failed of plan p.
 // Steps before the failure are done; the failed one may have half happened (a
-// restart that stopped web before the new one failed its health).
+// restart that stopped web before the new one failed its health, a switch
+// whose reload went through but was not confirmed).
 func RollbackFor(p Plan, failed Step) Rollback {
 	done := map[Step]bool{}
 	for _, s := range p.Steps {
@@ -202,8 +228,15 @@ func RollbackFor(p Plan, failed Step) Rollback {
 	}
 	var r Rollback
 	switch failed {
-	case StepPreBuild, StepBuild, StepPromote:
+	case StepPreBuild, StepBuild:
 		return r // build and promote put the tags back themselves when they fail: nothing changed
+	case StepPromote:
+		if !done[StepSwitchToNew] {
+			return r
+		}
+		// A window rollback switches before it moves the tags: traffic goes
+		// back, the kept slot is kept again.
+		return Rollback{SwitchToOld: true, RetireKept: p.Window}
 	case StepPreDeploy:
 		return Rollback{RestoreTags: true} // an abort: the new build is no longer current, nothing ran
 	case StepPostMigrate, StepPostDeploy:
@@ -211,10 +244,10 @@ func RollbackFor(p Plan, failed Step) Rollback {
 		// applied: the old code may not run on that schema. Report, keep.
 		return r
 	}
-	if !done[StepBuild] && !done[StepPromote] {
+	if !done[StepBuild] && !done[StepPromote] && !done[StepReuseKept] {
 		return r // migrate, configure asked for by name: no version moved
 	}
-	r.RestoreTags = true
+	r.RestoreTags = done[StepBuild] || done[StepPromote] // a window rollback moves them after the switch
 	if !p.Gated {
 		// A rebuild that stopped the roles, or whose restart failed, starts the
 		// old ones again; an in-place rollback leaves the roles to the operator.
@@ -222,9 +255,13 @@ func RollbackFor(p Plan, failed Step) Rollback {
 		return r
 	}
 	r.Hook = p.Op == OpDeploy
-	r.StopNext = done[StepStartNext]
+	// The kept slot of a window rollback runs the version that is current
+	// again after the undo: stopping it would only cost the next window.
+	r.StopNew = done[StepStartNew]
+	r.RetireKept = p.Window && done[StepReuseKept]
+	r.StartOld = done[StepRetireOld]
+	r.SwitchToOld = done[StepSwitchToNew]
 	r.RestartWeb = done[StepRestartWeb] || done[StepStopRoles]
-	r.SwitchToWeb = done[StepToNext] && !done[StepStopNext]
 	r.RestartOthers = done[StepRestartOthers] || done[StepStopRoles]
 	return r
 }

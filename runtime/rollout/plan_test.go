@@ -24,12 +24,16 @@ func TestPlanDeployOrder(t *testing.T) {
 	// The order the issue asks for: build, migrate skipping post-deployment
 	// migrations, configure, swap, post-deployment migrate; others only after
 	// web is healthy on the new version.
-	order := []Step{StepPreBuild, StepBuild, StepPreDeploy, StepMigrateSkip, StepConfigure, StepStartNext, StepToNext,
-		StepRestartWeb, StepToWeb, StepStopNext, StepRestartOthers, StepPostMigrate, StepPostDeploy}
+	order := []Step{StepPreBuild, StepBuild, StepPreDeploy, StepMigrateSkip, StepConfigure, StepStartNew, StepSwitchToNew,
+		StepMakeLive, StepRetireOld, StepRestartOthers, StepPostMigrate, StepPostDeploy}
 	for i := 1; i < len(order); i++ {
 		if idx(order[i-1]) < 0 || idx(order[i-1]) >= idx(order[i]) {
 			t.Fatalf("%q must come before %q in %q", order[i-1], order[i], slots)
 		}
+	}
+	// One boot per deploy: web never restarts in place behind the proxy.
+	if slices.Contains(slots, StepRestartWeb) {
+		t.Errorf("a slots deploy restarts web in place: %q", slots)
 	}
 	if s := PlanDeploy(ModeSlots, false).Steps; slices.Contains(s, StepRestartOthers) {
 		t.Errorf("no other roles, yet %q", s)
@@ -38,15 +42,20 @@ func TestPlanDeployOrder(t *testing.T) {
 	if slices.Contains(st, StepMigrateSkip) || slices.Contains(st, StepPostMigrate) || slices.Index(st, StepStopRoles) > slices.Index(st, StepMigrate) {
 		t.Errorf("standalone stops first and migrates fully once: %q", st)
 	}
-	if r := PlanDeploy(ModeRestart, true).Steps; slices.Contains(r, StepStartNext) || slices.Index(r, StepRestartWeb) > slices.Index(r, StepRestartOthers) {
+	if r := PlanDeploy(ModeRestart, true).Steps; slices.Contains(r, StepStartNew) || slices.Index(r, StepRestartWeb) > slices.Index(r, StepRestartOthers) {
 		t.Errorf("restart mode: %q", r)
 	}
 }
 
 func TestPlanRollback(t *testing.T) {
-	want := []Step{StepPromote, StepConfigure, StepStartNext, StepToNext, StepRestartWeb, StepToWeb, StepStopNext, StepRestartOthers}
+	want := []Step{StepPromote, StepConfigure, StepStartNew, StepSwitchToNew, StepMakeLive, StepRetireOld, StepRestartOthers}
 	if got := PlanRollback(true).Steps; !slices.Equal(got, want) {
 		t.Errorf("PlanRollback(true) = %q, want %q", got, want)
+	}
+	// Inside the keep_previous window: no boot, no configure.
+	want = []Step{StepReuseKept, StepSwitchToNew, StepPromote, StepMakeLive, StepRetireOld, StepRestartOthers}
+	if got := PlanRollbackWindow(true); !slices.Equal(got.Steps, want) || !got.Window || !got.Gated {
+		t.Errorf("PlanRollbackWindow(true) = %+v, want steps %q", got, want)
 	}
 	if got := PlanRollback(false).Steps; slices.Contains(got, StepRestartOthers) || slices.ContainsFunc(got, func(s Step) bool {
 		return s == StepMigrate || s == StepMigrateSkip || s == StepPreDeploy || s == StepPostDeploy
@@ -75,19 +84,25 @@ func TestRollbackFor(t *testing.T) {
 		{slots, StepBuild, Rollback{}},
 		{slots, StepPreDeploy, Rollback{RestoreTags: true}},
 		{slots, StepMigrateSkip, Rollback{RestoreTags: true, Hook: true}},
-		// Never healthy: the next slot goes, web and the others were never touched.
-		{slots, StepStartNext, Rollback{RestoreTags: true, StopNext: true, Hook: true}},
-		{slots, StepToNext, Rollback{RestoreTags: true, StopNext: true, SwitchToWeb: true, Hook: true}},
-		{slots, StepRestartWeb, Rollback{RestoreTags: true, StopNext: true, RestartWeb: true, SwitchToWeb: true, Hook: true}},
-		{slots, StepRestartOthers, Rollback{RestoreTags: true, StopNext: true, RestartWeb: true, RestartOthers: true, Hook: true}},
+		// Never healthy: the new slot goes, the old one and the others were never touched.
+		{slots, StepStartNew, Rollback{RestoreTags: true, StopNew: true, Hook: true}},
+		{slots, StepSwitchToNew, Rollback{RestoreTags: true, StopNew: true, SwitchToOld: true, Hook: true}},
+		{slots, StepMakeLive, Rollback{RestoreTags: true, StopNew: true, SwitchToOld: true, Hook: true}},
+		{slots, StepRetireOld, Rollback{RestoreTags: true, StopNew: true, StartOld: true, SwitchToOld: true, Hook: true}},
+		{slots, StepRestartOthers, Rollback{RestoreTags: true, StopNew: true, StartOld: true, SwitchToOld: true, RestartOthers: true, Hook: true}},
 		{slots, StepPostMigrate, Rollback{}},
 		{PlanDeploy(ModeRestart, true), StepRestartWeb, Rollback{RestoreTags: true, RestartWeb: true, Hook: true}},
 		{PlanDeploy(ModeStandalone, true), StepMigrate, Rollback{RestoreTags: true, RestartWeb: true, RestartOthers: true, Hook: true}},
 		// A manual rollback undone: current goes back to the version it left; no hook.
 		{PlanRollback(true), StepPromote, Rollback{}},
 		{PlanRollback(true), StepConfigure, Rollback{RestoreTags: true}},
-		{PlanRollback(true), StepStartNext, Rollback{RestoreTags: true, StopNext: true}},
-		{PlanRollback(true), StepRestartWeb, Rollback{RestoreTags: true, StopNext: true, RestartWeb: true, SwitchToWeb: true}},
+		{PlanRollback(true), StepStartNew, Rollback{RestoreTags: true, StopNew: true}},
+		{PlanRollback(true), StepRetireOld, Rollback{RestoreTags: true, StopNew: true, StartOld: true, SwitchToOld: true}},
+		// The kept slot is not stopped: it runs the previous version, still previous after the undo;
+		// its stop after proxy.keep_previous is scheduled again.
+		{PlanRollbackWindow(true), StepSwitchToNew, Rollback{SwitchToOld: true, RetireKept: true}},
+		{PlanRollbackWindow(true), StepPromote, Rollback{SwitchToOld: true, RetireKept: true}},
+		{PlanRollbackWindow(true), StepMakeLive, Rollback{RestoreTags: true, SwitchToOld: true, RetireKept: true}},
 		{PlanRollbackInPlace(), StepRestartRoles, Rollback{RestoreTags: true}},
 		{PlanRebuild(true, false), StepMigrate, Rollback{RestoreTags: true, StartRoles: true}},
 		{PlanRebuild(false, false), StepMigrateSkip, Rollback{RestoreTags: true}},
@@ -102,10 +117,10 @@ func TestRollbackFor(t *testing.T) {
 }
 
 func TestFailureReport(t *testing.T) {
-	f := &Failure{Step: StepStartNext, Err: errors.New("not healthy within 20s"), Unit: "shop-web-next.service",
+	f := &Failure{Step: StepStartNew, Err: errors.New("not healthy within 20s"), Unit: "shop-web-next.service",
 		Journal: "healthcheck failed\n", RolledBack: true}
 	msg := f.Error()
-	for _, want := range []string{"deploy failed at start next slot: not healthy within 20s", "rolled back", "journal of shop-web-next.service", "healthcheck failed"} {
+	for _, want := range []string{"deploy failed at start new slot: not healthy within 20s", "rolled back", "journal of shop-web-next.service", "healthcheck failed"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("report lacks %q:\n%s", want, msg)
 		}
@@ -114,8 +129,8 @@ func TestFailureReport(t *testing.T) {
 	if !strings.Contains(f.Error(), "ROLLBACK FAILED") {
 		t.Errorf("a failed rollback must say so: %s", f.Error())
 	}
-	r := &Failure{Op: OpRollback, Step: StepStartNext, Err: errors.New("unhealthy"), RolledBack: true}
-	if msg := r.Error(); !strings.HasPrefix(msg, "rollback failed at start next slot: unhealthy; undone") {
+	r := &Failure{Op: OpRollback, Step: StepStartNew, Err: errors.New("unhealthy"), RolledBack: true}
+	if msg := r.Error(); !strings.HasPrefix(msg, "rollback failed at start new slot: unhealthy; undone") {
 		t.Errorf("rollback report: %s", msg)
 	}
 }

@@ -19,6 +19,10 @@ type Target struct {
 	AssetBridge    time.Duration // proxy.asset_bridge
 	Standalone     bool
 	Proxy          bool
+	// LiveSlot is the web slot traffic goes to and boot starts (0: A-web, 1:
+	// A-web-next). Units.Primary is that slot's unit, Units.NextSlot the idle one.
+	LiveSlot     int
+	KeepPrevious time.Duration // proxy.keep_previous: the old slot runs that long after a swap
 }
 
 // TargetOf reads the target from the loaded app.
@@ -29,10 +33,25 @@ func TargetOf(app *generator.App) (Target, error) {
 	if t.HealthDeadline, err = app.DeployTimeoutDuration(); err != nil {
 		return Target{}, fmt.Errorf("%s: %w", app.ConfigPath, err)
 	}
+	if t.KeepPrevious, err = app.KeepPreviousDuration(); err != nil {
+		return Target{}, fmt.Errorf("%s: %w", app.ConfigPath, err)
+	}
 	if t.AssetBridge, err = app.AssetBridgeDuration(); err != nil {
 		return Target{}, fmt.Errorf("%s: %w", app.ConfigPath, err)
 	}
 	return t, nil
+}
+
+// WithLiveSlot is the target with slot live: the unit names swap so that
+// Units.Primary is the live slot's unit (what rebuild, start and restart
+// drive) and Units.NextSlot the idle one.
+func (t Target) WithLiveSlot(slot int) Target {
+	if slot == t.LiveSlot || t.Units.NextSlot == "" {
+		return t
+	}
+	t.Units = t.Units.Swapped()
+	t.LiveSlot = slot
+	return t
 }
 
 // DeployMode is how a deploy of the target replaces the old version.

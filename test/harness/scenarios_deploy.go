@@ -49,11 +49,18 @@ func (d depSetup) config(version, healthy string) string {
 
 // configWith adds extra run steps (a step tagged db makes the app standalone).
 func (d depSetup) configWith(version, healthy, extra string) string {
+	return d.configFull(version, healthy, "yes", extra)
+}
+
+// configFull: worker "no" builds a version whose worker cannot start (its
+// binary is missing), while web is healthy.
+func (d depSetup) configFull(version, healthy, worker, extra string) string {
 	p := strconv.Itoa(d.port)
 	return `base_image: localhost/quadlaunch/demo:current
 params:
   version: "` + version + `"
   healthy: "` + healthy + `"
+  worker: "` + worker + `"
 expose:
   - "` + p + `:` + p + `"
 volumes:
@@ -73,7 +80,7 @@ healthcheck:
   retries: 2
 roles:
   web: ["/bin/sh", "-c", "DEMO_GREETING=$(cat /etc/dep-version) DEMO_ASSETS=/srv/assets exec /usr/bin/demo serve"]
-  worker: ["/usr/bin/demo", "worker"]
+  worker: ["/usr/bin/dep-worker", "worker"]
 deploy_hooks:
   pre-deploy: "test ! -e ` + d.blockFile() + `"
   post-deploy: "echo post-deploy $QUADLAUNCH_APP $QUADLAUNCH_VERSION after $QUADLAUNCH_PREVIOUS_VERSION roles $QUADLAUNCH_ROLES >> ` + d.hookLog() + `"
@@ -82,6 +89,7 @@ run:
   - exec: echo build-$version > /etc/dep-version
   - exec: /bin/busybox mkdir -p /srv/assets && echo "v$version" > /srv/assets/app-$version.css
   - exec: if [ "$healthy" != yes ]; then echo > /etc/dep-unhealthy; fi
+  - exec: if [ "$worker" = yes ]; then cp /usr/bin/demo /usr/bin/dep-worker; fi
   - exec:
       cmd: echo dep migration for $version
       tag: migrate
@@ -115,14 +123,6 @@ func (d depSetup) quadlaunch(tb *Testbed, args ...string) (string, error) {
 		return tb.RunUser(append([]string{"quadlaunch", "--user"}, args...)...)
 	}
 	return tb.Run(append([]string{"quadlaunch"}, args...)...)
-}
-
-// userFlag is systemctl's flag for the app's manager ("--user " or "").
-func (d depSetup) userFlag() string {
-	if d.rootless {
-		return "--user -M tester@ "
-	}
-	return ""
 }
 
 func (d depSetup) podman(tb *Testbed, args ...string) (string, error) {
@@ -160,23 +160,80 @@ func (d depSetup) currentID(tb *Testbed) string {
 	return strings.TrimSpace(out)
 }
 
-// unchanged: a deploy that failed left current, the worker and web as they
-// were (their start times; web "" when it was restarted), no deploy slot, and
-// build-2 serving.
-func (d depSetup) unchanged(tb *Testbed, current, worker, web string) error {
+// slotPort is the loopback port of a web slot (units/proxy.go).
+func (d depSetup) slotPort(slot string) int {
+	if slot == "dep-web-next" {
+		return d.port + 10001
+	}
+	return d.port + 10000
+}
+
+// running reports whether the container runs.
+func (d depSetup) running(tb *Testbed, name string) bool {
+	out, err := d.podman(tb, "inspect", "--format", "{{.State.Running}}", name)
+	return err == nil && strings.TrimSpace(out) == "true"
+}
+
+// liveSlot is the web slot that runs (and so serves) and the idle one: exactly
+// one runs outside a deploy when proxy.keep_previous is not set.
+func (d depSetup) liveSlot(tb *Testbed) (live, idle string, err error) {
+	a, b := d.running(tb, "dep-web"), d.running(tb, "dep-web-next")
+	switch {
+	case a && !b:
+		return "dep-web", "dep-web-next", nil
+	case b && !a:
+		return "dep-web-next", "dep-web", nil
+	}
+	return "", "", fmt.Errorf("web slots running: dep-web %v, dep-web-next %v; want exactly one", a, b)
+}
+
+// boots counts the web boots (both slots) since t0: the demo's listening line.
+func (d depSetup) boots(tb *Testbed, t0 time.Time) (int, error) {
+	entries, err := tb.JournalSince(t0, d.rootless, "dep-web.service", "dep-web-next.service")
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range entries {
+		if strings.HasPrefix(e.Message, "demo serve: version ") {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// unchanged: a deploy that failed left current and the worker as they were,
+// the live slot live (not restarted when web is its start time, "" when it
+// may have been) with the proxy on it, the idle slot stopped, and build-2
+// serving through the proxy and on the live slot's own port.
+func (d depSetup) unchanged(tb *Testbed, current, worker, live, web string) error {
 	if after := d.currentID(tb); after != current {
 		return fmt.Errorf("current moved from %s to %s", current, after)
 	}
-	if w := d.started(tb, "dep-worker"); w != worker {
+	if w := d.started(tb, "dep-worker"); worker != "" && w != worker {
 		return fmt.Errorf("worker changed: %s -> %s", worker, w)
 	}
-	if w := d.started(tb, "dep-web"); web != "" && w != web {
-		return fmt.Errorf("web changed: %s -> %s", web, w)
+	l, idle, err := d.liveSlot(tb)
+	if err != nil {
+		return err
 	}
-	if s := d.started(tb, "dep-web-next"); s != "absent" {
-		return fmt.Errorf("deploy slot still there: %s", s)
+	if l != live {
+		return fmt.Errorf("live slot moved from %s to %s", live, l)
 	}
-	return d.serves(tb, "build-2", 5*time.Second)
+	if w := d.started(tb, live); web != "" && w != web {
+		return fmt.Errorf("live slot %s restarted: %s -> %s", live, web, w)
+	}
+	if d.running(tb, idle) {
+		return fmt.Errorf("idle slot %s still runs", idle)
+	}
+	if err := d.serves(tb, "build-2", 5*time.Second); err != nil {
+		return err
+	}
+	out, err := tb.HTTPGet(d.slotPort(live))
+	if err != nil || !strings.Contains(out, "build-2") {
+		return fmt.Errorf("live slot %s on its port: %q %v", live, out, err)
+	}
+	return nil
 }
 
 func (d depSetup) serves(tb *Testbed, want string, timeout time.Duration) error {
@@ -279,6 +336,11 @@ func (l *loadRun) finish(tb *Testbed) (string, error) {
 // depAssetsSummary is what the zero-failure deploy saw of the two asset versions.
 var depAssetsSummary string
 
+// depBefore is the version that served before the zero-failure deploy of the
+// root group ("build-N"): previous from then on (the failed deploys after it
+// put current and previous back), so the rollback scenario's target.
+var depBefore string
+
 func deployGroup(name string, order int, d depSetup) Group {
 	return Group{
 		Name:  name,
@@ -309,12 +371,29 @@ func deployGroup(name string, order int, d depSetup) Group {
 }
 
 func depScenarios(d depSetup) []Scenario {
-	zero := Scenario{Name: "deploy under load: 0 failed requests", Run: func(tb *Testbed) error {
+	zero := Scenario{Name: "deploy under load: the idle slot boots once, traffic moves, the old slot stops, 0 failed requests", Run: func(tb *Testbed) error {
 		if err := d.write(tb, "2", "yes"); err != nil {
 			return err
 		}
+		live, idle, err := d.liveSlot(tb)
+		if err != nil {
+			return err
+		}
 		workerBefore := d.started(tb, "dep-worker")
-		l, err := startLoad(tb, d, "ok", "app-1.css", "app-2.css")
+		// The version serving now (build-1 after the setup, another one after the
+		// speed scenario): its asset and build-2's must both answer during the swap.
+		body, err := tb.HTTPGet(d.port)
+		if err != nil {
+			return err
+		}
+		m := regexp.MustCompile(`build-(\d+)`).FindStringSubmatch(body)
+		if m == nil {
+			return fmt.Errorf("serving before the deploy: %q", body)
+		}
+		if !d.rootless {
+			depBefore = m[0]
+		}
+		l, err := startLoad(tb, d, "ok", "app-"+m[1]+".css", "app-2.css")
 		if err != nil {
 			return err
 		}
@@ -327,7 +406,7 @@ func depScenarios(d depSetup) []Scenario {
 		}
 		fmt.Printf("deploy took %.1fs\n", took.Seconds())
 		for _, line := range strings.Split(out, "\n") {
-			if strings.Contains(line, "proxy sends") || strings.Contains(line, " done in ") || strings.Contains(line, "deployed version") {
+			if strings.Contains(line, "proxy sends") || strings.Contains(line, " done in ") || strings.Contains(line, "deployed version") || strings.Contains(line, "deploy-phases") {
 				fmt.Println("  " + line)
 			}
 		}
@@ -339,6 +418,21 @@ func depScenarios(d depSetup) []Scenario {
 		}
 		if err := d.serves(tb, "build-2", 5*time.Second); err != nil {
 			return err
+		}
+		// The new version booted once, in the slot idle before; that slot is live
+		// now and the old one stopped.
+		newLive, _, err := d.liveSlot(tb)
+		if err != nil {
+			return err
+		}
+		if newLive != idle {
+			return fmt.Errorf("live slot is %s after the deploy, want %s (idle before; %s was live)", newLive, idle, live)
+		}
+		if n, err := d.boots(tb, t0); err != nil || n != 1 {
+			return fmt.Errorf("web booted %d times in the deploy, want 1 (%v)", n, err)
+		}
+		if out, err := tb.HTTPGet(d.slotPort(newLive)); err != nil || !strings.Contains(out, "build-2") {
+			return fmt.Errorf("new live slot %s on its port: %q %v", newLive, out, err)
 		}
 		// Migrate ran twice: skipping post-deployment migrations before the swap,
 		// in full after it (and not once more when configure started).
@@ -358,12 +452,9 @@ func depScenarios(d depSetup) []Scenario {
 			return fmt.Errorf("worker was not restarted on the new version")
 		}
 		// The barrier: the worker restarted only after web was healthy on the new
-		// version (web's start job returns only once healthy: Notify=healthy).
-		if w, k := startTime(d.started(tb, "dep-web")), startTime(workerAfter); !k.After(w) {
+		// version (the slot's start job returns only once healthy: Notify=healthy).
+		if w, k := startTime(d.started(tb, newLive)), startTime(workerAfter); !k.After(w) {
 			return fmt.Errorf("worker started %s, not after web %s", k, w)
-		}
-		if s := d.started(tb, "dep-web-next"); s != "absent" {
-			return fmt.Errorf("deploy slot still there after the deploy: %s", s)
 		}
 		if st, err := d.quadlaunch(tb, "status", "dep"); err != nil || !regexp.MustCompile(`dep-proxy\.service +loaded +active +running`).MatchString(st) {
 			return fmt.Errorf("status does not show the running proxy: %v\n%s", err, st)
@@ -374,12 +465,16 @@ func depScenarios(d depSetup) []Scenario {
 		}
 		return nil
 	}}
-	never := Scenario{Name: "never-healthy version: automatic rollback, 0 failed, worker untouched", Run: func(tb *Testbed) error {
+	never := Scenario{Name: "never-healthy version: automatic rollback, the old slot live, 0 failed, worker untouched", Run: func(tb *Testbed) error {
 		if err := d.write(tb, "3", "no"); err != nil {
 			return err
 		}
+		live, idle, err := d.liveSlot(tb)
+		if err != nil {
+			return err
+		}
 		before := d.currentID(tb)
-		worker, web := d.started(tb, "dep-worker"), d.started(tb, "dep-web")
+		worker, web := d.started(tb, "dep-worker"), d.started(tb, live)
 		l, err := startLoad(tb, d, "bad")
 		if err != nil {
 			return err
@@ -396,7 +491,7 @@ func depScenarios(d depSetup) []Scenario {
 				return fmt.Errorf("exit code 0")
 			}
 		}
-		for _, want := range []string{"dep-web-next.service became unhealthy", "rolled back", "health of dep-web-next: unhealthy", "journal of dep-web-next.service"} {
+		for _, want := range []string{idle + ".service became unhealthy", "rolled back", "health of " + idle + ": unhealthy", "journal of " + idle + ".service"} {
 			if !strings.Contains(msg, want) {
 				return fmt.Errorf("deploy output lacks %q:\n%s", want, msg)
 			}
@@ -405,32 +500,28 @@ func depScenarios(d depSetup) []Scenario {
 		if lerr != nil {
 			return lerr
 		}
-		if after := d.currentID(tb); after != before {
-			return fmt.Errorf("current moved from %s to %s", before, after)
-		}
-		if w := d.started(tb, "dep-worker"); w != worker {
-			return fmt.Errorf("worker was restarted: %s -> %s", worker, w)
-		}
-		if w := d.started(tb, "dep-web"); w != web {
-			return fmt.Errorf("web was restarted: %s -> %s", web, w)
-		}
 		log, _ := tb.ReadFile(d.hookLog())
 		if !strings.Contains(log, "post-rollback") {
 			return fmt.Errorf("post-rollback hook did not run: %q", log)
 		}
-		return d.serves(tb, "build-2", 5*time.Second)
+		return d.unchanged(tb, before, worker, live, web)
 	}}
 	if d.rootless {
-		zero.Name = "rootless (systemctl --user): deploy under load: 0 failed requests"
+		zero.Name = "rootless (systemctl --user): " + zero.Name
 		never.Name = "rootless (systemctl --user): " + never.Name
 		return []Scenario{zero, never}
 	}
 	return []Scenario{
+		speedScenario(d),
 		{Name: "Notify=healthy: web is healthy when its start job returns", Run: func(tb *Testbed) error {
-			if out, err := tb.Systemctl("restart", "--job-mode=ignore-dependencies", "dep-web.service"); err != nil {
+			live, _, err := d.liveSlot(tb)
+			if err != nil {
+				return err
+			}
+			if out, err := tb.Systemctl("restart", "--job-mode=ignore-dependencies", live+".service"); err != nil {
 				return fmt.Errorf("restart: %v: %s", err, out)
 			}
-			out, err := tb.Exec("podman", "inspect", "--format", "{{.State.Health.Status}}", "dep-web")
+			out, err := tb.Exec("podman", "inspect", "--format", "{{.State.Health.Status}}", live)
 			if err != nil || strings.TrimSpace(out) != "healthy" {
 				return fmt.Errorf("health right after systemctl restart returned: %q (%v)", strings.TrimSpace(out), err)
 			}
@@ -454,33 +545,30 @@ func depScenarios(d depSetup) []Scenario {
 			return nil
 		}},
 		never,
-		{Name: "web unhealthy after the switch: traffic back to the old version, 0 failed", Run: func(tb *Testbed) error {
-			if err := d.write(tb, "4", "yes"); err != nil {
+		{Name: "a role fails after the switch: traffic back to the old slot, current unchanged, 0 failed", Run: func(tb *Testbed) error {
+			// Version 4's web is healthy, its worker cannot start: the failure comes
+			// after the proxy moved to the new slot (and the old slot was stopping).
+			if err := d.writeConfig(tb, d.configFull("4", "yes", "no", "")); err != nil {
+				return err
+			}
+			live, _, err := d.liveSlot(tb)
+			if err != nil {
 				return err
 			}
 			before := d.currentID(tb)
-			worker := d.started(tb, "dep-worker")
-			// Once the new version is healthy in the deploy slot (and so about to
-			// take the traffic), mark it bad: web's restart on it then never gets healthy.
-			tb.Exec("rm", "-f", d.sharedDir()+"/bad")
-			if out, err := tb.Exec("systemd-run", "--unit", "dep-mark-bad", "--collect", "/bin/sh", "-c",
-				"until systemctl "+d.userFlag()+"is-active -q dep-web-next; do sleep 0.05; done; echo build-4 > "+d.sharedDir()+"/bad"); err != nil {
-				return fmt.Errorf("marker: %v: %s", err, out)
-			}
 			l, err := startLoad(tb, d, "late")
 			if err != nil {
 				return err
 			}
 			out, derr := d.quadlaunch(tb, "deploy", "dep")
 			_, lerr := l.finish(tb)
-			tb.Systemctl("stop", "dep-mark-bad")
 			if ce, ok := derr.(*CmdError); ok {
 				out += ce.Stderr
 			}
 			if derr == nil {
-				return fmt.Errorf("deploy succeeded although web never got healthy:\n%s", out)
+				return fmt.Errorf("deploy succeeded although the worker cannot start:\n%s", out)
 			}
-			for _, want := range []string{"deploy failed at restart web: dep-web.service became unhealthy", "rolled back", "health of dep-web: unhealthy"} {
+			for _, want := range []string{"deploy failed at restart other roles", "dep-worker", "rolled back"} {
 				if !strings.Contains(out, want) {
 					return fmt.Errorf("deploy output lacks %q:\n%s", want, out)
 				}
@@ -489,7 +577,11 @@ func depScenarios(d depSetup) []Scenario {
 			if lerr != nil {
 				return fmt.Errorf("%v\ndeploy output:\n%s", lerr, out)
 			}
-			return d.unchanged(tb, before, worker, "") // web restarted twice: onto the new version and back
+			if !d.running(tb, "dep-worker") {
+				return fmt.Errorf("worker not running again on the old version")
+			}
+			// The old slot may have been stopped and booted again: only its liveness counts.
+			return d.unchanged(tb, before, "", live, "")
 		}},
 		{Name: "failing pre-deploy hook: nothing changed", Run: func(tb *Testbed) error {
 			if err := tb.WriteFile(d.blockFile(), "", 0o644); err != nil {
@@ -499,8 +591,12 @@ func depScenarios(d depSetup) []Scenario {
 			if err := d.write(tb, "5", "yes"); err != nil {
 				return err
 			}
+			live, _, err := d.liveSlot(tb)
+			if err != nil {
+				return err
+			}
 			before := d.currentID(tb)
-			worker, web := d.started(tb, "dep-worker"), d.started(tb, "dep-web")
+			worker, web := d.started(tb, "dep-worker"), d.started(tb, live)
 			out, err := d.quadlaunch(tb, "deploy", "dep")
 			if err == nil {
 				return fmt.Errorf("deploy went on despite the pre-deploy hook: %s", out)
@@ -511,9 +607,9 @@ func depScenarios(d depSetup) []Scenario {
 			if !strings.Contains(out, "pre-deploy hook") {
 				return fmt.Errorf("output does not name the hook:\n%s", out)
 			}
-			return d.unchanged(tb, before, worker, web)
+			return d.unchanged(tb, before, worker, live, web)
 		}},
-		{Name: "health still starting at deploy_timeout: rolled back, old web untouched", Run: func(tb *Testbed) error {
+		{Name: "health still starting at deploy_timeout: rolled back, old slot untouched", Run: func(tb *Testbed) error {
 			// Failing checks inside the start period leave the health "starting", never
 			// "unhealthy": only deploy_timeout ends the wait.
 			cfg := d.config("5", "no")
@@ -522,8 +618,12 @@ func depScenarios(d depSetup) []Scenario {
 			if err := d.writeConfig(tb, cfg); err != nil {
 				return err
 			}
+			live, _, err := d.liveSlot(tb)
+			if err != nil {
+				return err
+			}
 			before := d.currentID(tb)
-			worker, web := d.started(tb, "dep-worker"), d.started(tb, "dep-web")
+			worker, web := d.started(tb, "dep-worker"), d.started(tb, live)
 			t0 := time.Now()
 			out, err := d.quadlaunch(tb, "deploy", "dep")
 			took := time.Since(t0)
@@ -542,11 +642,19 @@ func depScenarios(d depSetup) []Scenario {
 			if took > 90*time.Second {
 				return fmt.Errorf("deploy took %s with deploy_timeout 8s", took.Round(time.Second))
 			}
-			return d.unchanged(tb, before, worker, web)
+			return d.unchanged(tb, before, worker, live, web)
 		}},
-		{Name: "rollback under load: the older version takes over through the slot, 0 failed", Run: func(tb *Testbed) error {
-			// The failed deploys above left current at build-2; build-1 is previous.
+		{Name: "rollback under load: the older version boots once in the idle slot, 0 failed", Run: func(tb *Testbed) error {
+			// The failed deploys above left current at build-2; previous is the
+			// version that served before it (build-4 after the speed scenario).
 			if err := d.write(tb, "2", "yes"); err != nil {
+				return err
+			}
+			if depBefore == "" {
+				return fmt.Errorf("no version recorded before the deploy under load")
+			}
+			_, idle, err := d.liveSlot(tb)
+			if err != nil {
 				return err
 			}
 			worker := d.started(tb, "dep-worker")
@@ -564,21 +672,33 @@ func depScenarios(d depSetup) []Scenario {
 			if rerr != nil {
 				return fmt.Errorf("rollback: %v:\n%s", rerr, out)
 			}
-			fmt.Printf("rollback took %.1fs\n", took.Seconds())
-			if !strings.Contains(out, "start next slot") || !strings.Contains(out, "switch proxy to next slot") {
-				return fmt.Errorf("rollback did not go through the second slot:\n%s", out)
+			fmt.Printf("rollback command took %.1fs\n", took.Seconds())
+			for _, line := range strings.Split(out, "\n") {
+				if strings.Contains(line, "rollback took") || strings.Contains(line, "rollback-phases") {
+					fmt.Println(strings.TrimSpace(line))
+				}
+			}
+			if !strings.Contains(out, "start new slot") || !strings.Contains(out, "switch proxy to new slot") {
+				return fmt.Errorf("rollback did not go through the idle slot:\n%s", out)
 			}
 			if lerr != nil {
 				return fmt.Errorf("%v\nrollback output:\n%s", lerr, out)
 			}
-			if err := d.serves(tb, "build-1", 5*time.Second); err != nil {
+			if err := d.serves(tb, depBefore, 5*time.Second); err != nil {
 				return err
 			}
 			if w := d.started(tb, "dep-worker"); w == worker {
 				return fmt.Errorf("worker still runs the version rolled back from")
 			}
-			if s := d.started(tb, "dep-web-next"); s != "absent" {
-				return fmt.Errorf("rollback slot still there: %s", s)
+			newLive, _, err := d.liveSlot(tb)
+			if err != nil {
+				return err
+			}
+			if newLive != idle {
+				return fmt.Errorf("live slot is %s after the rollback, want %s", newLive, idle)
+			}
+			if n, err := d.boots(tb, t0); err != nil || n != 1 {
+				return fmt.Errorf("web booted %d times in the rollback, want 1 (%v)", n, err)
 			}
 			// No migration in a rollback: the schema already has the older version's.
 			entries, err := tb.JournalSince(t0, d.rootless, "dep-migrate.service")
@@ -593,7 +713,11 @@ func depScenarios(d depSetup) []Scenario {
 			return nil
 		}},
 		{Name: "rollback with the proxy down: in place, and says so", Run: func(tb *Testbed) error {
-			// The previous scenario made build-1 current: build-2 is previous now.
+			// The previous scenario made depBefore current: build-2 is previous now.
+			live, _, err := d.liveSlot(tb)
+			if err != nil {
+				return err
+			}
 			tb.Systemctl("stop", "dep-proxy.service")
 			if out, err := tb.Systemctl("mask", "--runtime", "dep-proxy.service"); err != nil {
 				return fmt.Errorf("mask: %v: %s", err, out)
@@ -612,9 +736,9 @@ func depScenarios(d depSetup) []Scenario {
 			if !strings.Contains(out, "rolling back in place") {
 				return fmt.Errorf("rollback did not say it went in place:\n%s", out)
 			}
-			// web answers on its loopback slot port (the proxy's is down).
-			return tb.WaitFor(30*time.Second, "dep-web answers build-2 on its slot", func() error {
-				body, err := tb.HTTPGet(d.port + 10000)
+			// The live slot answers on its loopback port (the proxy's is down).
+			return tb.WaitFor(30*time.Second, live+" answers build-2 on its slot", func() error {
+				body, err := tb.HTTPGet(d.slotPort(live))
 				if err != nil {
 					return err
 				}
@@ -647,6 +771,44 @@ func depScenarios(d depSetup) []Scenario {
 				return fmt.Errorf("no offline page seen while the standalone app restarted: %s", summary)
 			}
 			return d.serves(tb, "build-6", 5*time.Second)
+		}},
+		{Name: "reboot with dep-web-next live: it boots (dep-web's wants link masked), dep-web does not, the proxy sends to it", Run: func(tb *Testbed) error {
+			if err := d.write(tb, "7", "yes"); err != nil {
+				return err
+			}
+			live, _, err := d.liveSlot(tb)
+			if err != nil {
+				return err
+			}
+			if live != "dep-web-next" {
+				// One more deploy makes the second slot live: the record the boot must follow.
+				if out, err := d.quadlaunch(tb, "deploy", "dep"); err != nil {
+					return fmt.Errorf("deploy: %v: %s", err, out)
+				}
+				if live, _, err = d.liveSlot(tb); err != nil || live != "dep-web-next" {
+					return fmt.Errorf("live slot after a deploy: %q (%v), want dep-web-next", live, err)
+				}
+			}
+			body, err := tb.HTTPGet(d.port)
+			if err != nil {
+				return err
+			}
+			want := regexp.MustCompile(`build-\d+`).FindString(body)
+			if err := tb.Reboot(); err != nil {
+				return err
+			}
+			if err := d.serves(tb, want, 120*time.Second); err != nil {
+				st, _ := tb.Systemctl("status", "--no-pager", "dep.target", "dep-web.service", "dep-web-next.service", "dep-proxy.service")
+				return fmt.Errorf("%v\n%s", err, indent(st))
+			}
+			if l, _, err := d.liveSlot(tb); err != nil || l != "dep-web-next" {
+				return fmt.Errorf("after the reboot: live slot %q (%v), want dep-web-next alone", l, err)
+			}
+			if out, err := tb.HTTPGet(d.slotPort("dep-web-next")); err != nil || !strings.Contains(out, want) {
+				return fmt.Errorf("dep-web-next on its port after the reboot: %q %v", out, err)
+			}
+			fmt.Printf("after the reboot: dep-web-next alone runs, the proxy serves %s\n", want)
+			return nil
 		}},
 	}
 }

@@ -88,6 +88,15 @@ func dataDir() string { return getenv("DEMO_DATA", "/data") }
 func greeting() string { return getenv("DEMO_GREETING", "hello") }
 
 func serve(ctx context.Context, port string) error {
+	// DEMO_BOOT_DELAY (a duration): how long the app takes to boot before it
+	// listens, like a real Rails app loading; deploy scenarios time deploys by it.
+	if d, err := time.ParseDuration(os.Getenv("DEMO_BOOT_DELAY")); err == nil && d > 0 {
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+			return nil
+		}
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "demo %s: %s\n", version, greeting())
