@@ -80,7 +80,10 @@ lint: $(BIN)/staticcheck
 e2e: tools package
 	$(GO) run ./test/harness -install=deb e2e
 
-demo: tools package
+# The testbed rootfs and the Discourse-like base image (minutes on a fresh host, cached after)
+# are built while the binaries compile.
+demo:
+	@$(GO) run ./test/harness prepare & prep=$$!; $(MAKE) tools package; rc=$$?; wait $$prep || rc=1; [ $$rc = 0 ]
 	$(GO) run ./test/harness -install=deb demo
 
 package: build $(BIN)/nfpm

@@ -74,7 +74,7 @@ func main() {
 	binDir := flag.String("bin", "", "directory with quadlaunch and quadlaunch-generator (default <repo>/bin)")
 	keep := flag.Bool("keep", false, "leave each testbed's directory in "+cacheDir+"/run after stopping it")
 	flag.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: harness [flags] e2e|demo|boot|rootfs|list\n")
+		fmt.Fprintf(os.Stderr, "usage: harness [flags] e2e|demo|boot|rootfs|prepare|list\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -137,6 +137,14 @@ func main() {
 	if err != nil {
 		logf("%v", err)
 		os.Exit(1)
+	}
+	if mode == "prepare" {
+		// The cached images a demo needs, built while make compiles the binaries.
+		if _, err := ensureDiscourseBase(repo); err != nil {
+			logf("%v", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if mode == "rootfs" {
 		fmt.Println(golden)
