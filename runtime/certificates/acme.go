@@ -109,10 +109,7 @@ func (a *ACME) now() time.Time {
 // RenewAt), or when force is set; otherwise it does nothing. On a refusal it
 // returns an *IssueError and the stored certificate is untouched.
 func (a *ACME) Renew(ctx context.Context, name string, hosts []string, force bool) (*Result, error) {
-	if err := checkName("certificate", name); err != nil {
-		return nil, err
-	}
-	unlock, err := a.Store.lock(ctx, name)
+	unlock, err := a.lockName(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -153,15 +150,21 @@ func (a *ACME) Renew(ctx context.Context, name string, hosts []string, force boo
 // current pair of NAME. Nothing is stored unless every step succeeds. Like
 // Renew, it holds NAME's lock meanwhile.
 func (a *ACME) Obtain(ctx context.Context, name string, hosts []string) (*Pair, error) {
-	if err := checkName("certificate", name); err != nil {
-		return nil, err
-	}
-	unlock, err := a.Store.lock(ctx, name)
+	unlock, err := a.lockName(ctx, name)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
 	return a.obtain(ctx, name, hosts)
+}
+
+// lockName checks NAME and takes its lock, so the timer and an operator never
+// order one certificate at once.
+func (a *ACME) lockName(ctx context.Context, name string) (unlock func(), err error) {
+	if err := checkName("certificate", name); err != nil {
+		return nil, err
+	}
+	return a.Store.lock(ctx, name)
 }
 
 // obtain is Obtain with the lock held.
