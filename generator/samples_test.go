@@ -167,7 +167,14 @@ func stepList(root string, steps []Step) []string {
 }
 
 func makeView(root string, a *App) goldenView {
-	v := goldenView{BaseImage: a.BaseImage, Roles: a.Roles, Hooks: map[string][]goldenStep{}}
+	v := goldenView{BaseImage: a.BaseImage, Hooks: map[string][]goldenStep{}}
+	// Positions are kept relative to the corpus so the golden file holds on any checkout path.
+	for _, r := range a.Roles {
+		if rel, err := filepath.Rel(root, r.Pos.File); err == nil {
+			r.Pos.File = rel
+		}
+		v.Roles = append(v.Roles, r)
+	}
 	for _, t := range a.Templates {
 		r, _ := filepath.Rel(root, t)
 		v.Templates = append(v.Templates, r)
