@@ -2,6 +2,7 @@ package generator
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -30,7 +31,15 @@ type Proxy struct {
 	// traffic) after a deploy or rollback, so that rolling back within it is
 	// a proxy switch, no boot ("" = stop it right away).
 	KeepPrevious string
-	Pos          Pos
+	// Hosts are the host names the app answers to (proxy.host). With them,
+	// the app shares its published HTTP/TLS ports with other apps through the
+	// host-wide front proxy, which routes by Host header and TLS SNI; without,
+	// the app's proxy owns its published ports alone.
+	Hosts    []string
+	HostsPos Pos
+	// TLS terminates HTTPS at the proxy (proxy.tls); nil = no TLS at the proxy.
+	TLS *ProxyTLS
+	Pos Pos
 }
 
 // DeployHook is one deploy hook: Args run directly, or Shell through /bin/sh -c.
@@ -72,7 +81,7 @@ func decodeProxy(d *doc, l *layer, p pair) error {
 		}
 		return nil
 	}
-	f, err := d.fields(l, p.value, p.key, "slot_ports", "drain_timeout", "asset_bridge", "keep_previous")
+	f, err := d.fields(l, p.value, p.key, "slot_ports", "drain_timeout", "asset_bridge", "keep_previous", "host", "tls")
 	if err != nil {
 		return err
 	}
@@ -111,8 +120,49 @@ func decodeProxy(d *doc, l *layer, p pair) error {
 			return err
 		}
 	}
+	if n := f["host"]; n != nil {
+		if px.Hosts, err = decodeProxyHosts(d, n, "proxy.host"); err != nil {
+			return err
+		}
+		px.HostsPos = posOf(d.file, n)
+	}
+	if n := f["tls"]; n != nil {
+		if px.TLS, err = decodeProxyTLS(d, l, n, "proxy.tls"); err != nil {
+			return err
+		}
+		if px.TLS != nil && px.TLS.ACME != nil && len(px.Hosts) == 0 {
+			return errAt(d.file, n, "proxy.tls.acme", "needs proxy.host: the host names the certificate is issued for")
+		}
+	}
 	dl.proxy = px
 	return nil
+}
+
+// hostNameRe is a DNS host name (letters, digits, hyphens, dots), optionally
+// with one leading wildcard label for certificate files; lower case only, as
+// nginx and the TLS SNI compare it.
+var hostNameRe = regexp.MustCompile(`^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// decodeProxyHosts reads proxy.host: one name or a list of names.
+func decodeProxyHosts(d *doc, n *yaml.Node, key string) ([]string, error) {
+	names, _, err := d.strList(n, key)
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, errAt(d.file, n, key, "needs at least one host name")
+	}
+	seen := map[string]bool{}
+	for _, h := range names {
+		if len(h) > 253 || !hostNameRe.MatchString(h) {
+			return nil, errAt(d.file, n, key, "%q is not a lower-case DNS host name like www.example.com", h)
+		}
+		if seen[h] {
+			return nil, errAt(d.file, n, key, "%q is listed twice", h)
+		}
+		seen[h] = true
+	}
+	return names, nil
 }
 
 func (d *doc) duration(n *yaml.Node, key string) (string, error) {

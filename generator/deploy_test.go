@@ -78,3 +78,49 @@ func TestUnknownDeployHookWarns(t *testing.T) {
 		t.Errorf("warnings %v hooks %v: want a warning for pre-boot and no hook", app.Warnings, app.DeployHooks)
 	}
 }
+
+func TestProxyHostsAndTLS(t *testing.T) {
+	app := loadOne(t, map[string]string{
+		"containers/app.yml": `expose: ["80:80"]
+proxy:
+  host: [shop.example.com, www.shop.example.com]
+  tls:
+    acme: {email: ops@example.com, directory: "https://ca.internal:14000/dir", ca: /etc/quadlaunch/ca.pem}
+    port: 8443
+    hsts: 600
+`,
+	})
+	px := app.Proxy
+	if px == nil || strings.Join(px.Hosts, ",") != "shop.example.com,www.shop.example.com" {
+		t.Fatalf("proxy = %+v, want both hosts", px)
+	}
+	if px.HostsPos.Line != 3 {
+		t.Errorf("proxy.host line = %d, want 3", px.HostsPos.Line)
+	}
+	tls := px.TLS
+	if tls == nil || tls.ACME == nil || tls.ACME.CA != "/etc/quadlaunch/ca.pem" || tls.Port != 8443 || tls.HSTSMaxAge != 600 || !tls.RedirectHTTP {
+		t.Fatalf("proxy.tls = %+v (acme %+v)", tls, tls.ACME)
+	}
+	one := loadOne(t, map[string]string{"containers/app.yml": "expose: [\"80:80\"]\nproxy: {host: a.example, tls: {certificate: /c.pem, key: /k.pem}}\n"})
+	if one.Proxy.Hosts[0] != "a.example" || one.Proxy.TLS.Port != DefaultTLSPort {
+		t.Errorf("proxy = %+v, tls %+v: want one host and TLS on %d", one.Proxy, one.Proxy.TLS, DefaultTLSPort)
+	}
+}
+
+func TestProxyHostErrors(t *testing.T) {
+	for _, tc := range []struct{ yml, want string }{
+		{"proxy: {host: []}\n", "proxy.host: needs at least one host name"},
+		{"proxy: {host: Shop.Example.com}\n", `proxy.host: "Shop.Example.com" is not a lower-case DNS host name`},
+		{"proxy: {host: \"a b\"}\n", "is not a lower-case DNS host name"},
+		{"proxy: {host: [a.example, a.example]}\n", `"a.example" is listed twice`},
+		{"proxy: {tls: {acme: true}}\n", "proxy.tls.acme: needs proxy.host"},
+		{"proxy: {host: a.example, tls: {acme: {ca: relative.pem}}}\n", "proxy.tls.acme.ca"},
+		{"proxy: {host: a.example, tls: {certificate: /c, key: /k, port: 0}}\n", `proxy.tls.port: "0" is not a port`},
+	} {
+		root := writeRoot(t, map[string]string{"containers/app.yml": tc.yml})
+		_, err := LoadApp(root, filepath.Join(root, "containers", "app.yml"))
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "app.yml:") {
+			t.Errorf("%q: error %v, want it to contain %q and the file:line", tc.yml, err, tc.want)
+		}
+	}
+}

@@ -10,16 +10,11 @@ import (
 )
 
 // proxy.tls (issue "HTTPS without a failed request"): TLS at the app's proxy,
-// from files or from an ACME CA. Not yet wired: the proxy key decoder
-// (decodeProxy in deploy.go) is to accept "tls" among its fields and call
-//
-//	if n := f["tls"]; n != nil {
-//		if px.TLS, err = decodeProxyTLS(d, l, n, "proxy.tls"); err != nil {
-//			return err
-//		}
-//	}
-//
-// with a `TLS *ProxyTLS` field on Proxy.
+// from files or from an ACME CA, decoded by decodeProxy (deploy.go).
+
+// DefaultTLSPort is the host port the proxy terminates TLS on when
+// proxy.tls.port is not given.
+const DefaultTLSPort = 443
 
 // DefaultACMEDirectory is Let's Encrypt's production directory, used when
 // proxy.tls.acme gives none.
@@ -43,14 +38,21 @@ type ProxyTLS struct {
 	// HSTSMaxAge is the Strict-Transport-Security max-age in seconds; 0 sends
 	// none (the default: HSTS cannot be taken back before it expires).
 	HSTSMaxAge int
-	Pos        Pos
+	// Port is the host port of the TLS listener (DefaultTLSPort unless
+	// proxy.tls.port says otherwise), on the address of the proxied HTTP port.
+	Port    int
+	PortPos Pos
+	Pos     Pos
 }
 
 // ProxyACME is proxy.tls.acme: issue and renew over ACME HTTP-01.
 type ProxyACME struct {
 	Email     string // account contact; may be empty
 	Directory string // the CA's directory URL (https://); DefaultACMEDirectory if not given
-	Pos       Pos
+	// CA is a PEM bundle (absolute path) of the roots to trust for Directory
+	// besides the system's: a private ACME CA (step-ca, Pebble in tests).
+	CA  string
+	Pos Pos
 }
 
 // decodeProxyTLS decodes the value n of proxy.tls (key is its dotted path,
@@ -69,11 +71,22 @@ func decodeProxyTLS(d *doc, l *layer, n *yaml.Node, key string) (*ProxyTLS, erro
 		}
 		return nil, nil
 	}
-	f, err := d.fields(l, n, key, "certificate", "key", "acme", "redirect_http", "hsts")
+	f, err := d.fields(l, n, key, "certificate", "key", "acme", "redirect_http", "hsts", "port")
 	if err != nil {
 		return nil, err
 	}
-	t := &ProxyTLS{Pos: posOf(d.file, n), RedirectHTTP: true}
+	t := &ProxyTLS{Pos: posOf(d.file, n), RedirectHTTP: true, Port: DefaultTLSPort, PortPos: posOf(d.file, n)}
+	if v := f["port"]; v != nil {
+		s, err := d.scalar(v, joinKey(key, "port"))
+		if err != nil {
+			return nil, err
+		}
+		p, err := strconv.Atoi(s)
+		if err != nil || p < 1 || p > 65535 {
+			return nil, errAt(d.file, v, joinKey(key, "port"), "%q is not a port", s)
+		}
+		t.Port, t.PortPos = p, posOf(d.file, v)
+	}
 	for _, k := range []string{"certificate", "key"} {
 		v := f[k]
 		if v == nil {
@@ -154,7 +167,7 @@ func decodeProxyACME(d *doc, l *layer, n *yaml.Node, key string) (*ProxyACME, er
 		}
 		return &ProxyACME{Directory: DefaultACMEDirectory, Pos: posOf(d.file, n)}, nil
 	}
-	f, err := d.fields(l, n, key, "email", "directory")
+	f, err := d.fields(l, n, key, "email", "directory", "ca")
 	if err != nil {
 		return nil, err
 	}
@@ -180,6 +193,16 @@ func decodeProxyACME(d *doc, l *layer, n *yaml.Node, key string) (*ProxyACME, er
 			return nil, errAt(d.file, v, joinKey(key, "directory"), "%q must be the https:// URL of an ACME directory", s)
 		}
 		a.Directory = s
+	}
+	if v := f["ca"]; v != nil {
+		s, err := d.scalar(v, joinKey(key, "ca"))
+		if err != nil {
+			return nil, err
+		}
+		if !filepath.IsAbs(s) || strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+			return nil, errAt(d.file, v, joinKey(key, "ca"), "%q must be an absolute path of a PEM file", s)
+		}
+		a.CA = filepath.Clean(s)
 	}
 	return a, nil
 }
