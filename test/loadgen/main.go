@@ -10,7 +10,11 @@
 package main
 
 import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"flag"
+	"net"
 	"fmt"
 	"io"
 	"net/http"
@@ -30,6 +34,9 @@ func main() {
 	assets := flag.String("assets", "", "two asset URLs, comma-separated, polled together")
 	out := flag.String("out", "", "also write the summary here")
 	pause := flag.Duration("pause", 0, "pause between a client's requests")
+	caFile := flag.String("ca", "", "PEM bundle of the roots to trust for https:// (default: the system's)")
+	resolve := flag.String("resolve", "", "HOST:PORT:ADDR: connect to ADDR for HOST:PORT (like curl --resolve)")
+	issuer := flag.String("expect-issuer", "", "count a response as failed unless its certificate's issuer contains this")
 	flag.Parse()
 
 	var mu sync.Mutex
@@ -50,7 +57,37 @@ func main() {
 		defer mu.Unlock()
 		return len(lat) >= *maxReq
 	}
-	client := &http.Client{Timeout: 10 * time.Second}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.TLSClientConfig = &tls.Config{}
+	if *caFile != "" {
+		pem, err := os.ReadFile(*caFile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		roots := x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pem) {
+			fmt.Fprintf(os.Stderr, "%s: no PEM certificate\n", *caFile)
+			os.Exit(2)
+		}
+		transport.TLSClientConfig.RootCAs = roots
+	}
+	if *resolve != "" {
+		f := strings.SplitN(*resolve, ":", 3)
+		if len(f) != 3 {
+			fmt.Fprintln(os.Stderr, "-resolve wants HOST:PORT:ADDR")
+			os.Exit(2)
+		}
+		from, to := net.JoinHostPort(f[0], f[1]), net.JoinHostPort(f[2], f[1])
+		dialer := &net.Dialer{Timeout: 5 * time.Second}
+		transport.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if addr == from {
+				addr = to
+			}
+			return dialer.DialContext(ctx, network, addr)
+		}
+	}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: transport}
 	var wg sync.WaitGroup
 	for w := 0; w < *workers; w++ {
 		wg.Add(1)
@@ -61,6 +98,11 @@ func main() {
 				resp, err := client.Get(*url)
 				status := 0
 				isOffline := false
+				if err == nil && *issuer != "" && (resp.TLS == nil || len(resp.TLS.PeerCertificates) == 0 ||
+					!strings.Contains(resp.TLS.PeerCertificates[0].Issuer.String(), *issuer)) {
+					resp.Body.Close()
+					err = fmt.Errorf("server certificate not issued by %q", *issuer)
+				}
 				if err == nil {
 					status = resp.StatusCode
 					body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
