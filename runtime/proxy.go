@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/quadlaunch/quadlaunch/generator"
+	"github.com/quadlaunch/quadlaunch/runtime/certificates"
 	"github.com/quadlaunch/quadlaunch/units"
 )
 
@@ -64,6 +65,22 @@ func RuntimeDir(user bool) string {
 // LivePath is the config nginx reads at each reload.
 func (p *ProxyControl) LivePath() string {
 	return filepath.Join(RuntimeDir(p.User), units.ProxyRuntimeDir(p.App), units.ProxyLiveConf)
+}
+
+// CheckTLSFiles checks the certificate and key files of proxy.tls (not ACME,
+// whose store is checked when it writes): that they parse, belong together,
+// are valid now and cover proxy.host. A deploy checks them before anything
+// changes, so a bad pair stops it with the file, line and key named while the
+// running proxy keeps serving with the files it loaded.
+func CheckTLSFiles(app *generator.App, now time.Time) error {
+	if app.Proxy == nil || app.Proxy.TLS == nil || app.Proxy.TLS.ACME != nil {
+		return nil
+	}
+	t := app.Proxy.TLS
+	cert := certificates.Ref{Path: t.Certificate, Pos: t.CertificatePos.String(), Key: "proxy.tls.certificate"}
+	key := certificates.Ref{Path: t.Key, Pos: t.KeyPos.String(), Key: "proxy.tls.key"}
+	_, err := certificates.LoadPair(cert, key, app.Proxy.Hosts, now)
+	return err
 }
 
 // Ensure starts the proxy (a no-op when it runs) and learns where it sends traffic.
