@@ -146,11 +146,11 @@ func TestProxyStreamsSwitchWithTheSlot(t *testing.T) {
 	}
 	first := string(NginxConf{App: "shop", Setup: s, Upstream: s.SlotPorts[0], Generation: "g"}.Render())
 	second := string(NginxConf{App: "shop", Setup: s, Upstream: s.SlotPorts[1], Generation: "g"}.Render())
-	if !strings.Contains(first, "load_module "+StreamModule+";") || !strings.Contains(first, "listen 2222;") || !strings.Contains(first, "proxy_pass 127.0.0.1:12222;") {
-		t.Errorf("slot 1 live: port 2222 must go to 12222:\n%s", first)
+	if !strings.Contains(first, "load_module "+StreamModule+";") || !strings.Contains(first, "listen 2222;") || !strings.Contains(first, "proxy_pass 127.0.0.1:22222;") {
+		t.Errorf("slot 1 live: port 2222 must go to 22222:\n%s", first)
 	}
-	if !strings.Contains(second, "proxy_pass 127.0.0.1:12223;") || strings.Contains(second, "12222") {
-		t.Errorf("slot 2 live: port 2222 must go to 12223:\n%s", second)
+	if !strings.Contains(second, "proxy_pass 127.0.0.1:32222;") || strings.Contains(second, "22222") {
+		t.Errorf("slot 2 live: port 2222 must go to 32222:\n%s", second)
 	}
 	plain := proxyApp()
 	plain.Expose = plain.Expose[:1]

@@ -187,7 +187,8 @@ const maxFrontStreams = 4
 // ResolveProxy reads the proxy setup of an app: the proxy takes over the
 // first published TCP expose entry as its HTTP port and every other
 // published TCP entry as a passed-through stream; slot ports default to the
-// host port + 10000 and + 10001 (a block per app name with proxy.host). It
+// host port + 10000 and + 10001 for HTTP, + 20000 and + 30000 for the others
+// (a block per app name with proxy.host). It
 // fails when the app has no proxy or no such entry.
 func ResolveProxy(app *generator.App) (ProxySetup, error) {
 	if app.Proxy == nil {
@@ -254,7 +255,9 @@ func ResolveProxy(app *generator.App) (ProxySetup, error) {
 		if fronted {
 			st.SlotPorts = [2]int{base + 2 + 2*k, base + 3 + 2*k}
 		} else {
-			st.SlotPorts = [2]int{st.HostPort + 10000, st.HostPort + 10001}
+			// +20000/+30000: adjacent published ports (8080, 8081) would
+			// collide with the HTTP port's +10000/+10001.
+			st.SlotPorts = [2]int{st.HostPort + 20000, st.HostPort + 30000}
 		}
 	}
 	if !fronted {
