@@ -31,8 +31,8 @@ type ProxyControl struct {
 	sd        *Systemd
 	client    *http.Client // to the slots
 	control   *http.Client // to the proxy's control socket
-	upstream  int   // what the live config sends traffic to
-	old       []int // workers of the config before the last switch: the drain waits for them
+	upstream  int          // what the live config sends traffic to
+	old       []int        // workers of the config before the last switch: the drain waits for them
 }
 
 // NewProxyControl returns the control of app's proxy.
@@ -47,7 +47,9 @@ func NewProxyControl(app *generator.App, sd *Systemd) (*ProxyControl, error) {
 	control := filepath.Join(RuntimeDir(sd.User), units.ProxyRuntimeDir(app.Name), units.ProxyControlSocket)
 	dialer := &net.Dialer{Timeout: 2 * time.Second}
 	p.control = &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true,
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return dialer.DialContext(ctx, "unix", control) }}}
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return dialer.DialContext(ctx, "unix", control)
+		}}}
 	return p, nil
 }
 

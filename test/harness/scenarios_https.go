@@ -40,7 +40,7 @@ const httpsCAName = "quadlaunch e2e CA"
 // httpsHosts are the names the test certificate covers.
 var httpsHosts = []string{"pass.test", "term.test", "alpha.test", "beta.test"}
 
-func (h httpsSetup) dep() depSetup { return depSetup{rootless: h.rootless, port: h.port} }
+func (h httpsSetup) dep() depSetup { return depSetup(h) }
 
 // tlsDir holds the CA, the certificate and its key (and a key that is not its).
 func (h httpsSetup) tlsDir() string {
