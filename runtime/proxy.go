@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/quadlaunch/quadlaunch/generator"
+	"github.com/quadlaunch/quadlaunch/runtime/certificates"
 	"github.com/quadlaunch/quadlaunch/units"
 )
 
@@ -27,7 +29,8 @@ type ProxyControl struct {
 	AssetPath string
 	User      bool
 	sd        *Systemd
-	client    *http.Client
+	client    *http.Client // to the slots
+	control   *http.Client // to the proxy's control socket
 	upstream  int   // what the live config sends traffic to
 	old       []int // workers of the config before the last switch: the drain waits for them
 }
@@ -38,8 +41,14 @@ func NewProxyControl(app *generator.App, sd *Systemd) (*ProxyControl, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &ProxyControl{App: app.Name, unit: units.ProxyUnit(app.Name), Setup: s, AssetPath: app.AssetPath, User: sd.User, sd: sd,
-		client: &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}}, nil
+	p := &ProxyControl{App: app.Name, unit: units.ProxyUnit(app.Name), Setup: s, AssetPath: app.AssetPath, User: sd.User, sd: sd,
+		client: &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}}
+	// The status answer comes from the proxy's control socket only.
+	control := filepath.Join(RuntimeDir(sd.User), units.ProxyRuntimeDir(app.Name), units.ProxyControlSocket)
+	dialer := &net.Dialer{Timeout: 2 * time.Second}
+	p.control = &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true,
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return dialer.DialContext(ctx, "unix", control) }}}
+	return p, nil
 }
 
 // RuntimeDir is the manager's runtime dir: /run, or $XDG_RUNTIME_DIR with --user.
@@ -58,10 +67,34 @@ func (p *ProxyControl) LivePath() string {
 	return filepath.Join(RuntimeDir(p.User), units.ProxyRuntimeDir(p.App), units.ProxyLiveConf)
 }
 
+// CheckTLSFiles checks the certificate and key files of proxy.tls (not ACME,
+// whose store is checked when it writes): that they parse, belong together,
+// are valid now and cover proxy.host. A deploy checks them before anything
+// changes, so a bad pair stops it with the file, line and key named while the
+// running proxy keeps serving with the files it loaded.
+func CheckTLSFiles(app *generator.App, now time.Time) error {
+	if app.Proxy == nil || app.Proxy.TLS == nil || app.Proxy.TLS.ACME != nil {
+		return nil
+	}
+	t := app.Proxy.TLS
+	cert := certificates.Ref{Path: t.Certificate, Pos: t.CertificatePos.String(), Key: "proxy.tls.certificate"}
+	key := certificates.Ref{Path: t.Key, Pos: t.KeyPos.String(), Key: "proxy.tls.key"}
+	_, err := certificates.LoadPair(cert, key, app.Proxy.Hosts, now)
+	return err
+}
+
 // Ensure starts the proxy (a no-op when it runs) and learns where it sends traffic.
 func (p *ProxyControl) Ensure(ctx context.Context) error {
 	if err := p.sd.Start(ctx, p.unit); err != nil {
 		return err
+	}
+	if p.Setup.Fronted() {
+		// The front's config is the generator's: reload it so it routes the
+		// hosts of the configs as they are now (nginx keeps serving the old
+		// config if it refuses the new one; the reload fails then).
+		if err := p.sd.ReloadOrStart(ctx, units.FrontUnit); err != nil {
+			return fmt.Errorf("the front proxy: %w", err)
+		}
 	}
 	return waitFor(ctx, 10*time.Second, func() error {
 		_, up, err := p.status()
@@ -133,7 +166,7 @@ func (p *ProxyControl) WaitSlot(ctx context.Context, port int, limit time.Durati
 
 // status asks nginx which config generation and upstream it serves with.
 func (p *ProxyControl) status() (gen string, upstream int, err error) {
-	resp, err := p.client.Get("http://" + p.Setup.ProbeAddr() + units.ProxyStatusPath)
+	resp, err := p.control.Get("http://quadlaunch-proxy" + units.ProxyStatusPath)
 	if err != nil {
 		return "", 0, err
 	}

@@ -20,7 +20,10 @@ func testControl(t *testing.T, h http.Handler) (*ProxyControl, int) {
 	t.Cleanup(srv.Close)
 	_, p, _ := net.SplitHostPort(srv.Listener.Addr().String())
 	port, _ := strconv.Atoi(p)
-	return &ProxyControl{App: "shop", Setup: units.ProxySetup{ListenPort: port}, client: &http.Client{Timeout: time.Second}}, port
+	c := &http.Client{Timeout: time.Second, Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "tcp", srv.Listener.Addr().String())
+	}}}
+	return &ProxyControl{App: "shop", Setup: units.ProxySetup{ListenPort: port}, client: &http.Client{Timeout: time.Second}, control: c}, port
 }
 
 func TestProxyStatus(t *testing.T) {

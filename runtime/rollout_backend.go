@@ -49,6 +49,9 @@ func (s RolloutSession) ConnectProxy(ctx context.Context) (rollout.Proxy, error)
 	if err != nil {
 		return nil, fmt.Errorf("%s: proxy: %v", s.App.ConfigPath, err)
 	}
+	if err := CheckTLSFiles(s.App, time.Now()); err != nil {
+		return nil, fmt.Errorf("the proxy's TLS certificate: %w", err)
+	}
 	if err := p.Ensure(ctx); err != nil {
 		return nil, fmt.Errorf("%s: the proxy does not answer (did systemctl daemon-reload run after proxy: was added?): %v\n%s",
 			p.Unit(), err, JournalExcerpt(p.Unit(), s.User, s.Start.Add(-time.Minute), 10))

@@ -83,6 +83,12 @@ func (s *Systemd) Restart(ctx context.Context, unit string) error {
 	return s.job(ctx, "restart", s.conn.RestartUnitContext, unit)
 }
 
+// ReloadOrStart reloads unit when it runs (its ExecReload) and starts it when
+// it does not.
+func (s *Systemd) ReloadOrStart(ctx context.Context, unit string) error {
+	return s.job(ctx, "reload-or-restart", s.conn.ReloadOrRestartUnitContext, unit)
+}
+
 // ResetFailed clears a failed state so a fresh start is reported cleanly.
 func (s *Systemd) ResetFailed(ctx context.Context, unit string) {
 	_ = s.conn.ResetFailedUnitContext(ctx, unit)

@@ -20,7 +20,7 @@ const fuzzCanary = "qlfuzzcanary-5e1b"
 // unit means a value broke out of its line.
 var knownKeys = map[string]map[string]bool{
 	"Unit":    set("Description", "SourcePath", "Wants", "After", "Requires"),
-	"Service": set("Type", "EnvironmentFile", "ExecStartPre", "ExecStart", "ExecStopPost", "ExecReload", "KillSignal", "KillMode", "Restart", "RuntimeDirectory", "TimeoutStartSec", "TimeoutStopSec"),
+	"Service": set("Type", "EnvironmentFile", "ExecStartPre", "ExecStart", "ExecStopPost", "ExecReload", "KillSignal", "KillMode", "Restart", "RuntimeDirectory", "WorkingDirectory", "TimeoutStartSec", "TimeoutStopSec"),
 	"Install": set("WantedBy"),
 	"Container": set("ContainerName", "Environment", "Exec", "ExposeHostPort", "Image", "Label", "Network", "Notify", "PodmanArgs",
 		"PublishPort", "Pull", "ReadOnly", "Secret", "StopTimeout", "Volume",

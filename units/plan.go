@@ -182,6 +182,7 @@ func Plan(apps []*generator.App, opts Options) (*PlanResult, error) {
 	for name, errs := range checkNames(sorted, opts.ConfigNames, opts.UnitExists) {
 		failed[name] = errs
 	}
+	front := checkProxies(sorted, failed)
 	// Render, and again without the apps that failed while others joined
 	// their link networks (a container must not name a network whose app is
 	// not in the plan): each pass only drops apps, so this ends.
@@ -243,6 +244,10 @@ func Plan(apps []*generator.App, opts Options) (*PlanResult, error) {
 		}
 		plan.Files = append(plan.Files, r.files...)
 	}
+	for name := range failed {
+		front.drop(name)
+	}
+	plan.Files = append(plan.Files, front.files(ctx.opts)...)
 	return plan, nil
 }
 

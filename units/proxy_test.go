@@ -57,29 +57,30 @@ func TestProxyUnits(t *testing.T) {
 	p := planProxy(t, proxyApp(), false)
 	web := fileText(t, p, Quadlet, "shop-web.container")
 	next := fileText(t, p, Quadlet, "shop-web-next.container")
-	for _, want := range []string{"PublishPort=127.0.0.1:18090:8080", "PublishPort=2222:22", "Notify=healthy", "Requires=shop-migrate.service"} {
+	for _, want := range []string{"PublishPort=127.0.0.1:18090:8080", "PublishPort=127.0.0.1:22222:22", "Notify=healthy", "Requires=shop-migrate.service"} {
 		if !strings.Contains(web, want+"\n") {
 			t.Errorf("shop-web.container lacks %q:\n%s", want, web)
 		}
 	}
-	if strings.Contains(web, "PublishPort=8090") {
-		t.Errorf("shop-web still publishes the proxy's port:\n%s", web)
+	if strings.Contains(web, "PublishPort=8090") || strings.Contains(web, "PublishPort=2222") {
+		t.Errorf("shop-web still publishes a port the proxy owns:\n%s", web)
 	}
 	// Either slot may be the live one boot starts: the second one is the first's equal.
-	for _, want := range []string{"PublishPort=127.0.0.1:18091:8080", "ContainerName=shop-web-next", "Notify=healthy", "Exec=/usr/bin/demo serve",
+	for _, want := range []string{"PublishPort=127.0.0.1:18091:8080", "PublishPort=127.0.0.1:32222:22", "ContainerName=shop-web-next", "Notify=healthy", "Exec=/usr/bin/demo serve",
 		"Requires=shop-migrate.service", "After=shop-configure.service", "Restart=on-failure"} {
 		if !strings.Contains(next, want+"\n") {
 			t.Errorf("shop-web-next.container lacks %q:\n%s", want, next)
 		}
 	}
-	for _, bad := range []string{"WantedBy=", "2222"} {
+	for _, bad := range []string{"WantedBy=", "PublishPort=2222"} {
 		if strings.Contains(next, bad) {
-			t.Errorf("shop-web-next.container has %q (a deploy's live link makes the target want it; it publishes the proxied port only):\n%s", bad, next)
+			t.Errorf("shop-web-next.container has %q (a deploy's live link makes the target want it; it publishes on loopback only):\n%s", bad, next)
 		}
 	}
 	unit := fileText(t, p, Plain, "shop-proxy.service")
 	for _, want := range []string{
 		"RuntimeDirectory=quadlaunch-proxy/shop quadlaunch-proxy/shop/tmp",
+		"WorkingDirectory=%t/quadlaunch-proxy/shop",
 		// The boot config of the live slot: the second one's when its A.target.wants link exists.
 		`ExecStartPre=/bin/sh -c 'if [ -L "$$1" ]; then exec /usr/bin/cp -- "$$3" "$$4"; else exec /usr/bin/cp -- "$$2" "$$4"; fi' sh ` +
 			"%E/systemd/system/shop.target.wants/shop-web-next.service /run/systemd/generator/quadlaunch.proxy/shop.nginx.conf " +
@@ -160,7 +161,13 @@ func TestNginxConfBridge(t *testing.T) {
 	}
 	s.ListenIP = "192.0.2.7"
 	local := string(NginxConf{App: "shop", Setup: s, Upstream: 18090, Generation: "g"}.Render())
-	if !strings.Contains(local, "listen 192.0.2.7:8090;") || !strings.Contains(local, "192.0.2.7 1;") || s.ProbeAddr() != "192.0.2.7:8090" {
-		t.Errorf("listen address not honoured (probe %s):\n%s", s.ProbeAddr(), local)
+	if !strings.Contains(local, "listen 192.0.2.7:8090;") || !strings.Contains(local, "listen 192.0.2.7:2222;") {
+		t.Errorf("listen address not honoured:\n%s", local)
+	}
+	// The status answer is on the control socket alone, never on a published port.
+	control := local[strings.Index(local, "listen unix:control.sock;"):]
+	control = control[:strings.Index(control, "    }\n")]
+	if !strings.Contains(control, `location = /.quadlaunch/proxy {`) || strings.Count(local, "/.quadlaunch/proxy") != 1 {
+		t.Errorf("status location must be in the control socket's server only:\n%s", local)
 	}
 }

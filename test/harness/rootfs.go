@@ -26,7 +26,8 @@ var rootfsPackages = []string{
 	"uidmap", "fuse-overlayfs", "catatonit", "buildah", "containers-storage",
 	"golang-github-containers-common", "iptables", "nftables",
 	"busybox-static", "curl", "ca-certificates", "iproute2", "procps", "util-linux",
-	"nginx", // the deploy proxy (issue #6)
+	"nginx",               // the deploy proxy (issue #6)
+	"libnginx-mod-stream", // its TCP passthrough of published ports other than HTTP, and the front's SNI routing
 }
 
 // rootfsRecipe runs in a chroot of the fresh rootfs. Each line exists because

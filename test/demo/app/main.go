@@ -3,7 +3,9 @@
 // printing what it did so the journal shows it.
 //
 //	demo serve       HTTP on $DEMO_PORT (8080): "demo <version>: <$DEMO_GREETING>";
-//	                 /healthz answers ok, /assets/ serves $DEMO_ASSETS when set
+//	                 /healthz answers ok, /assets/ serves $DEMO_ASSETS when set;
+//	                 with $DEMO_TLS_PORT also HTTPS there, with the PEM files
+//	                 $DEMO_TLS_CERT and $DEMO_TLS_KEY (TLS inside the container)
 //	demo worker      prints a heartbeat every $DEMO_HEARTBEAT (2s)
 //	demo migrate     appends a schema line to $DEMO_DATA/schema (/data); fails when
 //	                 DEMO_FAIL_MIGRATION=1
@@ -118,9 +120,16 @@ func serve(ctx context.Context, port string) error {
 		w.Write(data)
 	})
 	srv := &http.Server{Addr: ":" + port, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.ListenAndServe() }()
 	fmt.Printf("demo serve: version %s listening on :%s\n", version, port)
+	servers := []*http.Server{srv}
+	if tlsPort := os.Getenv("DEMO_TLS_PORT"); tlsPort != "" {
+		tsrv := &http.Server{Addr: ":" + tlsPort, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go func() { errc <- tsrv.ListenAndServeTLS(os.Getenv("DEMO_TLS_CERT"), os.Getenv("DEMO_TLS_KEY")) }()
+		fmt.Printf("demo serve: HTTPS on :%s\n", tlsPort)
+		servers = append(servers, tsrv)
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -128,7 +137,12 @@ func serve(ctx context.Context, port string) error {
 		fmt.Println("demo serve: stopping")
 		sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
-		return srv.Shutdown(sctx)
+		for _, s := range servers {
+			if err := s.Shutdown(sctx); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 }
 

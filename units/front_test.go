@@ -1,0 +1,228 @@
+package units
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/quadlaunch/quadlaunch/generator"
+)
+
+// hostApp is an app behind the front: HTTP on 80, TLS inside the container on 443.
+func hostApp(name string, hosts ...string) *generator.App {
+	a := proxyApp()
+	a.Name = name
+	a.ConfigPath = "/etc/quadlaunch/containers/" + name + ".yml"
+	a.Expose = []generator.Port{{HostPort: "80", Container: "8080"}, {HostPort: "443", Container: "8443"}, {HostPort: "5353", Container: "53", Proto: "udp"}}
+	a.Proxy = &generator.Proxy{Hosts: hosts, HostsPos: generator.Pos{File: a.ConfigPath, Line: 7}}
+	return a
+}
+
+func planApps(t *testing.T, apps ...*generator.App) *PlanResult {
+	t.Helper()
+	p, err := Plan(apps, Options{PrivateDir: "/run/systemd/generator/quadlaunch.private"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestFrontRoutesTwoAppsOnOnePort(t *testing.T) {
+	shop, blog := hostApp("shop", "shop.example.com", "www.shop.example.com"), hostApp("blog", "blog.example.com")
+	tlsApp := hostApp("docs", "docs.example.com")
+	tlsApp.Expose = tlsApp.Expose[:1]
+	tlsApp.Proxy.TLS = &generator.ProxyTLS{Certificate: "/etc/ssl/docs.pem", Key: "/etc/ssl/docs.key", Port: 443, RedirectHTTP: true}
+	p := planApps(t, shop, blog, tlsApp)
+	for _, d := range p.Diagnostics {
+		if d.Severity == Error {
+			t.Fatalf("plan: %s", d)
+		}
+	}
+	front := fileText(t, p, Plain, FrontConf)
+	for _, want := range []string{
+		"load_module " + StreamModule + ";",
+		"listen 80 default_server;",
+		"server_name shop.example.com www.shop.example.com;",
+		"server_name blog.example.com;",
+		"shop.example.com unix:../shop/port-443.sock;",
+		"blog.example.com unix:../blog/port-443.sock;",
+		// TLS at docs' proxy: the front passes the TLS stream to it by SNI.
+		"docs.example.com unix:../docs/tls.sock;",
+		"ssl_preread on;",
+		"proxy_protocol on;",
+	} {
+		if !strings.Contains(front, want+"\n") {
+			t.Errorf("front config lacks %q:\n%s", want, front)
+		}
+	}
+	if !strings.Contains(front, "{ server unix:../shop/http.sock; keepalive") {
+		t.Errorf("front config lacks shop's HTTP socket upstream:\n%s", front)
+	}
+	if strings.Count(front, "listen 443;") != 1 {
+		t.Errorf("one SNI listener on 443 for all three apps:\n%s", front)
+	}
+	unit := fileText(t, p, Plain, FrontUnit)
+	for _, want := range []string{"WorkingDirectory=%t/quadlaunch-proxy/front", "ExecStart=/usr/sbin/nginx -e stderr -p %t/quadlaunch-proxy/front/ -c nginx.conf", "ExecReload="} {
+		if !strings.Contains(unit, want) {
+			t.Errorf("front unit lacks %q:\n%s", want, unit)
+		}
+	}
+	// Each app's proxy listens on its sockets only; the front owns 80 and 443.
+	conf := fileText(t, p, Plain, "quadlaunch.proxy/shop.nginx.conf")
+	for _, want := range []string{"listen unix:http.sock;", "listen unix:port-443.sock proxy_protocol;", "real_ip_header X-Real-IP;"} {
+		if !strings.Contains(conf, want) {
+			t.Errorf("shop's proxy config lacks %q:\n%s", want, conf)
+		}
+	}
+	if strings.Contains(conf, "listen 80") || strings.Contains(conf, "listen 443") {
+		t.Errorf("shop's proxy must not listen on the front's ports:\n%s", conf)
+	}
+	if unit := fileText(t, p, Plain, "shop-proxy.service"); !strings.Contains(unit, "Wants="+FrontUnit+"\n") {
+		t.Errorf("shop-proxy.service must want the front:\n%s", unit)
+	}
+	// Slot ports: a block per app name, distinct between apps sharing 80/443.
+	ss, _ := ResolveProxy(shop)
+	bs, _ := ResolveProxy(blog)
+	if ss.SlotPorts == bs.SlotPorts || ss.Streams[0].SlotPorts == bs.Streams[0].SlotPorts || ss.SlotPorts[0] < 20000 {
+		t.Errorf("slot ports of shop %v/%v and blog %v/%v must differ", ss.SlotPorts, ss.Streams, bs.SlotPorts, bs.Streams)
+	}
+	web := fileText(t, p, Quadlet, "shop-web.container")
+	for _, want := range []string{
+		"PublishPort=127.0.0.1:" + itoa(ss.SlotPorts[0]) + ":8080",
+		"PublishPort=127.0.0.1:" + itoa(ss.Streams[0].SlotPorts[0]) + ":8443",
+		"PublishPort=5353:53/udp", // UDP cannot be swapped: A-web publishes it as before
+	} {
+		if !strings.Contains(web, want+"\n") {
+			t.Errorf("shop-web.container lacks %q:\n%s", want, web)
+		}
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestFrontRefusesSecondClaimOfAHost(t *testing.T) {
+	a, b := hostApp("alpha", "shop.example.com"), hostApp("beta", "www.example.com", "shop.example.com")
+	ok := hostApp("gamma", "gamma.example.com")
+	p := planApps(t, b, ok, a)
+	if p.Failed("alpha") || p.Failed("gamma") {
+		t.Fatalf("alpha (first by name) and gamma must be planned: %v", p.Diagnostics)
+	}
+	if !p.Failed("beta") {
+		t.Fatal("beta claims alpha's host and was planned")
+	}
+	var msg string
+	for _, d := range p.Diagnostics {
+		if d.App == "beta" {
+			msg = d.String()
+		}
+	}
+	if !strings.Contains(msg, "beta.yml:7") || !strings.Contains(msg, "proxy.host") || !strings.Contains(msg, "host shop.example.com on port 80 is already app alpha's") {
+		t.Errorf("error = %q, want beta's file:line, the key and alpha named", msg)
+	}
+	front := fileText(t, p, Plain, FrontConf)
+	if strings.Contains(front, "../beta/") || !strings.Contains(front, "gamma.example.com") {
+		t.Errorf("the front must route alpha and gamma, not the refused beta:\n%s", front)
+	}
+	// An app that wants 443 routed as HTTP, where others have it as TLS, is refused too.
+	odd := hostApp("delta", "delta.example.com")
+	odd.Expose = []generator.Port{{HostPort: "443", Container: "8080"}}
+	p = planApps(t, a, odd)
+	if !p.Failed("delta") {
+		t.Errorf("delta wants 443 as HTTP while alpha routes it by SNI: planned")
+	}
+}
+
+func TestNoFrontWithoutHosts(t *testing.T) {
+	p := planApps(t, proxyApp())
+	if _, ok := p.File(Plain, FrontUnit); ok {
+		t.Error("a front unit without any proxy.host")
+	}
+}
+
+func TestProxyStreamsSwitchWithTheSlot(t *testing.T) {
+	s, err := ResolveProxy(proxyApp())
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := string(NginxConf{App: "shop", Setup: s, Upstream: s.SlotPorts[0], Generation: "g"}.Render())
+	second := string(NginxConf{App: "shop", Setup: s, Upstream: s.SlotPorts[1], Generation: "g"}.Render())
+	if !strings.Contains(first, "load_module "+StreamModule+";") || !strings.Contains(first, "listen 2222;") || !strings.Contains(first, "proxy_pass 127.0.0.1:22222;") {
+		t.Errorf("slot 1 live: port 2222 must go to 22222:\n%s", first)
+	}
+	if !strings.Contains(second, "proxy_pass 127.0.0.1:32222;") || strings.Contains(second, "22222") {
+		t.Errorf("slot 2 live: port 2222 must go to 32222:\n%s", second)
+	}
+	plain := proxyApp()
+	plain.Expose = plain.Expose[:1]
+	s, _ = ResolveProxy(plain)
+	if conf := string(NginxConf{App: "shop", Setup: s, Upstream: s.SlotPorts[0]}.Render()); strings.Contains(conf, "stream {") || strings.Contains(conf, "load_module") {
+		t.Errorf("no stream module without a passed-through port:\n%s", conf)
+	}
+}
+
+func TestProxyTLSAtTheProxy(t *testing.T) {
+	a := proxyApp()
+	a.Expose = a.Expose[:1]
+	a.Proxy = &generator.Proxy{Hosts: nil, TLS: &generator.ProxyTLS{Certificate: "/etc/ssl/shop.pem", Key: "/etc/ssl/shop.key", Port: 8443, RedirectHTTP: true, HSTSMaxAge: 600}}
+	p := planProxy(t, a, false)
+	conf := fileText(t, p, Plain, "quadlaunch.proxy/shop.nginx.conf")
+	for _, want := range []string{
+		"listen 8443 ssl;",
+		"ssl_certificate /etc/ssl/shop.pem;",
+		"ssl_certificate_key /etc/ssl/shop.key;",
+		`add_header Strict-Transport-Security "max-age=600" always;`,
+		"location / { return 308 https://$host:8443$request_uri; }",
+		"proxy_set_header X-Forwarded-Proto $scheme;",
+	} {
+		if !strings.Contains(conf, want+"\n") {
+			t.Errorf("TLS config lacks %q:\n%s", want, conf)
+		}
+	}
+	if strings.Contains(conf, "acme-challenge") {
+		t.Errorf("no ACME location for certificate files:\n%s", conf)
+	}
+	// ACME: the challenge on plain HTTP before the redirect, the store's files, a placeholder first.
+	a.Proxy = &generator.Proxy{Hosts: []string{"shop.example.com"}, TLS: &generator.ProxyTLS{ACME: &generator.ProxyACME{}, Port: 443, RedirectHTTP: true}}
+	p = planProxy(t, a, true)
+	conf = fileText(t, p, Plain, "quadlaunch.proxy/shop.nginx.conf")
+	challenge, redirect := strings.Index(conf, "location ^~ /.well-known/acme-challenge/ {"), strings.Index(conf, "return 308 https://$host$request_uri;")
+	if challenge < 0 || redirect < 0 || challenge > redirect || !strings.Contains(conf, "ssl_certificate tls/fullchain.pem;") || !strings.Contains(conf, "listen unix:tls.sock ssl proxy_protocol;") {
+		t.Errorf("ACME config:\n%s", conf)
+	}
+	unit := fileText(t, p, Plain, "shop-proxy.service")
+	for _, want := range []string{
+		"ExecStartPre=/usr/bin/quadlaunch --user certificates ensure shop --host shop.example.com",
+		"ExecStartPre=/usr/bin/ln -sfn %S/quadlaunch/tls/certificates/shop/current %t/quadlaunch-proxy/shop/tls",
+		"ExecStartPre=/usr/bin/ln -sfn %S/quadlaunch/acme-challenge/shop %t/quadlaunch-proxy/shop/acme",
+	} {
+		if !strings.Contains(unit, want+"\n") {
+			t.Errorf("ACME proxy unit lacks %q:\n%s", want, unit)
+		}
+	}
+	if strings.Index(unit, "certificates ensure") > strings.Index(unit, "-t -q") {
+		t.Errorf("the placeholder must exist before nginx -t:\n%s", unit)
+	}
+}
+
+func TestProxyPortErrors(t *testing.T) {
+	for name, mod := range map[string]func(a *generator.App){
+		"tls on the HTTP port": func(a *generator.App) {
+			a.Proxy.TLS = &generator.ProxyTLS{Certificate: "/c", Key: "/k", Port: 8090}
+		},
+		"tls where the container's TLS is published": func(a *generator.App) {
+			a.Proxy.TLS = &generator.ProxyTLS{Certificate: "/c", Key: "/k", Port: 2222}
+		},
+		"a stream on another address": func(a *generator.App) {
+			a.Expose[1].HostIP = "127.0.0.1"
+		},
+		"slot port on a published port": func(a *generator.App) {
+			a.Proxy.SlotPorts = [2]int{2222, 9000}
+		},
+	} {
+		a := proxyApp()
+		mod(a)
+		if _, err := ResolveProxy(a); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
