@@ -197,7 +197,16 @@ func (p *ProxyControl) Drain(ctx context.Context) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	err = waitFor(ctx, limit+2*time.Second, func() error {
+	wait := limit + 2*time.Second
+	if len(p.Setup.Streams) > 0 {
+		// Passed-through TCP connections (keep-alive TLS sessions) stay on
+		// the old workers and so on the old slot, at no request boundary nginx
+		// can see: they end when the old slot stops (the app closes them
+		// between requests) or at the config's longer worker_shutdown_timeout.
+		// Wait for the HTTP requests up to the drain timeout, then go on.
+		wait = limit
+	}
+	err = waitFor(ctx, wait, func() error {
 		left := 0
 		for _, pid := range procsMatching(cg, "nginx: worker process") {
 			for _, o := range p.old {
@@ -211,6 +220,9 @@ func (p *ProxyControl) Drain(ctx context.Context) (time.Duration, error) {
 		}
 		return nil
 	})
+	if err != nil && len(p.Setup.Streams) > 0 && ctx.Err() == nil {
+		err = nil
+	}
 	return time.Since(t0), err
 }
 

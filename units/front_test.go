@@ -149,6 +149,9 @@ func TestProxyStreamsSwitchWithTheSlot(t *testing.T) {
 	if !strings.Contains(first, "load_module "+StreamModule+";") || !strings.Contains(first, "listen 2222;") || !strings.Contains(first, "proxy_pass 127.0.0.1:22222;") {
 		t.Errorf("slot 1 live: port 2222 must go to 22222:\n%s", first)
 	}
+	if !strings.Contains(first, "worker_shutdown_timeout 150s;") {
+		t.Errorf("with passed-through ports old workers keep their connections past the 30s drain (the old slot closes them):\n%s", first)
+	}
 	if !strings.Contains(second, "proxy_pass 127.0.0.1:32222;") || strings.Contains(second, "22222") {
 		t.Errorf("slot 2 live: port 2222 must go to 32222:\n%s", second)
 	}
