@@ -7,7 +7,8 @@ package main
 // /etc/hosts. Shown: the first issuance replaces the proxy's placeholder, a
 // forced renewal under HTTPS load fails no request and changes the serial, and
 // a refused issuance exits non-zero with Pebble's reason while the old
-// certificate keeps serving.
+// certificate keeps serving, and after a reboot the stored certificate is
+// served and left alone (not due).
 
 import (
 	"crypto/x509"
@@ -407,6 +408,49 @@ func acmeScenarios() []Scenario {
 				return fmt.Errorf("the proxy restarted: pid %s -> %s", strings.TrimSpace(pidBefore), strings.TrimSpace(pid))
 			}
 			fmt.Printf("  still served: %s\n", describeCert(after))
+			return nil
+		}},
+		{Name: "reboot: the proxy starts on the stored certificate, the boot's certificate run leaves it (not due), the same serial is served", Run: func(tb *Testbed) error {
+			before, err := issuedByPebble(tb)
+			if err != nil {
+				return err
+			}
+			if err := tb.Reboot(); err != nil {
+				return err
+			}
+			// Pebble does not run after the reboot: a certificate that is not
+			// due needs no CA.
+			var after *x509.Certificate
+			if err := tb.WaitFor(120*time.Second, "the certificate on the proxy after the reboot", func() error {
+				after, err = issuedByPebble(tb)
+				return err
+			}); err != nil {
+				st, _ := tb.Systemctl("status", "--no-pager", "shop.target", "shop-proxy.service", "quadlaunch-front.service", "shop-certificates.service")
+				return fmt.Errorf("%v\n%s", err, indent(st))
+			}
+			if after.SerialNumber.Cmp(before.SerialNumber) != 0 {
+				return fmt.Errorf("serial %x served after the reboot, want %x", after.SerialNumber, before.SerialNumber)
+			}
+			proxy, _ := tb.Journal("shop-proxy.service")
+			if !strings.Contains(proxy, fmt.Sprintf("shop: certificate serial %x for %s", before.SerialNumber, acmeHost)) || strings.Contains(proxy, "placeholder") {
+				return fmt.Errorf("the proxy's start did not find the stored certificate; its journal:\n%s", indent(proxy))
+			}
+			printLines(proxy, "certificate serial")
+			var renew string
+			if err := tb.WaitFor(60*time.Second, "the boot's run of shop-certificates.service", func() error {
+				renew, _ = tb.Journal("shop-certificates.service")
+				if !strings.Contains(renew, "shop: not renewed: valid until") {
+					return fmt.Errorf("journal: %q", renew)
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+			printLines(renew, "not renewed")
+			if st, _ := tb.Systemctl("is-active", "shop-certificates.timer"); strings.TrimSpace(st) != "active" {
+				return fmt.Errorf("shop-certificates.timer is %q after the reboot, want active", strings.TrimSpace(st))
+			}
+			fmt.Printf("  after the reboot: %s\n", describeCert(after))
 			return nil
 		}},
 	}
