@@ -41,7 +41,51 @@ const (
 	hostsLine        = "127.0.0.1 " + acmeHost
 )
 
-func acmeConfigPath() string { return "/etc/quadlaunch/containers/" + acmeApp + ".yml" }
+// acmeSetup places app shop: root, or the test user (systemctl --user, quadlaunch --user).
+type acmeSetup struct{ rootless bool }
+
+func (a acmeSetup) configPath() string {
+	return demoRoot(a.rootless) + "/containers/" + acmeApp + ".yml"
+}
+
+// certDir is where the store keeps shop's certificate (certificates.DefaultStateDir).
+func (a acmeSetup) certDir() string {
+	if a.rootless {
+		return testHome + "/.local/state/quadlaunch/tls/certificates/" + acmeApp
+	}
+	return "/var/lib/quadlaunch/tls/certificates/" + acmeApp
+}
+
+func (a acmeSetup) systemctl(tb *Testbed, args ...string) (string, error) {
+	if a.rootless {
+		return tb.SystemctlUser(args...)
+	}
+	return a.systemctl(tb, args...)
+}
+
+func (a acmeSetup) journal(tb *Testbed, unit string) (string, error) {
+	if a.rootless {
+		return tb.JournalUser(unit)
+	}
+	return tb.Journal(unit)
+}
+
+// cli runs quadlaunch as a unit (of root's manager, or the test user's with
+// --user) and returns stdout and stderr together.
+func (a acmeSetup) cli(tb *Testbed, args ...string) (string, error) {
+	var out string
+	var err error
+	if a.rootless {
+		out, err = tb.RunUser(append([]string{"quadlaunch", "--user"}, args...)...)
+	} else {
+		out, err = tb.Run(append([]string{"quadlaunch"}, args...)...)
+	}
+	var ce *CmdError
+	if errors.As(err, &ce) {
+		out += ce.Stderr
+	}
+	return out, err
+}
 
 func acmeConfig() string {
 	p := strconv.Itoa(acmeDemoPort)
@@ -231,16 +275,6 @@ func issuedByPebble(tb *Testbed) (*x509.Certificate, error) {
 	return c, nil
 }
 
-// acmeCLI runs quadlaunch as a unit (root) and returns stdout and stderr together.
-func acmeCLI(tb *Testbed, args ...string) (string, error) {
-	out, err := tb.Run(append([]string{"quadlaunch"}, args...)...)
-	var ce *CmdError
-	if errors.As(err, &ce) {
-		out += ce.Stderr
-	}
-	return out, err
-}
-
 // startHTTPSLoad runs the load generator over https://shop.test, trusting
 // only Pebble's issuing root and counting any certificate not from Pebble as
 // a failed request.
@@ -271,20 +305,16 @@ func printLines(out string, markers ...string) {
 	}
 }
 
-// acmeServing is the certificate the first scenario saw issued; the later
-// scenarios compare with it.
-var acmeServing *x509.Certificate
-
-func acmeScenarios() []Scenario {
-	return []Scenario{
+func (a acmeSetup) scenarios() []Scenario {
+	scenarios := []Scenario{
 		{Name: "first issuance: the proxy starts on a placeholder, shop.target runs the certificate service, Pebble's certificate is served", Run: func(tb *Testbed) error {
 			// A-proxy's start (the deploy's) put the placeholder in place.
-			journal, _ := tb.Journal("shop-proxy.service")
+			journal, _ := a.journal(tb, "shop-proxy.service")
 			if !strings.Contains(journal, "self-signed placeholder for "+acmeHost) {
 				return fmt.Errorf("the proxy's start wrote no placeholder; its journal:\n%s", indent(journal))
 			}
 			printLines(journal, "placeholder")
-			wants, err := tb.Systemctl("show", "-p", "Wants", "--value", "shop.target")
+			wants, err := a.systemctl(tb, "show", "-p", "Wants", "--value", "shop.target")
 			if err != nil {
 				return err
 			}
@@ -295,26 +325,26 @@ func acmeScenarios() []Scenario {
 			}
 			// What boot does: start the app's target, which orders the first
 			// certificate once the proxy runs.
-			if out, err := tb.Systemctl("start", "shop.target"); err != nil {
+			if out, err := a.systemctl(tb, "start", "shop.target"); err != nil {
 				return fmt.Errorf("start shop.target: %v: %s", err, out)
 			}
-			ran, _ := tb.Systemctl("show", "-p", "ExecMainStartTimestampMonotonic", "--value", "shop-certificates.service")
+			ran, _ := a.systemctl(tb, "show", "-p", "ExecMainStartTimestampMonotonic", "--value", "shop-certificates.service")
 			if strings.TrimSpace(ran) == "0" || strings.TrimSpace(ran) == "" {
 				// shop.target was already active (the deploy started it before
 				// the certificate units existed): start the service as the timer would.
 				fmt.Println("  shop.target was active already: starting shop-certificates.service as its timer does")
-				if out, err := tb.Systemctl("start", "shop-certificates.service"); err != nil {
-					j, _ := tb.Journal("shop-certificates.service")
+				if out, err := a.systemctl(tb, "start", "shop-certificates.service"); err != nil {
+					j, _ := a.journal(tb, "shop-certificates.service")
 					return fmt.Errorf("start shop-certificates.service: %v: %s\n%s", err, out, indent(j))
 				}
 			}
-			res, _ := tb.Systemctl("show", "-p", "Result", "--value", "shop-certificates.service")
-			j, _ := tb.Journal("shop-certificates.service")
+			res, _ := a.systemctl(tb, "show", "-p", "Result", "--value", "shop-certificates.service")
+			j, _ := a.journal(tb, "shop-certificates.service")
 			if strings.TrimSpace(res) != "success" {
 				return fmt.Errorf("shop-certificates.service: result %q; its journal:\n%s", strings.TrimSpace(res), indent(j))
 			}
 			printLines(j, "new certificate", "reloaded", "not running")
-			if st, _ := tb.Systemctl("is-active", "shop-certificates.timer"); strings.TrimSpace(st) != "active" {
+			if st, _ := a.systemctl(tb, "is-active", "shop-certificates.timer"); strings.TrimSpace(st) != "active" {
 				return fmt.Errorf("shop-certificates.timer is %q, want active", strings.TrimSpace(st))
 			}
 			var c *x509.Certificate
@@ -326,12 +356,10 @@ func acmeScenarios() []Scenario {
 			}
 			fmt.Printf("  served: %s\n", describeCert(c))
 			// The stored files: 0600 in 0700 directories.
-			out, err := tb.Exec("stat", "-c", "%a %n", "/var/lib/quadlaunch/tls/certificates/shop/current/fullchain.pem",
-				"/var/lib/quadlaunch/tls/certificates/shop/current/key.pem", "/var/lib/quadlaunch/tls/certificates/shop")
-			if err != nil || strings.Count(out, "600 ") != 2 || !strings.Contains(out, "700 /var/lib/quadlaunch/tls/certificates/shop\n") {
+			out, err := tb.Exec("stat", "-c", "%a %n", a.certDir()+"/current/fullchain.pem", a.certDir()+"/current/key.pem", a.certDir())
+			if err != nil || strings.Count(out, "600 ") != 2 || !strings.Contains(out, "700 "+a.certDir()+"\n") {
 				return fmt.Errorf("modes of the stored certificate: %v\n%s", err, out)
 			}
-			acmeServing = c
 			return nil
 		}},
 		{Name: "forced renewal under HTTPS load: new serial served after the proxy's reload, 0 failed requests", Run: func(tb *Testbed) error {
@@ -344,7 +372,7 @@ func acmeScenarios() []Scenario {
 				return err
 			}
 			t0 := time.Now()
-			out, rerr := acmeCLI(tb, "certificates", "renew", acmeApp, "--force")
+			out, rerr := a.cli(tb, "certificates", "renew", acmeApp, "--force")
 			took := time.Since(t0)
 			_, lerr := l.finish(tb) // prints the deploy-load line
 			if rerr != nil {
@@ -366,7 +394,6 @@ func acmeScenarios() []Scenario {
 				return fmt.Errorf("renew did not wait for the proxy to serve %x:\n%s", after.SerialNumber, out)
 			}
 			fmt.Printf("  serial %x -> %x\n", before.SerialNumber, after.SerialNumber)
-			acmeServing = after
 			return nil
 		}},
 		{Name: "refused issuance (Pebble cannot reach shop.test): non-zero exit with the reason, the old certificate keeps serving", Run: func(tb *Testbed) error {
@@ -378,10 +405,10 @@ func acmeScenarios() []Scenario {
 				return err
 			}
 			defer setHostsEntry(tb, true)
-			link := "/var/lib/quadlaunch/tls/certificates/shop/current"
+			link := a.certDir() + "/current"
 			linkBefore, _ := tb.Exec("readlink", link)
-			pidBefore, _ := tb.Systemctl("show", "-p", "MainPID", "--value", "shop-proxy.service")
-			out, rerr := acmeCLI(tb, "certificates", "renew", acmeApp, "--force", "--timeout", "2m")
+			pidBefore, _ := a.systemctl(tb, "show", "-p", "MainPID", "--value", "shop-proxy.service")
+			out, rerr := a.cli(tb, "certificates", "renew", acmeApp, "--force", "--timeout", "2m")
 			if rerr == nil {
 				return fmt.Errorf("renew succeeded although Pebble cannot resolve %s:\n%s", acmeHost, out)
 			}
@@ -404,65 +431,83 @@ func acmeScenarios() []Scenario {
 			if after.SerialNumber.Cmp(before.SerialNumber) != 0 {
 				return fmt.Errorf("the proxy serves serial %x, want the old %x", after.SerialNumber, before.SerialNumber)
 			}
-			if pid, _ := tb.Systemctl("show", "-p", "MainPID", "--value", "shop-proxy.service"); pid != pidBefore {
+			if pid, _ := a.systemctl(tb, "show", "-p", "MainPID", "--value", "shop-proxy.service"); pid != pidBefore {
 				return fmt.Errorf("the proxy restarted: pid %s -> %s", strings.TrimSpace(pidBefore), strings.TrimSpace(pid))
 			}
 			fmt.Printf("  still served: %s\n", describeCert(after))
 			return nil
 		}},
-		{Name: "reboot: the proxy starts on the stored certificate, the boot's certificate run leaves it (not due), the same serial is served", Run: func(tb *Testbed) error {
-			before, err := issuedByPebble(tb)
-			if err != nil {
-				return err
-			}
-			if err := tb.Reboot(); err != nil {
-				return err
-			}
-			// Pebble does not run after the reboot: a certificate that is not
-			// due needs no CA.
-			var after *x509.Certificate
-			if err := tb.WaitFor(120*time.Second, "the certificate on the proxy after the reboot", func() error {
-				after, err = issuedByPebble(tb)
-				return err
-			}); err != nil {
-				st, _ := tb.Systemctl("status", "--no-pager", "shop.target", "shop-proxy.service", "quadlaunch-front.service", "shop-certificates.service")
-				return fmt.Errorf("%v\n%s", err, indent(st))
-			}
-			if after.SerialNumber.Cmp(before.SerialNumber) != 0 {
-				return fmt.Errorf("serial %x served after the reboot, want %x", after.SerialNumber, before.SerialNumber)
-			}
-			proxy, _ := tb.Journal("shop-proxy.service")
-			if !strings.Contains(proxy, fmt.Sprintf("shop: certificate serial %x for %s", before.SerialNumber, acmeHost)) || strings.Contains(proxy, "placeholder") {
-				return fmt.Errorf("the proxy's start did not find the stored certificate; its journal:\n%s", indent(proxy))
-			}
-			printLines(proxy, "certificate serial")
-			var renew string
-			if err := tb.WaitFor(60*time.Second, "the boot's run of shop-certificates.service", func() error {
-				renew, _ = tb.Journal("shop-certificates.service")
-				if !strings.Contains(renew, "shop: not renewed: valid until") {
-					return fmt.Errorf("journal: %q", renew)
-				}
-				return nil
-			}); err != nil {
-				return err
-			}
-			printLines(renew, "not renewed")
-			if st, _ := tb.Systemctl("is-active", "shop-certificates.timer"); strings.TrimSpace(st) != "active" {
-				return fmt.Errorf("shop-certificates.timer is %q after the reboot, want active", strings.TrimSpace(st))
-			}
-			fmt.Printf("  after the reboot: %s\n", describeCert(after))
-			return nil
-		}},
 	}
+	if a.rootless {
+		// The user manager runs at boot only with linger: the root group shows the boot.
+		for i := range scenarios {
+			scenarios[i].Name = "rootless (systemctl --user): " + scenarios[i].Name
+		}
+		return scenarios
+	}
+	return append(scenarios, Scenario{Name: "reboot: the proxy starts on the stored certificate, the boot's certificate run leaves it (not due), the same serial is served", Run: func(tb *Testbed) error {
+		before, err := issuedByPebble(tb)
+		if err != nil {
+			return err
+		}
+		if err := tb.Reboot(); err != nil {
+			return err
+		}
+		// Pebble does not run after the reboot: a certificate that is not
+		// due needs no CA.
+		var after *x509.Certificate
+		if err := tb.WaitFor(120*time.Second, "the certificate on the proxy after the reboot", func() error {
+			after, err = issuedByPebble(tb)
+			return err
+		}); err != nil {
+			st, _ := a.systemctl(tb, "status", "--no-pager", "shop.target", "shop-proxy.service", "quadlaunch-front.service", "shop-certificates.service")
+			return fmt.Errorf("%v\n%s", err, indent(st))
+		}
+		if after.SerialNumber.Cmp(before.SerialNumber) != 0 {
+			return fmt.Errorf("serial %x served after the reboot, want %x", after.SerialNumber, before.SerialNumber)
+		}
+		proxy, _ := a.journal(tb, "shop-proxy.service")
+		if !strings.Contains(proxy, fmt.Sprintf("shop: certificate serial %x for %s", before.SerialNumber, acmeHost)) || strings.Contains(proxy, "placeholder") {
+			return fmt.Errorf("the proxy's start did not find the stored certificate; its journal:\n%s", indent(proxy))
+		}
+		printLines(proxy, "certificate serial")
+		var renew string
+		if err := tb.WaitFor(60*time.Second, "the boot's run of shop-certificates.service", func() error {
+			renew, _ = a.journal(tb, "shop-certificates.service")
+			if !strings.Contains(renew, "shop: not renewed: valid until") {
+				return fmt.Errorf("journal: %q", renew)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		printLines(renew, "not renewed")
+		if st, _ := a.systemctl(tb, "is-active", "shop-certificates.timer"); strings.TrimSpace(st) != "active" {
+			return fmt.Errorf("shop-certificates.timer is %q after the reboot, want active", strings.TrimSpace(st))
+		}
+		fmt.Printf("  after the reboot: %s\n", describeCert(after))
+		return nil
+	}})
 }
 
-func init() {
-	register(Group{
-		Name:  "tls-acme",
-		Order: 140,
+func (a acmeSetup) group(name string, order int) Group {
+	return Group{
+		Name:  name,
+		Order: order,
 		Setup: func(tb *Testbed) error {
-			if err := installDemo(tb, false); err != nil {
+			if err := installDemo(tb, a.rootless); err != nil {
 				return err
+			}
+			uid := 0
+			if a.rootless {
+				uid = testUID
+				if out, err := tb.SystemctlUser("enable", "--now", "podman.socket"); err != nil {
+					return fmt.Errorf("user podman.socket: %v: %s", err, out)
+				}
+				// The rootless front binds 80 and 443 (README, "Rootless ports").
+				if out, err := tb.Exec("sysctl", "-w", "net.ipv4.ip_unprivileged_port_start=80"); err != nil {
+					return fmt.Errorf("sysctl: %v: %s", err, out)
+				}
 			}
 			if err := installLoadgen(tb); err != nil {
 				return err
@@ -473,17 +518,22 @@ func init() {
 			if err := installPebble(tb); err != nil {
 				return err
 			}
-			if err := tb.WriteFile(acmeConfigPath(), acmeConfig(), 0o600); err != nil {
+			if err := tb.WriteFileOwned(a.configPath(), acmeConfig(), 0o600, uid, uid); err != nil {
 				return err
 			}
-			if out, err := tb.Systemctl("daemon-reload"); err != nil {
+			if out, err := a.systemctl(tb, "daemon-reload"); err != nil {
 				return fmt.Errorf("daemon-reload: %v: %s", err, out)
 			}
-			if out, err := acmeCLI(tb, "deploy", acmeApp); err != nil {
+			if out, err := a.cli(tb, "deploy", acmeApp); err != nil {
 				return fmt.Errorf("first deploy: %v:\n%s", err, out)
 			}
 			return nil
 		},
-		Scenarios: acmeScenarios(),
-	})
+		Scenarios: a.scenarios(),
+	}
+}
+
+func init() {
+	register(acmeSetup{}.group("tls-acme", 140))
+	register(acmeSetup{rootless: true}.group("tls-acme-rootless", 141))
 }
