@@ -60,7 +60,7 @@ func (a acmeSetup) systemctl(tb *Testbed, args ...string) (string, error) {
 	if a.rootless {
 		return tb.SystemctlUser(args...)
 	}
-	return a.systemctl(tb, args...)
+	return tb.Systemctl(args...)
 }
 
 func (a acmeSetup) journal(tb *Testbed, unit string) (string, error) {
