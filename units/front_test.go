@@ -146,14 +146,15 @@ func TestProxyStreamsSwitchWithTheSlot(t *testing.T) {
 	}
 	first := string(NginxConf{App: "shop", Setup: s, Upstream: s.SlotPorts[0], Generation: "g"}.Render())
 	second := string(NginxConf{App: "shop", Setup: s, Upstream: s.SlotPorts[1], Generation: "g"}.Render())
-	if !strings.Contains(first, "load_module "+StreamModule+";") || !strings.Contains(first, "listen 2222;") || !strings.Contains(first, "proxy_pass 127.0.0.1:22222;") {
-		t.Errorf("slot 1 live: port 2222 must go to 22222:\n%s", first)
+	s1, s2 := itoa(slotBlockBase("shop")+2), itoa(slotBlockBase("shop")+3)
+	if !strings.Contains(first, "load_module "+StreamModule+";") || !strings.Contains(first, "listen 2222;") || !strings.Contains(first, "proxy_pass 127.0.0.1:"+s1+";") {
+		t.Errorf("slot 1 live: port 2222 must go to %s:\n%s", s1, first)
 	}
 	if !strings.Contains(first, "worker_shutdown_timeout 150s;") {
 		t.Errorf("with passed-through ports old workers keep their connections past the 30s drain (the old slot closes them):\n%s", first)
 	}
-	if !strings.Contains(second, "proxy_pass 127.0.0.1:32222;") || strings.Contains(second, "22222") {
-		t.Errorf("slot 2 live: port 2222 must go to 32222:\n%s", second)
+	if !strings.Contains(second, "proxy_pass 127.0.0.1:"+s2+";") || strings.Contains(second, s1) {
+		t.Errorf("slot 2 live: port 2222 must go to %s:\n%s", s2, second)
 	}
 	plain := proxyApp()
 	plain.Expose = plain.Expose[:1]
@@ -226,6 +227,14 @@ func TestProxyPortErrors(t *testing.T) {
 		mod(a)
 		if _, err := ResolveProxy(a); err == nil {
 			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func TestSlotBlocksBelowEphemeralPorts(t *testing.T) {
+	for _, name := range []string{"a", "shop", "blog", "zzzzzzzzzzzzzzzz", "discourse"} {
+		if b := slotBlockBase(name); b < 20000 || b+9 >= 32768 || b%10 != 0 {
+			t.Errorf("block of %s at %d: want 20000 <= base, base+9 < 32768 (the kernel's ephemeral ports)", name, b)
 		}
 	}
 }

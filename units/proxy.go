@@ -171,26 +171,29 @@ func (s ProxySetup) listenAddr(port int) string {
 	return ip + ":" + strconv.Itoa(port)
 }
 
-// frontSlotBase is the first loopback slot port of a fronted app without
-// proxy.slot_ports: apps behind the front share published ports, so the
-// default (published port + 10000) would collide; a hash of the app name
-// spreads them over 20000-59999 in blocks of ten, stable whatever other apps
-// exist (the plan refuses the rare collision with the names of both apps).
-func frontSlotBase(app string) int {
+// slotBlockBase is the first of an app's block of ten loopback slot ports:
+// the passed-through ports' slots always, and the HTTP port's with proxy.host
+// when proxy.slot_ports is not set (apps behind the front share published
+// ports, so published port + 10000 would collide). A hash of the app name
+// picks the block in 20000-31999, stable whatever other apps exist (the plan
+// refuses the rare collision with the names of both apps) and below the
+// kernel's ephemeral ports (32768 up), which outgoing connections take and
+// which a slot could then not bind.
+func slotBlockBase(app string) int {
 	h := fnv.New32a()
 	h.Write([]byte(app))
-	return 20000 + int(h.Sum32()%4000)*10
+	return 20000 + int(h.Sum32()%1200)*10
 }
 
-// maxFrontStreams is how many passed-through ports a fronted app's slot
-// block of ten holds besides the HTTP port.
-const maxFrontStreams = 4
+// maxStreams is how many passed-through ports an app's slot block of ten
+// holds besides the HTTP port.
+const maxStreams = 4
 
 // ResolveProxy reads the proxy setup of an app: the proxy takes over the
 // first published TCP expose entry as its HTTP port and every other
-// published TCP entry as a passed-through stream; slot ports default to the
-// host port + 10000 and + 10001 for HTTP, + 20000 and + 30000 for the others
-// (a block per app name with proxy.host). It
+// published TCP entry as a passed-through stream; the HTTP port's slot ports
+// default to the host port + 10000 and + 10001, the others' come from the
+// app's block (slotBlockBase; the HTTP port's too with proxy.host). It
 // fails when the app has no proxy or no such entry.
 func ResolveProxy(app *generator.App) (ProxySetup, error) {
 	if app.Proxy == nil {
@@ -241,10 +244,10 @@ func ResolveProxy(app *generator.App) (ProxySetup, error) {
 		s.TLS = l
 	}
 	fronted := s.Fronted()
-	if fronted && len(s.Streams) > maxFrontStreams {
-		return ProxySetup{}, fmt.Errorf("expose[%d]: with proxy.host at most %d ports besides the HTTP port go through the front", s.Streams[maxFrontStreams].Expose, maxFrontStreams)
+	if len(s.Streams) > maxStreams {
+		return ProxySetup{}, fmt.Errorf("expose[%d]: at most %d published TCP ports besides the HTTP port go through the proxy", s.Streams[maxStreams].Expose, maxStreams)
 	}
-	base := frontSlotBase(app.Name)
+	base := slotBlockBase(app.Name)
 	if s.SlotPorts == [2]int{} {
 		if fronted {
 			s.SlotPorts = [2]int{base, base + 1}
@@ -253,14 +256,7 @@ func ResolveProxy(app *generator.App) (ProxySetup, error) {
 		}
 	}
 	for k := range s.Streams {
-		st := &s.Streams[k]
-		if fronted {
-			st.SlotPorts = [2]int{base + 2 + 2*k, base + 3 + 2*k}
-		} else {
-			// +20000/+30000: adjacent published ports (8080, 8081) would
-			// collide with the HTTP port's +10000/+10001.
-			st.SlotPorts = [2]int{st.HostPort + 20000, st.HostPort + 30000}
-		}
+		s.Streams[k].SlotPorts = [2]int{base + 2 + 2*k, base + 3 + 2*k}
 	}
 	if !fronted {
 		if err := claim(s.ListenPort, "the proxied HTTP port"); err != nil {

@@ -3,6 +3,7 @@ package units
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -57,7 +58,7 @@ func TestProxyUnits(t *testing.T) {
 	p := planProxy(t, proxyApp(), false)
 	web := fileText(t, p, Quadlet, "shop-web.container")
 	next := fileText(t, p, Quadlet, "shop-web-next.container")
-	for _, want := range []string{"PublishPort=127.0.0.1:18090:8080", "PublishPort=127.0.0.1:22222:22", "Notify=healthy", "Requires=shop-migrate.service"} {
+	for _, want := range []string{"PublishPort=127.0.0.1:18090:8080", "PublishPort=127.0.0.1:" + strconv.Itoa(slotBlockBase("shop")+2) + ":22", "Notify=healthy", "Requires=shop-migrate.service"} {
 		if !strings.Contains(web, want+"\n") {
 			t.Errorf("shop-web.container lacks %q:\n%s", want, web)
 		}
@@ -66,7 +67,7 @@ func TestProxyUnits(t *testing.T) {
 		t.Errorf("shop-web still publishes a port the proxy owns:\n%s", web)
 	}
 	// Either slot may be the live one boot starts: the second one is the first's equal.
-	for _, want := range []string{"PublishPort=127.0.0.1:18091:8080", "PublishPort=127.0.0.1:32222:22", "ContainerName=shop-web-next", "Notify=healthy", "Exec=/usr/bin/demo serve",
+	for _, want := range []string{"PublishPort=127.0.0.1:18091:8080", "PublishPort=127.0.0.1:" + strconv.Itoa(slotBlockBase("shop")+3) + ":22", "ContainerName=shop-web-next", "Notify=healthy", "Exec=/usr/bin/demo serve",
 		"Requires=shop-migrate.service", "After=shop-configure.service", "Restart=on-failure"} {
 		if !strings.Contains(next, want+"\n") {
 			t.Errorf("shop-web-next.container lacks %q:\n%s", want, next)

@@ -6,10 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v3"
 
 	"github.com/quadlaunch/quadlaunch/generator"
+	"github.com/quadlaunch/quadlaunch/runtime"
 	"github.com/quadlaunch/quadlaunch/runtime/steprunner"
 	"github.com/quadlaunch/quadlaunch/units"
 )
@@ -28,6 +30,16 @@ func validateCommand() *cli.Command {
 			}
 			for _, p := range problems.warnings {
 				fmt.Fprintln(os.Stderr, "warning:", p)
+			}
+			// Certificate files of proxy.tls: what a deploy would refuse.
+			for _, a := range apps {
+				if problems.failed[a.Name] {
+					continue
+				}
+				if err := runtime.CheckTLSFiles(a, time.Now()); err != nil {
+					problems.errors = append(problems.errors, a.Name+": "+err.Error())
+					problems.failed[a.Name] = true
+				}
 			}
 			for _, p := range problems.errors {
 				fmt.Fprintln(os.Stderr, "error:", p)

@@ -98,3 +98,24 @@ func TestRenderRedactsEnv(t *testing.T) {
 		t.Errorf("render printed a secret value:\n%s", out)
 	}
 }
+
+func TestValidateChecksCertificateFiles(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "containers"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// A certificate file that is not PEM, and a key that does not exist.
+	cert := filepath.Join(root, "cert.pem")
+	if err := os.WriteFile(cert, []byte("not a certificate\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := "base_image: x\nexpose: [\"8080:8080\"]\nproxy:\n  tls:\n    certificate: " + cert + "\n    key: " + filepath.Join(root, "none.key") + "\n"
+	if err := os.WriteFile(filepath.Join(root, "containers", "site.yml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, code := runCLI(t, "--root", root, "validate")
+	want := filepath.Join(root, "containers", "site.yml") + ":"
+	if code == 0 || !strings.Contains(out, want) || !strings.Contains(out, "proxy.tls.") || strings.Contains(out, "site: ok") {
+		t.Errorf("validate with broken certificate files: exit %d, want an error naming %sLINE and the proxy.tls key:\n%s", code, want, out)
+	}
+}
