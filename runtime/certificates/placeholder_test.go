@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -114,5 +115,49 @@ func TestPlaceholderThenFirstIssuance(t *testing.T) {
 	e, err := store.EnsurePlaceholder(ctx, "shop", hosts, time.Now())
 	if err != nil || e.Created || e.Pair.Serial() != res.Pair.Serial() {
 		t.Fatalf("ensure after issuance: %+v %v, want the issued certificate kept", e, err)
+	}
+}
+
+// A renewal that holds the lock stores a real certificate: the proxy's start,
+// waiting for the lock meanwhile, must not put a placeholder over it.
+func TestEnsureWaitsForARenewal(t *testing.T) {
+	store := &Store{Dir: filepath.Join(t.TempDir(), "tls")}
+	unlock, err := store.lock(context.Background(), "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		e   *Ensured
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		e, err := store.EnsurePlaceholder(ctx, "shop", []string{"shop.test"}, time.Now())
+		done <- result{e, err}
+	}()
+	time.Sleep(300 * time.Millisecond) // ensure is waiting for the lock now
+	real := selfSigned(t, "shop.test")
+	if err := store.Save("shop", real); err != nil {
+		t.Fatal(err)
+	}
+	unlock()
+	r := <-done
+	if r.err != nil || r.e.Created || r.e.Pair.Serial() != real.Serial() {
+		t.Fatalf("ensure after a renewal: %+v %v, want the renewal's certificate kept", r.e, r.err)
+	}
+
+	// A lock held past the timeout: ensure gives up with a clear error.
+	store2 := &Store{Dir: filepath.Join(t.TempDir(), "tls")}
+	unlock2, err := store2.lock(context.Background(), "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock2()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := store2.EnsurePlaceholder(ctx, "shop", []string{"shop.test"}, time.Now()); err == nil || !strings.Contains(err.Error(), "another renewal of shop holds") {
+		t.Errorf("ensure with the lock held: %v", err)
 	}
 }
