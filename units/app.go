@@ -118,6 +118,7 @@ func renderApp(app *generator.App, ctx *planContext) *appRender {
 		r.proxyRoleClash(primary)
 		r.proxyFiles(primary)
 	}
+	r.certificateFiles() // proxy.tls.acme: units/certificates.go
 	r.targetFile()
 	size := 0
 	for _, f := range r.files {
@@ -690,6 +691,9 @@ func (r *appRender) targetFile() {
 	if a.Proxy != nil {
 		u.set("Unit", "Wants", ProxyUnit(a.Name))
 		r.liveSlotLinks()
+	}
+	for _, w := range r.certificateWants() {
+		u.set("Unit", "Wants", w)
 	}
 	wantedBy := "multi-user.target"
 	if r.ctx.opts.User {

@@ -122,6 +122,10 @@ func appClaims(a *generator.App) []nameClaim {
 		add(claimUnit, RoleUnit(a.Name, next), "proxy", a.Proxy.Pos)
 		add(claimFile, RoleContainerFile(a.Name, next), "proxy", a.Proxy.Pos)
 		add(claimContainer, ContainerName(a.Name, next), "proxy", a.Proxy.Pos)
+		if a.Proxy.TLS != nil && a.Proxy.TLS.ACME != nil {
+			add(claimUnit, CertificatesUnit(a.Name), "proxy.tls.acme", a.Proxy.TLS.ACME.Pos)
+			add(claimUnit, CertificatesTimer(a.Name), "proxy.tls.acme", a.Proxy.TLS.ACME.Pos)
+		}
 	}
 	return cs
 }

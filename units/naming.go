@@ -86,6 +86,9 @@ type AppUnitNames struct {
 	Others    []string // Roles without Primary
 	Proxy     string   // A-proxy.service; "" without proxy:
 	NextSlot  string   // the idle web slot, where a deploy starts the new version (A-web-next unless Swapped); "" without proxy:
+	// Certificates and CertificatesTimer issue and renew the proxy's
+	// certificate (A-certificates.service, .timer); "" without proxy.tls.acme.
+	Certificates, CertificatesTimer string
 }
 
 // Swapped is n with the two web slots' roles exchanged: when A-web-next is
@@ -123,16 +126,23 @@ func AppUnits(app *generator.App) AppUnitNames {
 	if app.Proxy != nil {
 		n.Proxy = ProxyUnit(app.Name)
 		n.NextSlot = RoleUnit(app.Name, NextSlotRole(primary))
+		if app.Proxy.TLS != nil && app.Proxy.TLS.ACME != nil {
+			n.Certificates, n.CertificatesTimer = CertificatesUnit(app.Name), CertificatesTimer(app.Name)
+		}
 	}
 	return n
 }
 
 // All lists every unit, target first, then migrate, configure, the roles,
-// and with proxy: the proxy and the second web slot (what status shows).
+// and with proxy: the proxy and the second web slot, then with
+// proxy.tls.acme the certificate service and timer (what status shows).
 func (n AppUnitNames) All() []string {
 	all := append([]string{n.Target, n.Migrate, n.Configure}, n.Roles...)
 	if n.Proxy != "" {
 		all = append(all, n.Proxy, n.NextSlot)
+	}
+	if n.Certificates != "" {
+		all = append(all, n.Certificates, n.CertificatesTimer)
 	}
 	return all
 }

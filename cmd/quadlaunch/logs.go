@@ -21,7 +21,7 @@ func logsCommand() *cli.Command {
 		Usage:     "show the journal of the app's units (journalctl)",
 		ArgsUsage: "APP",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "unit", Usage: "role, migrate or configure (default: every unit of the app)"},
+			&cli.StringFlag{Name: "unit", Usage: "role, migrate, configure or certificates (default: every unit of the app)"},
 			&cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Usage: "follow new entries"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
@@ -52,7 +52,7 @@ func logsCommand() *cli.Command {
 
 // logUnits are the units `logs --unit` names: every unit of the app that runs
 // something (migrate, configure, the roles) by default, a full unit name as
-// given, migrate/configure, or a role.
+// given, migrate/configure, certificates (proxy.tls.acme), or a role.
 func logUnits(names units.AppUnitNames, app, unit string) []string {
 	switch {
 	case unit == "":
@@ -63,6 +63,9 @@ func logUnits(names units.AppUnitNames, app, unit string) []string {
 		return []string{names.Migrate}
 	case unit == "configure":
 		return []string{names.Configure}
+	case unit == "certificates" && names.Certificates != "":
+		// With proxy.tls.acme no role may be called so (units.appClaims).
+		return []string{names.Certificates}
 	}
 	return []string{units.RoleUnit(app, unit)}
 }

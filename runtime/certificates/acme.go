@@ -124,6 +124,8 @@ func (a *ACME) Renew(ctx context.Context, name string, hosts []string, force boo
 		reason = fmt.Sprintf("the stored certificate is unusable (%v)", err)
 	case force:
 		reason = "renewal forced"
+	case IsPlaceholder(cur.Leaf()):
+		reason = "only the placeholder so far"
 	default:
 		var missing []string
 		for _, h := range hosts {
