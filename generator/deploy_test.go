@@ -98,6 +98,9 @@ proxy:
 		t.Errorf("proxy.host line = %d, want 3", px.HostsPos.Line)
 	}
 	tls := px.TLS
+	if tls != nil && tls.ACME != nil && tls.ACME.CAPos.Line != 5 {
+		t.Errorf("proxy.tls.acme.ca line = %d, want 5 (the ca value, in the flow mapping)", tls.ACME.CAPos.Line)
+	}
 	if tls == nil || tls.ACME == nil || tls.ACME.CA != "/etc/quadlaunch/ca.pem" || tls.Port != 8443 || tls.HSTSMaxAge != 600 || !tls.RedirectHTTP {
 		t.Fatalf("proxy.tls = %+v (acme %+v)", tls, tls.ACME)
 	}

@@ -51,8 +51,9 @@ type ProxyACME struct {
 	Directory string // the CA's directory URL (https://); DefaultACMEDirectory if not given
 	// CA is a PEM bundle (absolute path) of the roots to trust for Directory
 	// besides the system's: a private ACME CA (step-ca, Pebble in tests).
-	CA  string
-	Pos Pos
+	CA    string
+	CAPos Pos
+	Pos   Pos
 }
 
 // decodeProxyTLS decodes the value n of proxy.tls (key is its dotted path,
@@ -202,7 +203,7 @@ func decodeProxyACME(d *doc, l *layer, n *yaml.Node, key string) (*ProxyACME, er
 		if !filepath.IsAbs(s) || strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f }) {
 			return nil, errAt(d.file, v, joinKey(key, "ca"), "%q must be an absolute path of a PEM file", s)
 		}
-		a.CA = filepath.Clean(s)
+		a.CA, a.CAPos = filepath.Clean(s), posOf(d.file, v)
 	}
 	return a, nil
 }

@@ -194,7 +194,7 @@ func acmeOf(app *generator.App) (acmeSettings, error) {
 	}
 	s := acmeSettings{app: app, hosts: app.Proxy.Hosts, email: acme.Email, directory: acme.Directory, ca: acme.CA}
 	if acme.CA != "" {
-		s.caWhere = acme.Pos.String() + ": proxy.tls.acme.ca"
+		s.caWhere = acme.CAPos.String() + ": proxy.tls.acme.ca"
 	}
 	return s, nil
 }

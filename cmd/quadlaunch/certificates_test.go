@@ -99,7 +99,7 @@ func TestCertificatesErrorsNameTheConfig(t *testing.T) {
 	// The CA bundle is read before the CA is asked: the error names where it was given.
 	out, code = runCLI(t, "--root", root, "certificates", "renew", "shop", "--state-dir", state)
 	shop := filepath.Join(root, "containers", "shop.yml")
-	if code == 0 || !strings.Contains(out, shop+":8: proxy.tls.acme.ca: open /nonexistent/ca.pem: no such file or directory") {
+	if code == 0 || !strings.Contains(out, shop+":10: proxy.tls.acme.ca: open /nonexistent/ca.pem: no such file or directory") {
 		t.Errorf("renew with a missing CA bundle: exit %d\n%s", code, out)
 	}
 	notPEM := filepath.Join(t.TempDir(), "ca.pem")
