@@ -301,3 +301,77 @@ func TestBatchedRunWritesEveryServiceOnce(t *testing.T) {
 		t.Errorf("%d services, want %d", services, want)
 	}
 }
+
+// versionWrapper is a quadlet that answers -version with script (a shell
+// snippet) and converts with the real quadlet.
+func versionWrapper(t *testing.T, script string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "quadlet")
+	body := "#!/bin/sh\nif [ \"$1\" = -version ]; then " + script + "; fi\nexec " + testQuadlet(t) + " \"$@\"\n"
+	if err := os.WriteFile(p, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const healthApp = goodApp + `healthcheck:
+  cmd: /usr/bin/demo check
+  interval: 2s
+`
+
+// The plan is made for the tested quadlet version before the host's quadlet
+// has answered: an older quadlet gets the units planned for it (no
+// Notify=healthy before Podman 5.0), a slow one the tested plan once it answers.
+func TestPlanFollowsTheHostQuadletVersion(t *testing.T) {
+	for _, c := range []struct {
+		answer string
+		notify bool
+	}{
+		{"echo 4.9.4; exit 0", false},
+		{"sleep 0.3; echo 5.4.2; exit 0", true},
+		{"echo 5.6.1; exit 0", true},
+	} {
+		root := writeRoot(t, map[string]string{"containers/shop.yml": healthApp})
+		t.Setenv("QUADLAUNCH_ROOT", root)
+		t.Setenv("QUADLAUNCH_QUADLET", versionWrapper(t, c.answer))
+		out := t.TempDir()
+		var logBuf bytes.Buffer
+		if err := run(out, true, &logger{w: &logBuf}); err != nil {
+			t.Fatalf("%s: run: %v\nlog:\n%s", c.answer, err, logBuf.String())
+		}
+		staged, err := os.ReadFile(filepath.Join(out, stagingDirName, units.RoleContainerFile("shop", "web")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		service, err := os.ReadFile(filepath.Join(out, "shop-web.service"))
+		if err != nil {
+			t.Fatalf("%s: %v", c.answer, err)
+		}
+		if got := strings.Contains(string(staged), "Notify=healthy"); got != c.notify {
+			t.Errorf("quadlet answering %q: Notify=healthy staged %v, want %v:\n%s", c.answer, got, c.notify, staged)
+		}
+		if got := strings.Contains(string(service), "--health-cmd"); !got {
+			t.Errorf("quadlet answering %q: service without its health check:\n%s", c.answer, service)
+		}
+	}
+}
+
+// A quadlet that cannot tell its version gets no unit at all, however long it
+// takes to fail: the conversion that ran meanwhile is thrown away.
+func TestNoUnitsWhenTheVersionProbeFails(t *testing.T) {
+	root := writeRoot(t, map[string]string{"containers/shop.yml": healthApp})
+	t.Setenv("QUADLAUNCH_ROOT", root)
+	t.Setenv("QUADLAUNCH_QUADLET", versionWrapper(t, "sleep 0.3; exit 3"))
+	out := t.TempDir()
+	var logBuf bytes.Buffer
+	err := run(out, true, &logger{w: &logBuf})
+	if err == nil || !strings.Contains(err.Error(), "-version") {
+		t.Fatalf("run: %v, want the -version failure", err)
+	}
+	entries, _ := os.ReadDir(out)
+	for _, e := range entries {
+		if e.Name() != stagingDirName {
+			t.Errorf("%s written although quadlet's version is unknown", e.Name())
+		}
+	}
+}
