@@ -93,11 +93,11 @@ func run(normalDir string, user bool, log *logger) error {
 	}
 	ctx, cancel := context.WithDeadline(context.Background(), start.Add(quadletBudget))
 	defer cancel()
-	// Asking quadlet its version costs a process start: it runs beside
-	// everything up to the first unit written (planVersion).
+	// Asking quadlet its version costs a process start (versionmemo.go): it
+	// runs beside everything up to the first unit written (planVersion).
 	qverc := make(chan quadletVersion, 1)
 	go func() {
-		v, err := units.QuadletVersionContext(ctx, quadlet)
+		v, err := quadletVersionMemo(ctx, quadlet, versionMemoPath(user))
 		qverc <- quadletVersion{v, err}
 	}()
 	// The vendor units (name collisions) are listed while the configs load.

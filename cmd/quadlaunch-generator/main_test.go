@@ -48,6 +48,7 @@ func generate(t *testing.T, root string) (string, string) {
 	t.Helper()
 	t.Setenv("QUADLAUNCH_ROOT", root)
 	t.Setenv("QUADLAUNCH_QUADLET", testQuadlet(t))
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir()) // the quadlet version memo (versionmemo.go)
 	out := t.TempDir()
 	var logBuf bytes.Buffer
 	if err := run(out, true, &logger{w: &logBuf}); err != nil {
@@ -334,6 +335,7 @@ func TestPlanFollowsTheHostQuadletVersion(t *testing.T) {
 		root := writeRoot(t, map[string]string{"containers/shop.yml": healthApp})
 		t.Setenv("QUADLAUNCH_ROOT", root)
 		t.Setenv("QUADLAUNCH_QUADLET", versionWrapper(t, c.answer))
+		t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
 		out := t.TempDir()
 		var logBuf bytes.Buffer
 		if err := run(out, true, &logger{w: &logBuf}); err != nil {
@@ -362,6 +364,7 @@ func TestNoUnitsWhenTheVersionProbeFails(t *testing.T) {
 	root := writeRoot(t, map[string]string{"containers/shop.yml": healthApp})
 	t.Setenv("QUADLAUNCH_ROOT", root)
 	t.Setenv("QUADLAUNCH_QUADLET", versionWrapper(t, "sleep 0.3; exit 3"))
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
 	out := t.TempDir()
 	var logBuf bytes.Buffer
 	err := run(out, true, &logger{w: &logBuf})
@@ -373,5 +376,75 @@ func TestNoUnitsWhenTheVersionProbeFails(t *testing.T) {
 		if e.Name() != stagingDirName {
 			t.Errorf("%s written although quadlet's version is unknown", e.Name())
 		}
+	}
+}
+
+// quadlet is asked its version once per binary: later runs (daemon-reload)
+// read the answer kept in the runtime dir, until the binary changes; a memo
+// anyone else could have written is not believed.
+func TestQuadletVersionMemo(t *testing.T) {
+	root := writeRoot(t, map[string]string{"containers/shop.yml": healthApp})
+	t.Setenv("QUADLAUNCH_ROOT", root)
+	rt := t.TempDir()
+	t.Setenv("XDG_RUNTIME_DIR", rt)
+	asked := filepath.Join(t.TempDir(), "asked")
+	quadlet := versionWrapper(t, "echo x >> "+asked+"; echo 5.4.2; exit 0")
+	t.Setenv("QUADLAUNCH_QUADLET", quadlet)
+	generateWith := func() string {
+		t.Helper()
+		out := t.TempDir()
+		var logBuf bytes.Buffer
+		if err := run(out, true, &logger{w: &logBuf}); err != nil {
+			t.Fatalf("run: %v\nlog:\n%s", err, logBuf.String())
+		}
+		staged, err := os.ReadFile(filepath.Join(out, stagingDirName, units.RoleContainerFile("shop", "web")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(staged)
+	}
+	times := func() int {
+		b, _ := os.ReadFile(asked)
+		return strings.Count(string(b), "x")
+	}
+	generateWith()
+	generateWith()
+	if n := times(); n != 1 {
+		t.Errorf("quadlet asked %d times in two runs, want 1", n)
+	}
+	// A new binary (a package upgrade) is asked again.
+	body, _ := os.ReadFile(quadlet)
+	if err := os.Remove(quadlet); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(quadlet, body, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	generateWith()
+	if n := times(); n != 2 {
+		t.Errorf("quadlet asked %d times after it was replaced, want 2", n)
+	}
+	// The memo is what the run believes: an older version kept for this
+	// binary gets that version's units (no Notify=healthy before Podman 5.0).
+	memo := versionMemoPath(true)
+	id, err := binaryIdentity(quadlet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(memo, []byte(id+"\n4.9.4\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if staged := generateWith(); strings.Contains(staged, "Notify=healthy") || times() != 2 {
+		t.Errorf("the kept 4.9.4 was not used (asked %d times):\n%s", times(), staged)
+	}
+	// ... unless others could have written it.
+	if err := os.Chmod(memo, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if staged := generateWith(); !strings.Contains(staged, "Notify=healthy") || times() != 3 {
+		t.Errorf("a world-writable memo was believed (asked %d times):\n%s", times(), staged)
+	}
+	if !strings.HasPrefix(memo, rt) {
+		t.Errorf("memo %s outside XDG_RUNTIME_DIR %s", memo, rt)
 	}
 }
