@@ -150,6 +150,11 @@ func (u systemdUnits) ResetFailed(ctx context.Context, unit string) {
 func (u systemdUnits) HealthGated(ctx context.Context, op, unit string, deadline time.Duration) (health string, err error) {
 	healthy, stop := u.promptHealth(ctx, unit)
 	defer stop()
+	if u.s.App.Standalone() {
+		// web restarts in place (no slots): nothing after this step waits
+		// for its start job, so this does.
+		healthy = nil
+	}
 	return healthGated(ctx, u.s.Systemd, u.s.Engine, u.s.Podman, op, unit, deadline, healthy)
 }
 
