@@ -2,7 +2,6 @@ package generator
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -267,11 +266,9 @@ func decodeParams(d *doc, l *layer, p pair) (err error) {
 	return err
 }
 
-var envNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
 func checkEnvName(d *doc, key string) func(string, *yaml.Node) error {
 	return func(name string, n *yaml.Node) error {
-		if !envNameRe.MatchString(name) {
+		if !isEnvName(name) {
 			return errAt(d.file, n, joinKey(key, name), "not a valid environment variable name (letters, digits and _, not starting with a digit)")
 		}
 		return nil
@@ -306,7 +303,7 @@ func decodeSecrets(d *doc, l *layer, p pair) error {
 		items = p.value.Content
 	}
 	for i, name := range names {
-		if !envNameRe.MatchString(name) {
+		if !isEnvName(name) {
 			return errAt(d.file, items[i], fmt.Sprintf("secrets[%d]", i), "%q is not a valid environment variable name", name)
 		}
 		l.secrets = append(l.secrets, entry{name: name, pos: posOf(d.file, items[i])})
@@ -410,7 +407,7 @@ func decodeVolumes(d *doc, l *layer, p pair) error {
 			return errAt(d.file, vn, key+".volume.host", "missing host path or volume name")
 		case !strings.HasPrefix(v.Guest, "/"):
 			return errAt(d.file, vn, key+".volume.guest", "guest must be an absolute path in the container")
-		case v.Named() && !volumeNameRe.MatchString(v.Host):
+		case v.Named() && !isVolumeName(v.Host):
 			return errAt(d.file, vn, key+".volume.host", "%q is neither an absolute path nor a valid volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)", v.Host)
 		case strings.ContainsAny(v.Host+v.Guest+v.Options, "\n\x00"):
 			return errAt(d.file, vn, key+".volume", "newlines are not allowed in volumes")
@@ -466,8 +463,6 @@ func decodeLinks(d *doc, l *layer, p pair) error {
 	}
 	return nil
 }
-
-var volumeNameRe = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 
 func decodeHooks(d *doc, l *layer, p pair) error {
 	if isNull(p.value) {
@@ -608,10 +603,6 @@ func decodeHealthcheck(d *doc, l *layer, p pair) error {
 	l.healthcheck = h
 	return nil
 }
-
-// durationRe is what both Go's time.ParseDuration and Podman accept, without
-// a bare number (which Podman reads as nanoseconds).
-var durationRe = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`)
 
 func decodeReadOnly(d *doc, l *layer, p pair) error {
 	if isNull(p.value) {

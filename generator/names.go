@@ -2,19 +2,8 @@ package generator
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
-
-// launcherRejectRe is launcher2's own check on config names (upper case,
-// spaces and these specials); a name it refuses is refused here too.
-var launcherRejectRe = regexp.MustCompile("[[:upper:]/ !@#$%^&*()+~`=]")
-
-// appNameRe is what survives in every name we derive from the app: systemd
-// unit names (A-web.service, A.target), Podman container and volume names
-// (which must match [a-zA-Z0-9][a-zA-Z0-9_.-]*) and image references
-// (localhost/quadlaunch/A, lower case).
-var appNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
 
 // maxNameLen leaves room for the longest suffix we add ("-configure.service")
 // within systemd's 255-byte unit name limit, with margin for role names.
@@ -25,11 +14,11 @@ func validateName(name string) error {
 	switch {
 	case name == "":
 		return fmt.Errorf("empty app name")
-	case launcherRejectRe.MatchString(name):
+	case launcherRejects(name):
 		return fmt.Errorf("app name %q must not contain upper case characters, spaces or any of /!@#$%%^&*()+~`= (launcher rejects them)", name)
 	case len(name) > maxNameLen:
 		return fmt.Errorf("app name %q is longer than %d characters", name, maxNameLen)
-	case !appNameRe.MatchString(name):
+	case !isAppName(name):
 		return fmt.Errorf("app name %q cannot prefix systemd unit and container names: use a-z, 0-9, '_', '.', '-', starting with a letter or digit", name)
 	case strings.HasSuffix(name, ".") || strings.Contains(name, ".."):
 		return fmt.Errorf("app name %q must not end in '.' or contain '..'", name)

@@ -3,11 +3,8 @@ package generator
 import (
 	"fmt"
 	"net/netip"
-	"regexp"
 	"strings"
 )
-
-var portRe = regexp.MustCompile(`^[0-9]{1,5}(-[0-9]{1,5})?$`)
 
 // parsePort reads one launcher `expose:` entry the way docker -p/--expose
 // does: "90" (exposed only), "80:80", "127.0.0.1:80:80", "[::1]:80:80",
@@ -64,7 +61,7 @@ func parsePort(s string) (Port, error) {
 		}
 	}
 	for _, v := range []string{p.HostPort, p.Container} {
-		if v != "" && !portRe.MatchString(v) {
+		if v != "" && !isPortSpec(v) {
 			return p, fmt.Errorf("%q: %q is not a port or port range", s, v)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -51,7 +52,9 @@ func yamlIndicators(data []byte) int {
 	return n
 }
 
-var yamlLineRe = regexp.MustCompile(`line (\d+)`)
+// yamlLineRe finds the line in yaml.v3's messages (compiled on the first
+// error: syntax.go says why not at start).
+var yamlLineRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`line (\d+)`) })
 
 // parseYAML parses data into its root mapping. An empty file or a document
 // that is only null is an empty config.
@@ -84,7 +87,7 @@ func parseYAML(file string, data []byte) (*yaml.Node, error) {
 func yamlError(file string, err error) *ConfigError {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	line := 0
-	if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
+	if m := yamlLineRe().FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		// "line 3: did not find ..." -> "did not find ..."; the position says the line.
 		if i := strings.Index(msg, m[0]+": "); i == 0 {

@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-for f in bin/quadlaunch bin/quadlaunch-generator bin/nfpm; do
+for f in bin/quadlaunch bin/quadlaunch-podman bin/quadlaunch-generator bin/nfpm; do
 	[ -x "$f" ] || { echo "packaging/build.sh: $f is missing: run make build bin/nfpm (or make package)" >&2; exit 1; }
 done
 
@@ -67,9 +67,9 @@ commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 # one file with every linked module's license and notice files, from the module
 # cache the build used. A module without one fails the build.
 {
-	printf 'The quadlaunch binaries (/usr/bin/quadlaunch, quadlaunch-generator) are statically\n'
+	printf 'The quadlaunch binaries (/usr/bin/quadlaunch, quadlaunch-podman, quadlaunch-generator) are statically\n'
 	printf 'linked with the Go modules below. Each module'"'"'s license and notice files follow.\n'
-	go version -m bin/quadlaunch bin/quadlaunch-generator | awk '$1 == "dep" { print $2 "@" $3 }' | sort -u |
+	go version -m bin/quadlaunch bin/quadlaunch-podman bin/quadlaunch-generator | awk '$1 == "dep" { print $2 "@" $3 }' | sort -u |
 		while read -r mod; do
 			dir=$(go list -m -f '{{.Dir}}' "$mod")
 			files=$(find "$dir" -maxdepth 1 -type f \( -iname '*licen[sc]e*' -o -iname 'copying*' -o -iname 'notice*' -o -iname 'patents*' \) | sort)

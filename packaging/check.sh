@@ -34,6 +34,7 @@ while read -r want; do
 	if has "$deblist" "$want"; then ok "deb has: $want"; else bad "deb lacks: $want"; fi
 done <<'WANT'
 -rwxr-xr-x /usr/bin/quadlaunch
+-rwxr-xr-x /usr/libexec/quadlaunch/quadlaunch-podman
 -rwxr-xr-x /usr/lib/systemd/system-generators/quadlaunch-generator
 drwx------ /etc/quadlaunch/containers/
 drwx------ /etc/quadlaunch/templates/
@@ -71,7 +72,7 @@ if [ -n "$etcfiles" ] && [ "$etcfiles" = "$(sort <<<"$conffiles")" ]; then ok "d
 # Every Go module linked into the packaged binaries has its license in the package.
 lic=$tmp/go-modules-licenses
 gzip -dc "$tmp/root/usr/share/doc/quadlaunch/go-modules-licenses.gz" >"$lic"
-mods=$(go version -m "$tmp/root/usr/bin/quadlaunch" "$tmp/root/usr/lib/systemd/system-generators/quadlaunch-generator" | awk '$1 == "dep" { print $2 " " $3 }' | sort -u)
+mods=$(go version -m "$tmp/root/usr/bin/quadlaunch" "$tmp/root/usr/libexec/quadlaunch/quadlaunch-podman" "$tmp/root/usr/lib/systemd/system-generators/quadlaunch-generator" | awk '$1 == "dep" { print $2 " " $3 }' | sort -u)
 nolic=$(while read -r m; do grep -qF "==== $m: " "$lic" || echo "$m"; done <<<"$mods")
 if [ -n "$mods" ] && [ -z "$nolic" ]; then ok "go-modules-licenses covers the $(wc -l <<<"$mods") modules linked into the binaries"; else bad "go-modules-licenses lacks: $(tr '\n' ';' <<<"$nolic")"; fi
 for s in postinst prerm postrm; do
@@ -121,6 +122,7 @@ while read -r want; do
 	if has "$rpmlist" "$want"; then ok "rpm has: $want"; else bad "rpm lacks: $want"; fi
 done <<'WANT'
 -rwxr-xr-x /usr/bin/quadlaunch
+-rwxr-xr-x /usr/libexec/quadlaunch/quadlaunch-podman
 -rwxr-xr-x /usr/lib/systemd/system-generators/quadlaunch-generator
 drwx------ /etc/quadlaunch/containers
 drwx------ /etc/quadlaunch/templates

@@ -66,7 +66,7 @@ func TestHealthGated(t *testing.T) {
 	const unit = "app-web.service"
 	t.Run("healthy", func(t *testing.T) {
 		jobs, h := &fakeJobs{delay: 10 * time.Millisecond}, &fakeHealth{now: "healthy"}
-		health, err := healthGated(context.Background(), jobs, h, context.Background(), "restart", unit, time.Minute)
+		health, err := healthGated(context.Background(), jobs, h, context.Background(), "restart", unit, time.Minute, nil)
 		if err != nil || health != "" || jobs.stopped {
 			t.Fatalf("health %q err %v stopped %v", health, err, jobs.stopped)
 		}
@@ -76,7 +76,7 @@ func TestHealthGated(t *testing.T) {
 	})
 	t.Run("job fails", func(t *testing.T) {
 		jobs := &fakeJobs{delay: time.Millisecond, result: errors.New("start app-web.service: job failed")}
-		health, err := healthGated(context.Background(), jobs, &fakeHealth{}, context.Background(), "start", unit, time.Minute)
+		health, err := healthGated(context.Background(), jobs, &fakeHealth{}, context.Background(), "start", unit, time.Minute, nil)
 		if err == nil || err.Error() != "start app-web.service: job failed" || health != "" || jobs.stopped {
 			t.Fatalf("health %q err %v stopped %v", health, err, jobs.stopped)
 		}
@@ -84,7 +84,7 @@ func TestHealthGated(t *testing.T) {
 	t.Run("unhealthy fails early", func(t *testing.T) {
 		jobs, h := &fakeJobs{}, &fakeHealth{now: "unhealthy"}
 		t0 := time.Now()
-		health, err := healthGated(context.Background(), jobs, h, context.Background(), "restart", unit, time.Minute)
+		health, err := healthGated(context.Background(), jobs, h, context.Background(), "restart", unit, time.Minute, nil)
 		if err == nil || !strings.Contains(err.Error(), "app-web.service became unhealthy") {
 			t.Fatalf("err %v", err)
 		}
@@ -94,7 +94,7 @@ func TestHealthGated(t *testing.T) {
 	})
 	t.Run("deadline", func(t *testing.T) {
 		jobs, h := &fakeJobs{}, &fakeHealth{now: "starting"}
-		health, err := healthGated(context.Background(), jobs, h, context.Background(), "restart", unit, 50*time.Millisecond)
+		health, err := healthGated(context.Background(), jobs, h, context.Background(), "restart", unit, 50*time.Millisecond, nil)
 		if err == nil || err.Error() != "app-web.service did not become healthy within 50ms (deploy_timeout)" {
 			t.Fatalf("err %v", err)
 		}
@@ -102,11 +102,30 @@ func TestHealthGated(t *testing.T) {
 			t.Errorf("health %q stopped %v", health, jobs.stopped)
 		}
 	})
+	t.Run("healthy before the job ends", func(t *testing.T) {
+		// Podman marked the new container healthy (promptHealth): the start
+		// job, still waiting for Podman's READY, is left to end by itself.
+		jobs, h := &fakeJobs{}, &fakeHealth{now: "healthy"}
+		healthy := make(chan struct{})
+		time.AfterFunc(20*time.Millisecond, func() { close(healthy) })
+		t0 := time.Now()
+		health, err := healthGated(context.Background(), jobs, h, context.Background(), "restart", unit, time.Minute, healthy)
+		if err != nil || health != "" || jobs.stopped || time.Since(t0) > 5*time.Second {
+			t.Fatalf("health %q err %v stopped %v after %s", health, err, jobs.stopped, time.Since(t0))
+		}
+	})
+	t.Run("job fails before healthy", func(t *testing.T) {
+		jobs := &fakeJobs{delay: time.Millisecond, result: errors.New("start app-web.service: job failed")}
+		health, err := healthGated(context.Background(), jobs, &fakeHealth{now: "starting"}, context.Background(), "start", unit, time.Minute, make(chan struct{}))
+		if err == nil || err.Error() != "start app-web.service: job failed" || health != "" {
+			t.Fatalf("health %q err %v", health, err)
+		}
+	})
 	t.Run("cancelled", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		jobs, h := &fakeJobs{}, &fakeHealth{now: "starting"}
 		time.AfterFunc(20*time.Millisecond, cancel)
-		health, err := healthGated(ctx, jobs, h, context.Background(), "restart", unit, time.Minute)
+		health, err := healthGated(ctx, jobs, h, context.Background(), "restart", unit, time.Minute, nil)
 		if !errors.Is(err, context.Canceled) || health != "" || jobs.stopped {
 			t.Fatalf("health %q err %v stopped %v: a cancelled deploy's unit is the rollout's to handle", health, err, jobs.stopped)
 		}

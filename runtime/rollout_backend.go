@@ -145,25 +145,36 @@ func (u systemdUnits) ResetFailed(ctx context.Context, unit string) {
 
 // HealthGated runs a role job bounded by the deploy's health deadline. It
 // fails early, like Kamal, once Podman calls the new container unhealthy
-// (healthcheck.retries failed checks in a row after start_period).
+// (healthcheck.retries failed checks in a row after start_period). A web
+// slot is healthy as soon as Podman has marked its new container healthy
+// (promptHealth): the start job ends a moment later (Podman looks at the
+// health every 250 ms before it tells systemd READY=1), and the slot's
+// SetLive waits for that.
 func (u systemdUnits) HealthGated(ctx context.Context, op, unit string, deadline time.Duration) (health string, err error) {
-	defer u.promptHealth(ctx, unit)()
-	return healthGated(ctx, u.s.Systemd, u.s.Engine, u.s.Podman, op, unit, deadline)
+	healthy, stop := u.promptHealth(ctx, unit)
+	defer stop()
+	if u.s.App.Standalone() {
+		// web restarts in place (no slots): nothing after this step waits
+		// for its start job, so this does.
+		healthy = nil
+	}
+	return healthGated(ctx, u.s.Systemd, u.s.Engine, u.s.Podman, op, unit, deadline, healthy)
 }
 
 // promptHealth runs a web slot's health check as soon as the new container
 // answers HTTP on its slot port, rather than at the check timer's next tick
 // (healthcheck.interval, each tick a new podman process): Podman still
-// decides the health, and Notify=healthy ends the start job once it says
-// healthy. The returned func stops it.
-func (u systemdUnits) promptHealth(ctx context.Context, unit string) func() {
+// decides the health. The returned channel is closed once Podman has marked
+// the new container healthy (nil: not a web slot with a health check); the
+// returned func stops it.
+func (u systemdUnits) promptHealth(ctx context.Context, unit string) (<-chan struct{}, func()) {
 	app := u.s.App
 	if app.Proxy == nil || app.Healthcheck == nil || u.s.Engine == nil {
-		return func() {}
+		return nil, func() {}
 	}
 	p, err := NewProxyControl(app, u.s.Systemd)
 	if err != nil {
-		return func() {}
+		return nil, func() {}
 	}
 	names := units.AppUnits(app)
 	port := 0
@@ -173,18 +184,21 @@ func (u systemdUnits) promptHealth(ctx context.Context, unit string) func() {
 	case names.NextSlot:
 		port = p.Setup.SlotPorts[1]
 	default:
-		return func() {}
+		return nil, func() {}
 	}
 	container := strings.TrimSuffix(unit, ".service")
 	pc := context.WithoutCancel(u.s.Podman)
 	before, _ := u.s.Engine.HealthOf(pc, container)
 	pctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
+	healthy := make(chan struct{})
 	go func() {
 		defer close(done)
 		client := &http.Client{Timeout: time.Second}
 		url := fmt.Sprintf("http://127.0.0.1:%d/", port)
 		wait := 50 * time.Millisecond
+		newID := "" // the new container, once it exists: looked up while the app boots
+		lastLook := time.Time{}
 		for {
 			select {
 			case <-pctx.Done():
@@ -192,26 +206,37 @@ func (u systemdUnits) promptHealth(ctx context.Context, unit string) func() {
 			case <-time.After(wait):
 			}
 			wait = 50 * time.Millisecond
+			if newID == "" && time.Since(lastLook) >= 250*time.Millisecond {
+				lastLook = time.Now()
+				if id, health := u.s.Engine.HealthOf(pc, container); id != "" && id != before {
+					newID = id
+					if health == "healthy" {
+						close(healthy)
+						return
+					}
+				}
+			}
 			req, _ := http.NewRequestWithContext(pctx, http.MethodGet, url, nil)
 			resp, err := client.Do(req)
 			if err != nil {
 				continue
 			}
 			resp.Body.Close()
-			id, health := u.s.Engine.HealthOf(pc, container)
-			if id == "" || id == before {
-				continue // the old container still answers, or the new one is not there yet
+			if newID == "" {
+				// The old container still answers, or the new one is not
+				// there yet: look again now.
+				lastLook = time.Time{}
+				continue
 			}
-			if health == "healthy" || health == "unhealthy" {
-				return
-			}
+			// By name: the job's podman run --replace gave the name to newID.
 			if st, err := u.s.Engine.RunHealthCheck(pc, container); err == nil && st == "healthy" {
+				close(healthy)
 				return
 			}
 			wait = 500 * time.Millisecond
 		}
 	}()
-	return func() { cancel(); <-done }
+	return healthy, func() { cancel(); <-done }
 }
 
 // unitJobs are the jobs HealthGated runs (Systemd's).
@@ -228,8 +253,9 @@ type containerHealth interface {
 }
 
 // healthGated is HealthGated over sd and eng; podman carries the engine's
-// connection.
-func healthGated(ctx context.Context, sd unitJobs, eng containerHealth, podman context.Context, op, unit string, deadline time.Duration) (health string, err error) {
+// connection. It returns when the job ends, or once healthy (nil: never) is
+// closed: the job then goes on in systemd and ends by itself.
+func healthGated(ctx context.Context, sd unitJobs, eng containerHealth, podman context.Context, op, unit string, deadline time.Duration, healthy <-chan struct{}) (health string, err error) {
 	sd.ResetFailed(ctx, unit)
 	container := strings.TrimSuffix(unit, ".service")
 	pc := context.WithoutCancel(podman)
@@ -252,7 +278,13 @@ func healthGated(ctx context.Context, sd unitJobs, eng containerHealth, podman c
 			}
 		}
 	}()
-	err = sd.JobAlone(hctx, op, unit)
+	jobc := make(chan error, 1)
+	go func() { jobc <- sd.JobAlone(hctx, op, unit) }()
+	select {
+	case err = <-jobc:
+	case <-healthy:
+		return "", nil
+	}
 	if err != nil && hctx.Err() != nil && ctx.Err() == nil {
 		// The health check's own results say why; read them before the stop removes the container.
 		health = eng.HealthReport(pc, container)

@@ -10,6 +10,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/quadlaunch/quadlaunch/runtime/rollout"
+	"github.com/quadlaunch/quadlaunch/units"
 )
 
 // systemdSlots records the live web slot (LiveSlots, then a daemon-reload so
@@ -26,10 +27,51 @@ func (l systemdSlots) record() LiveSlots {
 }
 
 func (l systemdSlots) SetLive(ctx context.Context, slot int) error {
+	names := units.AppUnits(l.s.App)
+	unit := names.Primary
+	if slot == 1 {
+		unit = names.NextSlot
+	}
+	if err := l.started(ctx, unit); err != nil {
+		return err
+	}
 	if err := l.record().Set(slot); err != nil {
 		return err
 	}
 	return l.s.Systemd.Reload(ctx)
+}
+
+// slotStartLimit bounds how long a slot Podman has marked healthy may take to
+// finish starting: Podman looks at the health every 250 ms, then tells systemd.
+const slotStartLimit = 30 * time.Second
+
+// started waits until unit's start job has ended with the unit active. A web
+// slot counts as healthy, and gets traffic, once Podman has marked it so
+// (HealthGated); the job that started it ends a moment later, and a slot
+// whose start failed after all must not be recorded as the live one.
+func (l systemdSlots) started(ctx context.Context, unit string) error {
+	deadline := time.Now().Add(slotStartLimit)
+	for {
+		st, err := l.s.Systemd.State(ctx, unit)
+		if err != nil {
+			return err
+		}
+		switch st.ActiveState {
+		case "active", "reloading":
+			return nil
+		case "activating":
+		default:
+			return fmt.Errorf("%s is %s (%s) after it was healthy: its start failed (journalctl -u %s)", unit, st.ActiveState, st.SubState, unit)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s still starting %s after it was healthy (journalctl -u %s)", unit, slotStartLimit, unit)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(25 * time.Millisecond):
+		}
+	}
 }
 
 // retireUnit is the transient unit that stops unit later.

@@ -407,7 +407,7 @@ func (r *appRender) secretsPre(u *unitBuilder) {
 		}
 		name := SecretName(r.app.Name, e.Name)
 		create := []string{r.ctx.opts.PodmanBin, "secret", "create", "--replace", "--env", name, e.Name}
-		if !r.ctx.ver.atLeast(version{4, 7, 0}) {
+		if !r.ctx.ver.atLeast(podmanSecretReplace) {
 			// --replace is 4.7+; before, remove first (the leading - ignores "no such secret").
 			rm, _ := commandLine([]string{r.ctx.opts.PodmanBin, "secret", "rm", name})
 			u.set("Service", "ExecStartPre", "-"+rm)

@@ -279,8 +279,7 @@ func newPlanContext(opts Options) (*planContext, error) {
 	if err != nil {
 		return nil, err
 	}
-	min, _ := parseVersion(MinQuadletVersion)
-	if !ver.atLeast(min) {
+	if !ver.atLeast(minQuadlet) {
 		return nil, fmt.Errorf("quadlet %s is too old: quadlaunch needs Podman %s or newer", vs, MinQuadletVersion)
 	}
 	if opts.QuadlaunchBin == "" {

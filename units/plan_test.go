@@ -1,6 +1,7 @@
 package units
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -194,5 +195,58 @@ func TestOrderingAndTarget(t *testing.T) {
 	target, _ := p.File(Plain, TargetUnit("data"))
 	if !strings.Contains(string(target.Content), "Wants=data-web.service") {
 		t.Errorf("target does not want web:\n%s", target.Content)
+	}
+}
+
+// SameUnits is what lets the generator keep the plan it made for
+// TestedQuadletVersion once the host's quadlet answers: where it says two
+// versions give the same units, the plans are byte for byte the same, and
+// where a version gate lies between them it says they differ (a re-plan,
+// even when these apps use nothing behind that gate).
+func TestSameUnits(t *testing.T) {
+	versions := []string{"4.4.0", "4.6.2", "4.7.0", "4.9.4", "5.0.0", "5.1.2", "5.2.0", "5.4.2", "5.6.1", "6.0.0"}
+	plans := map[string]*PlanResult{}
+	for _, v := range versions {
+		p, err := Plan(richApps(t), Options{QuadletVersion: v, PrivateDir: "/run/q"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		plans[v] = p
+	}
+	samePlan := func(a, b *PlanResult) bool {
+		if len(a.Files) != len(b.Files) || len(a.Diagnostics) != len(b.Diagnostics) {
+			return false
+		}
+		for i := range a.Files {
+			if a.Files[i].Name != b.Files[i].Name || !bytes.Equal(a.Files[i].Content, b.Files[i].Content) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, a := range versions {
+		for _, b := range versions {
+			same, err := SameUnits(a, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if same && !samePlan(plans[a], plans[b]) {
+				t.Errorf("SameUnits(%s, %s) but the plans differ", a, b)
+			}
+		}
+	}
+	for _, c := range []struct {
+		a, b string
+		same bool
+	}{
+		{"5.4.2", "5.2.0", true}, {"5.4.2", "6.0.0", true}, {TestedQuadletVersion, "5.4.2-dev", true},
+		{"5.4.2", "5.1.2", false}, {"5.4.2", "4.9.4", false}, {"4.6.2", "4.7.0", false}, {"4.3.0", "5.4.2", false},
+	} {
+		if same, err := SameUnits(c.a, c.b); err != nil || same != c.same {
+			t.Errorf("SameUnits(%s, %s) = %v, %v; want %v", c.a, c.b, same, err, c.same)
+		}
+	}
+	if _, err := SameUnits("5.4.2", "five"); err == nil {
+		t.Errorf("SameUnits accepted a version that is none")
 	}
 }

@@ -86,6 +86,9 @@ func (v version) String() string { return fmt.Sprintf("%d.%d.%d", v[0], v[1], v[
 // with an entry for some value: a unit checks every key it writes.
 var quadletMin, quadletValueKeys = parseQuadletKeys()
 
+// minQuadlet is MinQuadletVersion parsed.
+var minQuadlet, _ = parseVersion(MinQuadletVersion)
+
 func parseQuadletKeys() (map[string]version, map[string]bool) {
 	mins := make(map[string]version, len(quadletKeys))
 	valueKeys := map[string]bool{}
@@ -100,6 +103,35 @@ func parseQuadletKeys() (map[string]version, map[string]bool) {
 		}
 	}
 	return mins, valueKeys
+}
+
+// podmanSecretReplace is the first Podman whose `secret create` has --replace.
+var podmanSecretReplace = version{4, 7, 0}
+
+// SameUnits reports whether Plan writes the same units for Quadlet (Podman)
+// versions a and b: every version a plan asks about (a key's minimum in
+// quadletKeys, podmanSecretReplace) is on the same side for both. The
+// generator plans for TestedQuadletVersion while the host's quadlet is still
+// answering its version, and keeps that plan when this holds.
+func SameUnits(a, b string) (bool, error) {
+	va, err := parseVersion(a)
+	if err != nil {
+		return false, err
+	}
+	vb, err := parseVersion(b)
+	if err != nil {
+		return false, err
+	}
+	if va.atLeast(podmanSecretReplace) != vb.atLeast(podmanSecretReplace) {
+		return false, nil
+	}
+	for _, min := range quadletMin {
+		if va.atLeast(min) != vb.atLeast(min) {
+			return false, nil
+		}
+	}
+	// Plan refuses versions before MinQuadletVersion: the same one is refused.
+	return va.atLeast(minQuadlet) == vb.atLeast(minQuadlet), nil
 }
 
 // supports reports whether Quadlet version v knows the key id ("Group.Key" or

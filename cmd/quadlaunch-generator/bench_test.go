@@ -15,8 +15,10 @@ import (
 
 // TestBenchReport is `make bench`: the generator's cost for 1/10/100 apps next
 // to quadlet alone on the same Quadlet files, and its peak RSS for 100 apps.
-// It is a scripted run that prints figures (targets: ratio <= 1.25, RSS <= 10 MB),
-// not a pass/fail timing test; it only fails when a run itself fails.
+// It is a scripted run that prints figures (targets: ratio <= 2.0 for 1 app
+// and <= 1.15 for 100, RSS <= 10 MB), not a pass/fail timing test: on a
+// 2-CPU machine with neighbours the medians move by more than the margins,
+// so it only fails when a run itself fails.
 func TestBenchReport(t *testing.T) {
 	if os.Getenv("QUADLAUNCH_BENCH") == "" {
 		t.Skip("set QUADLAUNCH_BENCH=1 (make bench) to run the generator benchmark")
@@ -36,7 +38,17 @@ func TestBenchReport(t *testing.T) {
 		}
 	}
 
-	var ratio100 float64
+	// The generator keeps quadlet's version in /run (versionmemo.go): the
+	// runs below after the first are daemon-reloads; the first run after a
+	// boot is measured too, with the memo removed before each run. A memo
+	// the bench made goes at the end.
+	memo := versionMemoPath(false)
+	for _, p := range []string{filepath.Dir(filepath.Dir(memo)), filepath.Dir(memo), memo} {
+		if _, err := os.Stat(p); os.IsNotExist(err) {
+			t.Cleanup(func() { os.Remove(p) }) // last in, first out: the file, then the dirs
+		}
+	}
+	var ratio1, ratio100 float64
 	var rss100, rssMax100 int64
 	for _, n := range []int{1, 10, 100} {
 		root := t.TempDir()
@@ -44,10 +56,10 @@ func TestBenchReport(t *testing.T) {
 		// Medians of many alternating runs: a 2-CPU VM's neighbours make single
 		// runs vary by a third.
 		runs := 21
-		if n >= 100 {
-			runs = runs100
+		if n != 10 {
+			runs = runs100 // the two figures with a target
 		}
-		var genTimes, qTimes []time.Duration
+		var genTimes, qTimes, askedTimes []time.Duration
 		var staging string // every Quadlet file the generator staged, in one dir
 		var rsss []int64   // each run's peak RSS
 		// Alternate the two so that load from elsewhere on the machine hits both alike.
@@ -63,9 +75,22 @@ func TestBenchReport(t *testing.T) {
 			qout := runDir(t)
 			d, _ = runTimed(t, runstat, []string{quadlet, "-no-kmsg-log", qout, qout, qout}, []string{"QUADLET_UNIT_DIRS=" + staging})
 			qTimes = append(qTimes, d)
+
+			if n == 1 {
+				if err := os.Remove(memo); err != nil && !os.IsNotExist(err) {
+					t.Fatal(err)
+				}
+				out := runDir(t)
+				d, _ := runTimed(t, runstat, []string{gen, out, out, out}, []string{"QUADLAUNCH_ROOT=" + root, "QUADLAUNCH_QUADLET=" + quadlet})
+				askedTimes = append(askedTimes, d)
+			}
 		}
 		g, q := median(genTimes), median(qTimes)
 		ratio := float64(g) / float64(q)
+		if n == 1 {
+			a := median(askedTimes)
+			fmt.Printf("bench: apps=1   first run after a boot (quadlet asked its version): generator=%7.2f ms  ratio=%.2f\n", ms(a), float64(a)/float64(q))
+		}
 		files, _ := filepath.Glob(filepath.Join(staging, "*"))
 		// Peak RSS like the times: the median run's. A run's peak also
 		// depends on when the GC gets to run next to quadlet, so the highest
@@ -73,7 +98,10 @@ func TestBenchReport(t *testing.T) {
 		rss, rssMax := median(rsss), slices.Max(rsss)
 		fmt.Printf("bench: apps=%-3d quadlet files=%-4d generator=%7.2f ms  quadlet alone=%7.2f ms  ratio=%.2f  generator peak RSS=%.1f MB (highest %.1f)\n",
 			n, len(files), ms(g), ms(q), ratio, mb(rss), mb(rssMax))
-		if n == 100 {
+		switch n {
+		case 1:
+			ratio1 = ratio
+		case 100:
 			ratio100, rss100, rssMax100 = ratio, rss, rssMax
 		}
 	}
@@ -81,6 +109,7 @@ func TestBenchReport(t *testing.T) {
 	worstTime, worstRSS, configs := worstCase(t, runstat, gen, quadlet)
 	fmt.Printf("generator worst case: %.2f s, %.1f MB (highest of %d runs on %d hostile and at-limit configs next to 20 good apps)\n",
 		worstTime.Seconds(), mb(worstRSS), worstRuns, configs)
+	fmt.Printf("generator/quadlet ratio (1 app): %.2f\n", ratio1)
 	fmt.Printf("generator/quadlet ratio (100 apps): %.2f\n", ratio100)
 }
 

@@ -253,6 +253,10 @@ func runCase(t *testing.T, c genCase) {
 	t.Setenv("QUADLAUNCH_BIN", "")
 	t.Setenv("PODMAN", "") // quadlet's override of /usr/bin/podman in ExecStart=
 	os.Unsetenv("PODMAN")
+	// The quadlet version memo (versionmemo.go) stays out of the host's /run.
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	defer func(dir string) { systemRuntimeDir = dir }(systemRuntimeDir)
+	systemRuntimeDir = t.TempDir()
 
 	out := t.TempDir()
 	var log bytes.Buffer

@@ -93,12 +93,16 @@ func run(normalDir string, user bool, log *logger) error {
 	}
 	ctx, cancel := context.WithDeadline(context.Background(), start.Add(quadletBudget))
 	defer cancel()
-	// Asking quadlet its version costs a process start: overlap it with loading.
+	// Asking quadlet its version costs a process start (versionmemo.go): it
+	// runs beside everything up to the first unit written (planVersion).
 	qverc := make(chan quadletVersion, 1)
 	go func() {
-		v, err := units.QuadletVersionContext(ctx, quadlet)
+		v, err := quadletVersionMemo(ctx, quadlet, versionMemoPath(user))
 		qverc <- quadletVersion{v, err}
 	}()
+	// The vendor units (name collisions) are listed while the configs load.
+	unitExists := units.VendorUnits(user)
+	go unitExists("")
 	var apps []*generator.App
 	var errs []error
 	if derr == nil {
@@ -118,30 +122,65 @@ func run(normalDir string, user bool, log *logger) error {
 		return nil
 	}
 
-	qv := <-qverc
-	if qv.err != nil {
-		return fmt.Errorf("quadlet: %w", qv.err)
-	}
-	qver := qv.version
 	bin := os.Getenv("QUADLAUNCH_BIN")
 	if bin == "" {
 		bin = "/usr/bin/quadlaunch"
 	}
-	plan, err := units.Plan(apps, units.Options{
+	opts := units.Options{
 		User:           user,
-		QuadletVersion: qver,
+		QuadletVersion: planVersion,
 		QuadlaunchBin:  bin,
 		PrivateDir:     filepath.Join(normalDir, "quadlaunch.private"),
 		ConfigNames:    units.ConfigNames(append(paths, diagnosticFiles(skipped)...)),
-		UnitExists:     units.VendorUnits(user),
+		UnitExists:     unitExists,
+	}
+	// The plan is made for planVersion and quadlet converts it while its
+	// version is still on the way; nothing is written before the version is
+	// known, and a version that gets other units (an older Podman) costs a
+	// second plan and conversion.
+	var qv quadletVersion
+	versionKnown := sync.OnceValue(func() error {
+		qv = <-qverc
+		if qv.err != nil {
+			return fmt.Errorf("quadlet: %w", qv.err)
+		}
+		if same, err := units.SameUnits(planVersion, qv.version); err != nil || !same {
+			return errPlanVersion
+		}
+		return nil
 	})
+	plan, err := units.Plan(apps, opts)
 	if err != nil {
 		return fmt.Errorf("plan: %w", err)
 	}
+	err = write(ctx, plan, normalDir, quadlet, user, log, versionKnown)
+	if !errors.Is(err, errPlanVersion) {
+		logDiagnostics(plan, log)
+		return err
+	}
+	opts.QuadletVersion = qv.version
+	if plan, err = units.Plan(apps, opts); err != nil {
+		return fmt.Errorf("plan: %w", err)
+	}
+	logDiagnostics(plan, log)
+	// The first plan's staging files go; its services were never written.
+	if err := os.RemoveAll(filepath.Join(normalDir, stagingDirName)); err != nil {
+		return fmt.Errorf("staging: %w", err)
+	}
+	return write(ctx, plan, normalDir, quadlet, user, log, func() error { return nil })
+}
+
+// planVersion is the Quadlet version the generator plans for before the
+// host's quadlet has answered: the one quadlaunch is tested with.
+const planVersion = units.TestedQuadletVersion
+
+// errPlanVersion: the host's quadlet gets other units than planVersion.
+var errPlanVersion = errors.New("the plan was made for another quadlet version")
+
+func logDiagnostics(plan *units.PlanResult, log *logger) {
 	for _, d := range plan.Diagnostics {
 		log.Printf("%s", d)
 	}
-	return write(ctx, plan, normalDir, quadlet, user, log)
 }
 
 // configNames are the app names of config paths.
@@ -173,7 +212,9 @@ const stagingDirName = "quadlaunch.quadlet"
 
 // write puts the plan on disk: the Quadlet files through the host's quadlet,
 // and meanwhile the private env files and the plain units.
-func write(ctx context.Context, plan *units.PlanResult, normalDir, quadlet string, user bool, log *logger) error {
+// Nothing is written before versionKnown returns; when it returns an error,
+// write stops every quadlet it started and returns that error.
+func write(ctx context.Context, plan *units.PlanResult, normalDir, quadlet string, user bool, log *logger, versionKnown func() error) error {
 	batches := quadletBatches(units.Select(plan.Files, units.Quadlet), goruntime.GOMAXPROCS(0))
 	// One quadlet per batch, all at once, each on its own staging dir: quadlet's
 	// time is mostly on one thread, and at boot the other CPUs are idle. The
@@ -194,12 +235,18 @@ func write(ctx context.Context, plan *units.PlanResult, normalDir, quadlet strin
 			keep = slices.DeleteFunc(slices.Clone(batch), func(f units.File) bool { return f.Shared })
 		}
 		go func() {
-			out, err := units.ConvertQuadletContext(ctx, quadlet, staging, normalDir, user, keep)
+			out, err := units.ConvertQuadletGated(ctx, quadlet, staging, normalDir, user, keep, versionKnown)
 			if out != "" {
 				log.Printf("quadlet: %s", strings.TrimSpace(out))
 			}
 			quadletDone <- err
 		}()
+	}
+	if err := versionKnown(); err != nil {
+		for range batches {
+			<-quadletDone // each returns err too, having written nothing
+		}
+		return err
 	}
 	// A file that cannot be written is logged and the others are written:
 	// one app's problem must not cost the next apps their units.

@@ -48,6 +48,7 @@ func generate(t *testing.T, root string) (string, string) {
 	t.Helper()
 	t.Setenv("QUADLAUNCH_ROOT", root)
 	t.Setenv("QUADLAUNCH_QUADLET", testQuadlet(t))
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir()) // the quadlet version memo (versionmemo.go)
 	out := t.TempDir()
 	var logBuf bytes.Buffer
 	if err := run(out, true, &logger{w: &logBuf}); err != nil {
@@ -299,5 +300,151 @@ func TestBatchedRunWritesEveryServiceOnce(t *testing.T) {
 	// app that links (written from the first batch only, naming its config).
 	if want := 40*4 + 39; services != want {
 		t.Errorf("%d services, want %d", services, want)
+	}
+}
+
+// versionWrapper is a quadlet that answers -version with script (a shell
+// snippet) and converts with the real quadlet.
+func versionWrapper(t *testing.T, script string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "quadlet")
+	body := "#!/bin/sh\nif [ \"$1\" = -version ]; then " + script + "; fi\nexec " + testQuadlet(t) + " \"$@\"\n"
+	if err := os.WriteFile(p, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const healthApp = goodApp + `healthcheck:
+  cmd: /usr/bin/demo check
+  interval: 2s
+`
+
+// The plan is made for the tested quadlet version before the host's quadlet
+// has answered: an older quadlet gets the units planned for it (no
+// Notify=healthy before Podman 5.0), a slow one the tested plan once it answers.
+func TestPlanFollowsTheHostQuadletVersion(t *testing.T) {
+	for _, c := range []struct {
+		answer string
+		notify bool
+	}{
+		{"echo 4.9.4; exit 0", false},
+		{"sleep 0.3; echo 5.4.2; exit 0", true},
+		{"echo 5.6.1; exit 0", true},
+	} {
+		root := writeRoot(t, map[string]string{"containers/shop.yml": healthApp})
+		t.Setenv("QUADLAUNCH_ROOT", root)
+		t.Setenv("QUADLAUNCH_QUADLET", versionWrapper(t, c.answer))
+		t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+		out := t.TempDir()
+		var logBuf bytes.Buffer
+		if err := run(out, true, &logger{w: &logBuf}); err != nil {
+			t.Fatalf("%s: run: %v\nlog:\n%s", c.answer, err, logBuf.String())
+		}
+		staged, err := os.ReadFile(filepath.Join(out, stagingDirName, units.RoleContainerFile("shop", "web")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		service, err := os.ReadFile(filepath.Join(out, "shop-web.service"))
+		if err != nil {
+			t.Fatalf("%s: %v", c.answer, err)
+		}
+		if got := strings.Contains(string(staged), "Notify=healthy"); got != c.notify {
+			t.Errorf("quadlet answering %q: Notify=healthy staged %v, want %v:\n%s", c.answer, got, c.notify, staged)
+		}
+		if got := strings.Contains(string(service), "--health-cmd"); !got {
+			t.Errorf("quadlet answering %q: service without its health check:\n%s", c.answer, service)
+		}
+	}
+}
+
+// A quadlet that cannot tell its version gets no unit at all, however long it
+// takes to fail: the conversion that ran meanwhile is thrown away.
+func TestNoUnitsWhenTheVersionProbeFails(t *testing.T) {
+	root := writeRoot(t, map[string]string{"containers/shop.yml": healthApp})
+	t.Setenv("QUADLAUNCH_ROOT", root)
+	t.Setenv("QUADLAUNCH_QUADLET", versionWrapper(t, "sleep 0.3; exit 3"))
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	out := t.TempDir()
+	var logBuf bytes.Buffer
+	err := run(out, true, &logger{w: &logBuf})
+	if err == nil || !strings.Contains(err.Error(), "-version") {
+		t.Fatalf("run: %v, want the -version failure", err)
+	}
+	entries, _ := os.ReadDir(out)
+	for _, e := range entries {
+		if e.Name() != stagingDirName {
+			t.Errorf("%s written although quadlet's version is unknown", e.Name())
+		}
+	}
+}
+
+// quadlet is asked its version once per binary: later runs (daemon-reload)
+// read the answer kept in the runtime dir, until the binary changes; a memo
+// anyone else could have written is not believed.
+func TestQuadletVersionMemo(t *testing.T) {
+	root := writeRoot(t, map[string]string{"containers/shop.yml": healthApp})
+	t.Setenv("QUADLAUNCH_ROOT", root)
+	rt := t.TempDir()
+	t.Setenv("XDG_RUNTIME_DIR", rt)
+	asked := filepath.Join(t.TempDir(), "asked")
+	quadlet := versionWrapper(t, "echo x >> "+asked+"; echo 5.4.2; exit 0")
+	t.Setenv("QUADLAUNCH_QUADLET", quadlet)
+	generateWith := func() string {
+		t.Helper()
+		out := t.TempDir()
+		var logBuf bytes.Buffer
+		if err := run(out, true, &logger{w: &logBuf}); err != nil {
+			t.Fatalf("run: %v\nlog:\n%s", err, logBuf.String())
+		}
+		staged, err := os.ReadFile(filepath.Join(out, stagingDirName, units.RoleContainerFile("shop", "web")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(staged)
+	}
+	times := func() int {
+		b, _ := os.ReadFile(asked)
+		return strings.Count(string(b), "x")
+	}
+	generateWith()
+	generateWith()
+	if n := times(); n != 1 {
+		t.Errorf("quadlet asked %d times in two runs, want 1", n)
+	}
+	// A new binary (a package upgrade) is asked again.
+	body, _ := os.ReadFile(quadlet)
+	if err := os.Remove(quadlet); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(quadlet, body, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	generateWith()
+	if n := times(); n != 2 {
+		t.Errorf("quadlet asked %d times after it was replaced, want 2", n)
+	}
+	// The memo is what the run believes: an older version kept for this
+	// binary gets that version's units (no Notify=healthy before Podman 5.0).
+	memo := versionMemoPath(true)
+	id, err := binaryIdentity(quadlet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(memo, []byte(id+"\n4.9.4\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if staged := generateWith(); strings.Contains(staged, "Notify=healthy") || times() != 2 {
+		t.Errorf("the kept 4.9.4 was not used (asked %d times):\n%s", times(), staged)
+	}
+	// ... unless others could have written it.
+	if err := os.Chmod(memo, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if staged := generateWith(); !strings.Contains(staged, "Notify=healthy") || times() != 3 {
+		t.Errorf("a world-writable memo was believed (asked %d times):\n%s", times(), staged)
+	}
+	if !strings.HasPrefix(memo, rt) {
+		t.Errorf("memo %s outside XDG_RUNTIME_DIR %s", memo, rt)
 	}
 }

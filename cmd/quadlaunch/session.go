@@ -75,14 +75,9 @@ func openSession(ctx context.Context, cmd *cli.Command, o sessionOpts) (*session
 		}
 	}
 	s := &session{App: app, User: userMode(cmd), Log: runtime.NewLogger(app.Name, os.Stderr), Start: time.Now()}
-	if o.lock {
-		what := fmt.Sprintf("pid %d: quadlaunch %s %s", os.Getpid(), cmd.Name, name)
-		l, err := runtime.AcquireLock(ctx, runtime.LockDir(s.User), name, what, cmd.Duration("lock-timeout"), os.Stderr)
-		if err != nil {
-			return nil, err
-		}
-		s.lock = l
-	}
+	// Podman before the lock: the quadlaunch on PATH goes on in
+	// quadlaunch-podman at its first connection (podman_exec.go), which must
+	// not find the lock taken by the process it replaces, nor repeat a wait.
 	if o.podman {
 		c, err := engine.Connect(ctx, s.User)
 		if err != nil {
@@ -90,6 +85,14 @@ func openSession(ctx context.Context, cmd *cli.Command, o sessionOpts) (*session
 			return nil, err
 		}
 		s.Podman = c
+	}
+	if o.lock {
+		what := fmt.Sprintf("pid %d: quadlaunch %s %s", os.Getpid(), cmd.Name, name)
+		l, err := runtime.AcquireLock(ctx, runtime.LockDir(s.User), name, what, cmd.Duration("lock-timeout"), os.Stderr)
+		if err != nil {
+			return nil, err
+		}
+		s.lock = l
 	}
 	if o.systemd {
 		if _, err := s.Systemd(ctx); err != nil {

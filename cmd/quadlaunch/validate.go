@@ -101,7 +101,11 @@ func loadAndPlan(cmd *cli.Command, names []string) ([]*generator.App, *problems,
 			return nil, nil, cli.Exit(fmt.Sprintf("no config for app %q in %s", n, filepath.Join(root, "containers")), 1)
 		}
 	}
-	pr.options = units.Options{User: userMode(cmd), QuadletVersion: hostQuadletVersion(), PrivateDir: privateDirFor(userMode(cmd)),
+	qver := "" // no app, no unit to plan: quadlet is not asked (a process start)
+	if len(all) > 0 {
+		qver = hostQuadletVersion()
+	}
+	pr.options = units.Options{User: userMode(cmd), QuadletVersion: qver, PrivateDir: privateDirFor(userMode(cmd)),
 		ConfigNames: units.ConfigNames(paths), UnitExists: units.VendorUnits(userMode(cmd))}
 	plan, err := units.Plan(all, pr.options)
 	if err != nil {

@@ -22,14 +22,15 @@ var installers = map[string]Installer{"bind": bindInstaller{}}
 
 const (
 	cliInside       = "/usr/bin/quadlaunch"
+	podmanCLIInside = "/usr/libexec/quadlaunch/quadlaunch-podman"
 	generatorInside = "/usr/lib/systemd/system-generators/quadlaunch-generator"
 	// The same binary runs as the user generator: it switches to user mode when
 	// its name contains "user" (as podman-user-generator does).
 	userGeneratorInside = "/usr/lib/systemd/user-generators/quadlaunch-user-generator"
 )
 
-// bindInstaller bind-mounts bin/quadlaunch and bin/quadlaunch-generator
-// read-only, and links the user generator to the system one. systemd runs the
+// bindInstaller bind-mounts bin/quadlaunch, bin/quadlaunch-podman and
+// bin/quadlaunch-generator read-only, and links the user generator to the system one. systemd runs the
 // generators at boot already, so nothing is left to do after boot.
 type bindInstaller struct{}
 
@@ -37,8 +38,9 @@ func (bindInstaller) Name() string { return "bind" }
 
 func (bindInstaller) BeforeBoot(tb *Testbed) ([]string, error) {
 	cli := filepath.Join(tb.BinDir, "quadlaunch")
+	podmanCLI := filepath.Join(tb.BinDir, "quadlaunch-podman")
 	gen := filepath.Join(tb.BinDir, "quadlaunch-generator")
-	for _, p := range []string{cli, gen} {
+	for _, p := range []string{cli, podmanCLI, gen} {
 		if _, err := os.Stat(p); err != nil {
 			return nil, fmt.Errorf("%w (run make build)", err)
 		}
@@ -52,7 +54,8 @@ func (bindInstaller) BeforeBoot(tb *Testbed) ([]string, error) {
 			return nil, err
 		}
 	}
-	return []string{"--bind-ro=" + cli + ":" + cliInside, "--bind-ro=" + gen + ":" + generatorInside}, nil
+	return []string{"--bind-ro=" + cli + ":" + cliInside, "--bind-ro=" + podmanCLI + ":" + podmanCLIInside,
+		"--bind-ro=" + gen + ":" + generatorInside}, nil
 }
 
 func (bindInstaller) AfterBoot(tb *Testbed) error { return nil }
