@@ -544,6 +544,9 @@ func (r *appRender) roleFile(role generator.Role) {
 	a := r.app
 	u := newUnit(r.ctx.ver, r.header())
 	r.containerBase(u, role.Name, role.Name)
+	// systemctl stop/restart A.target stops/restarts the app's roles (the
+	// target only Wants them; stopping a target alone stops nothing).
+	u.set("Unit", "PartOf", TargetUnit(a.Name))
 	r.hostName(u)
 	for _, d := range []string{MigrateUnit(a.Name), ConfigureUnit(a.Name)} {
 		u.set("Unit", "Requires", d)

@@ -527,6 +527,7 @@ func (r *appRender) proxyFiles(primary generator.Role) {
 		u.set("Unit", "Wants", "network-online.target")
 		u.set("Unit", "After", "network-online.target")
 	}
+	u.set("Unit", "PartOf", TargetUnit(a.Name))
 	if s.Fronted() {
 		// The front owns the published ports and connects to this proxy's sockets.
 		u.set("Unit", "Wants", FrontUnit)
@@ -588,6 +589,7 @@ func (r *appRender) nextSlotFile(primary generator.Role) {
 	role := NextSlotRole(primary.Name)
 	u := newUnit(r.ctx.ver, r.header())
 	r.containerBase(u, role, role+" (second web slot)")
+	u.set("Unit", "PartOf", TargetUnit(a.Name))
 	r.hostName(u)
 	for _, d := range []string{MigrateUnit(a.Name), ConfigureUnit(a.Name)} {
 		u.set("Unit", "Requires", d)

@@ -172,3 +172,22 @@ func TestNginxConfBridge(t *testing.T) {
 		t.Errorf("status location must be in the control socket's server only:\n%s", local)
 	}
 }
+
+// Stopping or restarting A.target reaches the roles, both web slots and the
+// proxy (PartOf=), not the oneshot migrate/configure.
+func TestRolesArePartOfTheTarget(t *testing.T) {
+	p := planProxy(t, proxyApp(), false)
+	for _, f := range []struct {
+		kind Kind
+		name string
+	}{{Quadlet, "shop-web.container"}, {Quadlet, "shop-web-next.container"}, {Quadlet, "shop-worker.container"}, {Plain, "shop-proxy.service"}} {
+		if text := fileText(t, p, f.kind, f.name); !strings.Contains(text, "PartOf=shop.target\n") {
+			t.Errorf("%s lacks PartOf=shop.target:\n%s", f.name, text)
+		}
+	}
+	for _, name := range []string{"shop-migrate.service", "shop-configure.service"} {
+		if f, ok := p.File(Plain, name); ok && strings.Contains(string(f.Content), "PartOf=") {
+			t.Errorf("%s must not be part of the target (stopping the app must not kill a migration):\n%s", name, f.Content)
+		}
+	}
+}
