@@ -230,7 +230,14 @@ func setHostsEntry(tb *Testbed, on bool) error {
 	if on {
 		kept = append(kept, hostsLine)
 	}
-	return tb.WriteFile("/etc/hosts", strings.Join(kept, "\n")+"\n", 0o644)
+	if err := tb.WriteFile("/etc/hosts", strings.Join(kept, "\n")+"\n", 0o644); err != nil {
+		return err
+	}
+	// Pebble, a Go program, reads /etc/hosts through Go's resolver, which
+	// keeps what it read for 5 s: a change right after a validation would not
+	// be seen (the rootless refusal once got a certificate that way).
+	time.Sleep(5500 * time.Millisecond)
+	return nil
 }
 
 // servedCert is the server certificate the proxy presents for shop.test on
