@@ -262,26 +262,33 @@ func (h httpsSetup) underLoad(tb *Testbed, what string, urls []string, f func() 
 	return nil
 }
 
+// prepareFrontTestbed readies a testbed for apps behind the front proxy: the
+// demo image, the user's Podman socket and ports 80/443 for rootless apps,
+// the load generator.
+func prepareFrontTestbed(tb *Testbed, rootless bool) error {
+	if err := installDemo(tb, rootless); err != nil {
+		return err
+	}
+	if rootless {
+		if out, err := tb.SystemctlUser("enable", "--now", "podman.socket"); err != nil {
+			return fmt.Errorf("user podman.socket: %v: %s", err, out)
+		}
+		// The rootless front binds 80 and 443: the host lets unprivileged
+		// users bind from 80 up (README, "Rootless ports": the choice and why).
+		if out, err := tb.Exec("sysctl", "-w", "net.ipv4.ip_unprivileged_port_start=80"); err != nil {
+			return fmt.Errorf("sysctl: %v: %s", err, out)
+		}
+	}
+	return installLoadgen(tb)
+}
+
 func (h httpsSetup) group(name string, order int) Group {
 	d := h.dep()
 	return Group{
 		Name:  name,
 		Order: order,
 		Setup: func(tb *Testbed) error {
-			if err := installDemo(tb, h.rootless); err != nil {
-				return err
-			}
-			if h.rootless {
-				if out, err := tb.SystemctlUser("enable", "--now", "podman.socket"); err != nil {
-					return fmt.Errorf("user podman.socket: %v: %s", err, out)
-				}
-				// The rootless front binds 80 and 443: the host lets unprivileged
-				// users bind from 80 up (README, "HTTPS": the choice and why).
-				if out, err := tb.Exec("sysctl", "-w", "net.ipv4.ip_unprivileged_port_start=80"); err != nil {
-					return fmt.Errorf("sysctl: %v: %s", err, out)
-				}
-			}
-			if err := installLoadgen(tb); err != nil {
+			if err := prepareFrontTestbed(tb, h.rootless); err != nil {
 				return err
 			}
 			ca, cert, key, other, err := testCertificates()

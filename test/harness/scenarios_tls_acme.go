@@ -502,22 +502,12 @@ func (a acmeSetup) group(name string, order int) Group {
 		Name:  name,
 		Order: order,
 		Setup: func(tb *Testbed) error {
-			if err := installDemo(tb, a.rootless); err != nil {
+			if err := prepareFrontTestbed(tb, a.rootless); err != nil {
 				return err
 			}
 			uid := 0
 			if a.rootless {
 				uid = testUID
-				if out, err := tb.SystemctlUser("enable", "--now", "podman.socket"); err != nil {
-					return fmt.Errorf("user podman.socket: %v: %s", err, out)
-				}
-				// The rootless front binds 80 and 443 (README, "Rootless ports").
-				if out, err := tb.Exec("sysctl", "-w", "net.ipv4.ip_unprivileged_port_start=80"); err != nil {
-					return fmt.Errorf("sysctl: %v: %s", err, out)
-				}
-			}
-			if err := installLoadgen(tb); err != nil {
-				return err
 			}
 			if err := setHostsEntry(tb, true); err != nil {
 				return err
