@@ -3,6 +3,7 @@ package units
 import (
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -59,26 +60,25 @@ type frontPlan struct {
 
 func newFrontPlan() *frontPlan { return &frontPlan{listeners: map[string]*frontListener{}} }
 
-// claims lists the front listeners app a needs (it has proxy.host).
-func frontClaims(a *generator.App, s ProxySetup) []struct {
+// frontClaim is one front listener an app needs: its address, whether it
+// is routed as HTTP (by Host) or TLS (by SNI), the app proxy's socket, and
+// the config key that asks for it.
+type frontClaim struct {
 	addr   string
 	http   bool
 	socket string
 	key    string
-} {
-	type claim = struct {
-		addr   string
-		http   bool
-		socket string
-		key    string
-	}
+}
+
+// frontClaims lists the front listeners app a needs (it has proxy.host).
+func frontClaims(a *generator.App, s ProxySetup) []frontClaim {
 	dir := "../" + a.Name + "/"
-	cs := []claim{{s.listenAddr(s.ListenPort), true, dir + ProxyHTTPSocket, fmt.Sprintf("expose[%d]", s.Expose)}}
+	cs := []frontClaim{{s.listenAddr(s.ListenPort), true, dir + ProxyHTTPSocket, fmt.Sprintf("expose[%d]", s.Expose)}}
 	if s.TLS != nil {
-		cs = append(cs, claim{s.listenAddr(s.TLS.Port), false, dir + ProxyTLSSocket, "proxy.tls.port"})
+		cs = append(cs, frontClaim{s.listenAddr(s.TLS.Port), false, dir + ProxyTLSSocket, "proxy.tls.port"})
 	}
 	for _, st := range s.Streams {
-		cs = append(cs, claim{s.listenAddr(st.HostPort), false, dir + ProxyStreamSocket(st.HostPort), fmt.Sprintf("expose[%d]", st.Expose)})
+		cs = append(cs, frontClaim{s.listenAddr(st.HostPort), false, dir + ProxyStreamSocket(st.HostPort), fmt.Sprintf("expose[%d]", st.Expose)})
 	}
 	return cs
 }
@@ -132,19 +132,9 @@ func (f *frontPlan) drop(app string) {
 		l.routes = kept
 		if len(kept) == 0 {
 			delete(f.listeners, addr)
-			f.order = removeString(f.order, addr)
+			f.order = slices.DeleteFunc(f.order, func(o string) bool { return o == addr })
 		}
 	}
-}
-
-func removeString(list []string, s string) []string {
-	out := list[:0]
-	for _, v := range list {
-		if v != s {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // frontShutdownTimeout is the front's worker_shutdown_timeout.
