@@ -38,79 +38,124 @@ func TestBenchReport(t *testing.T) {
 		}
 	}
 
-	// The generator keeps quadlet's version in /run (versionmemo.go): the
-	// runs below after the first are daemon-reloads; the first run after a
-	// boot is measured too, with the memo removed before each run. A memo
-	// the bench made goes at the end.
-	memo := versionMemoPath(false)
-	for _, p := range []string{filepath.Dir(filepath.Dir(memo)), filepath.Dir(memo), memo} {
-		if _, err := os.Stat(p); os.IsNotExist(err) {
-			t.Cleanup(func() { os.Remove(p) }) // last in, first out: the file, then the dirs
-		}
-	}
-	var ratio1, ratio100 float64
+	// The generator keeps quadlet's version and its conversions in the
+	// runtime dir (versionmemo.go, conversionmemo.go), here a private one.
+	// Each generator run writes into the same emptied dir, as systemd's do.
+	// Measured per figure, alternating with quadlet alone on the same files
+	// so that load from elsewhere on the machine hits both alike:
+	//   reload   a daemon-reload with unchanged configs (both memos kept);
+	//   changed  every config changed since the last run (conversion memo
+	//            gone: quadlet converts everything);
+	//   boot     the first run after a boot (/run empty: quadlet is also
+	//            asked its version);
+	//   one      100 apps, one of which changed (quadlet converts that one).
+	var reload1, reload100, changed1, changed100 float64
 	var rss100, rssMax100 int64
 	for _, n := range []int{1, 10, 100} {
 		root := t.TempDir()
 		writeBenchRoot(t, root, n)
+		runtimeDir := runDir(t) // beside the output dir, as /run holds both
+		conversions := filepath.Join(runtimeDir, "quadlaunch", "generator", "conversions")
+		env := []string{"QUADLAUNCH_ROOT=" + root, "QUADLAUNCH_QUADLET=" + quadlet, "QUADLAUNCH_RUNTIME_DIR=" + runtimeDir}
+		out := runDir(t)
+		generate := func() (time.Duration, int64) {
+			emptyDir(t, out)
+			return runTimed(t, runstat, []string{gen, out, out, out}, env)
+		}
+		generate() // the first run after a boot: quadlet converts every file
+		staging := flattenStaging(t, filepath.Join(out, stagingDirName))
+		files, _ := filepath.Glob(filepath.Join(staging, "*"))
 		// Medians of many alternating runs: a 2-CPU VM's neighbours make single
 		// runs vary by a third.
 		runs := 21
 		if n != 10 {
-			runs = runs100 // the two figures with a target
+			runs = runs100 // the figures with a target
 		}
-		var genTimes, qTimes, askedTimes []time.Duration
-		var staging string // every Quadlet file the generator staged, in one dir
-		var rsss []int64   // each run's peak RSS
-		// Alternate the two so that load from elsewhere on the machine hits both alike.
+		var reload, qTimes, changed, boot, one []time.Duration
+		var rsss []int64 // each reload run's peak RSS
 		for i := 0; i < runs; i++ {
-			out := runDir(t)
-			d, rss := runTimed(t, runstat, []string{gen, out, out, out}, []string{"QUADLAUNCH_ROOT=" + root, "QUADLAUNCH_QUADLET=" + quadlet})
-			genTimes = append(genTimes, d)
+			d, rss := generate()
+			reload = append(reload, d)
 			rsss = append(rsss, rss)
-			if staging == "" {
-				staging = flattenStaging(t, filepath.Join(out, stagingDirName))
+			if i == 0 {
+				if _, err := os.Stat(filepath.Join(out, stagingDirName)); err == nil {
+					t.Fatalf("apps=%d: quadlet ran on a reload with unchanged configs", n)
+				}
 			}
 
 			qout := runDir(t)
 			d, _ = runTimed(t, runstat, []string{quadlet, "-no-kmsg-log", qout, qout, qout}, []string{"QUADLET_UNIT_DIRS=" + staging})
 			qTimes = append(qTimes, d)
+			os.RemoveAll(qout)
 
+			if n == 10 {
+				continue
+			}
+			must(t, os.RemoveAll(conversions))
+			d, _ = generate()
+			changed = append(changed, d)
 			if n == 1 {
-				if err := os.Remove(memo); err != nil && !os.IsNotExist(err) {
-					t.Fatal(err)
-				}
-				out := runDir(t)
-				d, _ := runTimed(t, runstat, []string{gen, out, out, out}, []string{"QUADLAUNCH_ROOT=" + root, "QUADLAUNCH_QUADLET=" + quadlet})
-				askedTimes = append(askedTimes, d)
+				must(t, os.RemoveAll(runtimeDir))
+				must(t, os.Mkdir(runtimeDir, 0o700))
+				d, _ = generate()
+				boot = append(boot, d)
+			}
+			if n == 100 {
+				// app000 changes back and forth: each run converts it again.
+				writeBenchApp(t, root, 0, i%2 == 0)
+				d, _ = generate()
+				one = append(one, d)
 			}
 		}
-		g, q := median(genTimes), median(qTimes)
-		ratio := float64(g) / float64(q)
-		if n == 1 {
-			a := median(askedTimes)
-			fmt.Printf("bench: apps=1   first run after a boot (quadlet asked its version): generator=%7.2f ms  ratio=%.2f\n", ms(a), float64(a)/float64(q))
-		}
-		files, _ := filepath.Glob(filepath.Join(staging, "*"))
+		r, q := median(reload), median(qTimes)
+		rss, rssMax := median(rsss), slices.Max(rsss)
 		// Peak RSS like the times: the median run's. A run's peak also
 		// depends on when the GC gets to run next to quadlet, so the highest
 		// is printed too.
-		rss, rssMax := median(rsss), slices.Max(rsss)
-		fmt.Printf("bench: apps=%-3d quadlet files=%-4d generator=%7.2f ms  quadlet alone=%7.2f ms  ratio=%.2f  generator peak RSS=%.1f MB (highest %.1f)\n",
-			n, len(files), ms(g), ms(q), ratio, mb(rss), mb(rssMax))
+		fmt.Printf("bench: apps=%-3d quadlet files=%-4d quadlet alone=%7.2f ms  reload (configs unchanged): generator=%7.2f ms ratio=%.2f  peak RSS=%.1f MB (highest %.1f)\n",
+			n, len(files), ms(q), ms(r), float64(r)/float64(q), mb(rss), mb(rssMax))
+		if n == 10 {
+			continue
+		}
+		c := median(changed)
+		fmt.Printf("bench: apps=%-3d every config changed: generator=%7.2f ms  ratio=%.2f\n", n, ms(c), float64(c)/float64(q))
 		switch n {
 		case 1:
-			ratio1 = ratio
+			b := median(boot)
+			fmt.Printf("bench: apps=1   first run after a boot (quadlet also asked its version): generator=%7.2f ms  ratio=%.2f\n", ms(b), float64(b)/float64(q))
+			reload1, changed1 = float64(r)/float64(q), float64(c)/float64(q)
 		case 100:
-			ratio100, rss100, rssMax100 = ratio, rss, rssMax
+			o := median(one)
+			fmt.Printf("bench: apps=100 one config changed: generator=%7.2f ms  ratio=%.2f\n", ms(o), float64(o)/float64(q))
+			reload100, changed100 = float64(r)/float64(q), float64(c)/float64(q)
+			rss100, rssMax100 = rss, rssMax
 		}
 	}
 	fmt.Printf("generator peak RSS (100 apps): %.1f MB, median of %d runs; highest %.1f MB (target <= 10 MB)\n", mb(rss100), runs100, mb(rssMax100))
 	worstTime, worstRSS, configs := worstCase(t, runstat, gen, quadlet)
 	fmt.Printf("generator worst case: %.2f s, %.1f MB (highest of %d runs on %d hostile and at-limit configs next to 20 good apps)\n",
 		worstTime.Seconds(), mb(worstRSS), worstRuns, configs)
-	fmt.Printf("generator/quadlet ratio (1 app): %.2f\n", ratio1)
-	fmt.Printf("generator/quadlet ratio (100 apps): %.2f\n", ratio100)
+	fmt.Printf("generator/quadlet ratio (1 app): %.2f\n", reload1)
+	fmt.Printf("generator/quadlet ratio (100 apps): %.2f\n", reload100)
+	fmt.Printf("generator/quadlet ratio, every config changed (1 app): %.2f\n", changed1)
+	fmt.Printf("generator/quadlet ratio, every config changed (100 apps): %.2f\n", changed100)
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// emptyDir empties dir, as systemd empties its generator dirs before each run.
+func emptyDir(t *testing.T, dir string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	must(t, err)
+	for _, e := range entries {
+		must(t, os.RemoveAll(filepath.Join(dir, e.Name())))
+	}
 }
 
 const worstRuns = 5
@@ -125,7 +170,9 @@ func worstCase(t *testing.T, runstat, gen, quadlet string) (time.Duration, int64
 	var worstRSS int64
 	for range worstRuns {
 		out := runDir(t)
-		d, rss := runTimed(t, runstat, []string{gen, out, out, out}, []string{"QUADLAUNCH_ROOT=" + root, "QUADLAUNCH_QUADLET=" + quadlet})
+		// A fresh runtime dir each time: quadlet converts every file.
+		env := []string{"QUADLAUNCH_ROOT=" + root, "QUADLAUNCH_QUADLET=" + quadlet, "QUADLAUNCH_RUNTIME_DIR=" + t.TempDir()}
+		d, rss := runTimed(t, runstat, []string{gen, out, out, out}, env)
 		worstTime, worstRSS = max(worstTime, d), max(worstRSS, rss)
 	}
 	return worstTime, worstRSS, configs
@@ -300,8 +347,21 @@ func writeBenchRoot(t *testing.T, root string, n int) {
 	must(os.MkdirAll(filepath.Join(root, "templates"), 0o700))
 	must(os.WriteFile(filepath.Join(root, "templates", "web.template.yml"), []byte(benchTemplate), 0o600))
 	for i := 0; i < n; i++ {
-		app := fmt.Sprintf(benchApp, 8000+i, i, i, i)
-		must(os.WriteFile(filepath.Join(root, "containers", fmt.Sprintf("app%03d.yml", i)), []byte(app), 0o600))
+		writeBenchApp(t, root, i, false)
+	}
+}
+
+// writeBenchApp writes app i's config; changed moves its published port,
+// which changes its Quadlet files.
+func writeBenchApp(t *testing.T, root string, i int, changed bool) {
+	t.Helper()
+	port := 8000 + i
+	if changed {
+		port += 1000
+	}
+	app := fmt.Sprintf(benchApp, port, i, i, i)
+	if err := os.WriteFile(filepath.Join(root, "containers", fmt.Sprintf("app%03d.yml", i)), []byte(app), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
 

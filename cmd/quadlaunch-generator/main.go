@@ -153,7 +153,7 @@ func run(normalDir string, user bool, log *logger) error {
 	if err != nil {
 		return fmt.Errorf("plan: %w", err)
 	}
-	err = write(ctx, plan, normalDir, quadlet, user, log, versionKnown)
+	err = write(ctx, plan, normalDir, quadlet, user, log, versionKnown, conversionMemo(quadlet, user, planVersion))
 	if !errors.Is(err, errPlanVersion) {
 		logDiagnostics(plan, log)
 		return err
@@ -167,7 +167,7 @@ func run(normalDir string, user bool, log *logger) error {
 	if err := os.RemoveAll(filepath.Join(normalDir, stagingDirName)); err != nil {
 		return fmt.Errorf("staging: %w", err)
 	}
-	return write(ctx, plan, normalDir, quadlet, user, log, func() error { return nil })
+	return write(ctx, plan, normalDir, quadlet, user, log, func() error { return nil }, conversionMemo(quadlet, user, qv.version))
 }
 
 // planVersion is the Quadlet version the generator plans for before the
@@ -210,17 +210,55 @@ const gcPercent = 60
 // quadlet was given; it holds no secret.
 const stagingDirName = "quadlaunch.quadlet"
 
-// write puts the plan on disk: the Quadlet files through the host's quadlet,
-// and meanwhile the private env files and the plain units.
-// Nothing is written before versionKnown returns; when it returns an error,
-// write stops every quadlet it started and returns that error.
-func write(ctx context.Context, plan *units.PlanResult, normalDir, quadlet string, user bool, log *logger, versionKnown func() error) error {
-	batches := quadletBatches(units.Select(plan.Files, units.Quadlet), goruntime.GOMAXPROCS(0))
+// write puts the plan on disk: the Quadlet files through the host's quadlet
+// (or, for files converted before, the memo: conversionmemo.go), and
+// meanwhile the private env files and the plain units.
+// When quadlet runs, nothing is written before versionKnown returns; when it
+// returns an error, write stops every quadlet it started and returns that
+// error. memo may be nil (no runtime dir).
+func write(ctx context.Context, plan *units.PlanResult, normalDir, quadlet string, user bool, log *logger, versionKnown func() error, memo *units.ConversionMemo) error {
+	if memo != nil {
+		defer memo.Close()
+	}
+	groups := conversionGroups(units.Select(plan.Files, units.Quadlet), memo, normalDir)
+	var convert []units.File
+	sharedFromMemo := false
+	for _, g := range groups {
+		if !g.restored {
+			convert = append(convert, g.files...)
+			continue
+		}
+		sharedFromMemo = sharedFromMemo || g.shared
+	}
+	if len(convert) > 0 && sharedFromMemo {
+		// Containers to convert refer to the shared networks: quadlet is
+		// given them, their services come from the memo.
+		convert = append(convert, groups[0].files...)
+	}
+	batches := quadletBatches(convert, goruntime.GOMAXPROCS(0))
+	if len(convert) == 0 {
+		batches = nil
+	}
+	// Which services quadlet's runs wrote, for the memo to keep.
+	var convertedMu sync.Mutex
+	converted := map[string]bool{}
+	record := func(name string) {
+		convertedMu.Lock()
+		converted[name] = true
+		convertedMu.Unlock()
+	}
+	if memo == nil {
+		record = nil
+	}
 	// One quadlet per batch, all at once, each on its own staging dir: quadlet's
 	// time is mostly on one thread, and at boot the other CPUs are idle. The
 	// plain units and env files are written meanwhile: quadlet reads only its
 	// staging dir, and systemd reads nothing until every generator is done.
-	quadletDone := make(chan error, len(batches))
+	type batchResult struct {
+		msgs string
+		err  error
+	}
+	quadletDone := make(chan batchResult, len(batches))
 	for i, batch := range batches {
 		staging := filepath.Join(normalDir, stagingDirName)
 		if len(batches) > 1 {
@@ -229,23 +267,28 @@ func write(ctx context.Context, plan *units.PlanResult, normalDir, quadlet strin
 		if err := writeStaging(staging, batch); err != nil {
 			return err
 		}
-		// Every batch holds the shared files; the first one writes their services.
+		// Every batch holds the shared files; the first one writes their
+		// services, unless the memo had them.
 		keep := batch
-		if i > 0 {
+		if i > 0 || sharedFromMemo {
 			keep = slices.DeleteFunc(slices.Clone(batch), func(f units.File) bool { return f.Shared })
 		}
 		go func() {
-			out, err := units.ConvertQuadletGated(ctx, quadlet, staging, normalDir, user, keep, versionKnown)
+			out, err := units.ConvertQuadletGated(ctx, quadlet, staging, normalDir, user, keep, versionKnown, record)
 			if out != "" {
 				log.Printf("quadlet: %s", strings.TrimSpace(out))
 			}
-			quadletDone <- err
+			quadletDone <- batchResult{out, err}
 		}()
 	}
+	// Restored services were kept for this quadlet binary and plan version;
+	// a version answer that does not let the plan through (only a version
+	// memo changed by hand gets here) takes them back.
 	if err := versionKnown(); err != nil {
 		for range batches {
 			<-quadletDone // each returns err too, having written nothing
 		}
+		removeRestored(groups, normalDir)
 		return err
 	}
 	// A file that cannot be written is logged and the others are written:
@@ -253,12 +296,18 @@ func write(ctx context.Context, plan *units.PlanResult, normalDir, quadlet strin
 	werr := units.WriteAtomic(filepath.Join(normalDir, units.PrivateDirName), units.Select(plan.Files, units.Private))
 	plain := append(units.Select(plan.Files, units.Plain), units.Select(plan.Files, units.Symlink)...)
 	werr = errors.Join(werr, units.WriteAtomic(normalDir, plain))
+	clean := true // every quadlet converted without a word
 	for range batches {
-		if err := <-quadletDone; err != nil {
+		r := <-quadletDone
+		if r.err != nil {
 			// quadlet converts what it can and fails for the rest: the other apps'
 			// services are written, so this is logged, not fatal.
-			log.Printf("%v", err)
+			log.Printf("%v", r.err)
 		}
+		clean = clean && r.err == nil && r.msgs == ""
+	}
+	if memo != nil && clean {
+		storeConversions(memo, groups, converted, normalDir, log)
 	}
 	return werr
 }

@@ -20,13 +20,16 @@ import (
 // what identifies that file, and read back as long as the file is unchanged.
 
 // systemRuntimeDir is the system manager's runtime dir (tests point it
-// elsewhere).
+// elsewhere; QUADLAUNCH_RUNTIME_DIR does for a test of the built binary).
 var systemRuntimeDir = "/run"
 
 // versionMemoPath is where the answer is kept ("": nowhere, for a user
 // manager without XDG_RUNTIME_DIR).
 func versionMemoPath(user bool) string {
 	dir := systemRuntimeDir
+	if d := os.Getenv("QUADLAUNCH_RUNTIME_DIR"); d != "" && !user {
+		dir = d
+	}
 	if user {
 		if dir = os.Getenv("XDG_RUNTIME_DIR"); dir == "" {
 			return ""

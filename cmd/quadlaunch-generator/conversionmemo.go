@@ -1,0 +1,139 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+
+	"github.com/quadlaunch/quadlaunch/units"
+)
+
+// A daemon-reload whose configs did not change gets the services quadlet
+// converted at the previous run from units.ConversionMemo, kept next to the
+// version memo; an app whose Quadlet files changed is converted again, alone.
+
+// conversionMemo is the memo for plans made for planVersion and converted
+// by the quadlet binary at quadlet; nil when there is no runtime dir to keep
+// it in or the binary cannot be identified (then quadlet converts everything).
+func conversionMemo(quadlet string, user bool, planVersion string) *units.ConversionMemo {
+	versionMemo := versionMemoPath(user)
+	if versionMemo == "" {
+		return nil
+	}
+	id, err := binaryIdentity(quadlet)
+	if err != nil {
+		return nil
+	}
+	return units.NewConversionMemo(filepath.Join(filepath.Dir(versionMemo), "conversions"), id, user, planVersion)
+}
+
+// conversionGroup is what the memo keeps as one entry: one app's Quadlet
+// files, or the shared ones (the link networks other apps' containers join).
+type conversionGroup struct {
+	files  []units.File
+	shared bool
+	key    string // "" when not kept (no memo, or not units.Memoizable)
+	// restored: the memo's services of files are in the generator dir;
+	// otherwise quadlet converts them in this run.
+	restored bool
+}
+
+// conversionGroups splits the Quadlet files into groups (the shared one
+// first) and restores each from memo into outDir if it can. An app's key
+// covers the shared files too: its containers' services name the networks
+// those files define.
+//
+// The services restored are written before quadlet's version is known: an
+// entry is kept under the plan version and the quadlet binary, and only after
+// a conversion that binary's version let through.
+func conversionGroups(files []units.File, memo *units.ConversionMemo, outDir string) []*conversionGroup {
+	var shared []units.File
+	var apps []string
+	byApp := map[string][]units.File{}
+	for _, f := range files {
+		if f.Shared {
+			shared = append(shared, f)
+			continue
+		}
+		if _, ok := byApp[f.App]; !ok {
+			apps = append(apps, f.App)
+		}
+		byApp[f.App] = append(byApp[f.App], f)
+	}
+	var groups []*conversionGroup
+	if len(shared) > 0 {
+		groups = append(groups, &conversionGroup{files: shared, shared: true})
+	}
+	for _, app := range apps {
+		groups = append(groups, &conversionGroup{files: byApp[app]})
+	}
+	if memo == nil {
+		return groups
+	}
+	for _, g := range groups {
+		if !units.Memoizable(g.files) {
+			continue
+		}
+		with := shared
+		if g.shared {
+			with = nil
+		}
+		g.key = memo.Key(g.files, with)
+		g.restored = memo.Restore(g.key, serviceNames(g.files), outDir)
+	}
+	return groups
+}
+
+// removeRestored removes the services restored into outDir.
+func removeRestored(groups []*conversionGroup, outDir string) {
+	for _, g := range groups {
+		if g.restored {
+			for _, name := range serviceNames(g.files) {
+				os.Remove(filepath.Join(outDir, name))
+			}
+			g.restored = false
+		}
+	}
+}
+
+func serviceNames(files []units.File) []string {
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = units.QuadletServiceName(f.Name)
+	}
+	return names
+}
+
+// storeConversions keeps, for every group quadlet converted in this run, the
+// services it wrote into outDir, and drops the entries of files no app has
+// any more. A group quadlet wrote a service short of is not kept.
+func storeConversions(memo *units.ConversionMemo, groups []*conversionGroup, converted map[string]bool, outDir string, log *logger) {
+	keep := map[string]bool{}
+	stored := false
+	for _, g := range groups {
+		if g.key == "" {
+			continue
+		}
+		keep[g.key] = true
+		if g.restored {
+			continue
+		}
+		names := serviceNames(g.files)
+		complete := true
+		for _, name := range names {
+			complete = complete && converted[name]
+		}
+		if !complete {
+			continue
+		}
+		if err := memo.Store(g.key, names, outDir); err != nil {
+			log.Printf("%v", err)
+			return
+		}
+		stored = true
+	}
+	if stored {
+		if err := memo.Prune(keep); err != nil {
+			log.Printf("%v", err)
+		}
+	}
+}
