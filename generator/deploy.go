@@ -2,7 +2,6 @@ package generator
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -138,10 +137,28 @@ func decodeProxy(d *doc, l *layer, p pair) error {
 	return nil
 }
 
-// hostNameRe is a DNS host name (letters, digits, hyphens, dots), optionally
-// with one leading wildcard label for certificate files; lower case only, as
-// nginx and the TLS SNI compare it.
-var hostNameRe = regexp.MustCompile(`^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+// hostName says whether h is a DNS host name (letters, digits, hyphens,
+// dots; labels of 1-63 characters, no hyphen at either end), optionally with
+// one leading wildcard label for certificate files; lower case only, as nginx
+// and the TLS SNI compare it. Plain code, not a regexp: the generator starts
+// at every boot and a package-level regexp costs its compilation each time
+// (generator/syntax.go).
+func hostName(h string) bool {
+	if len(h) == 0 || len(h) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(strings.TrimPrefix(h, "*."), ".") {
+		if len(label) == 0 || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			if c := label[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // decodeProxyHosts reads proxy.host: one name or a list of names.
 func decodeProxyHosts(d *doc, n *yaml.Node, key string) ([]string, error) {
@@ -154,7 +171,7 @@ func decodeProxyHosts(d *doc, n *yaml.Node, key string) ([]string, error) {
 	}
 	seen := map[string]bool{}
 	for _, h := range names {
-		if len(h) > 253 || !hostNameRe.MatchString(h) {
+		if !hostName(h) {
 			return nil, errAt(d.file, n, key, "%q is not a lower-case DNS host name like www.example.com", h)
 		}
 		if seen[h] {

@@ -3,6 +3,7 @@ package generator
 import (
 	"math/rand/v2"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -37,6 +38,25 @@ func TestSyntaxChecksAgreeWithTheirExpressions(t *testing.T) {
 			if want := c.re.MatchString(in); c.check(in) != want {
 				t.Errorf("%q on %q: %v, the expression says %v", c.re, in, !want, want)
 			}
+		}
+	}
+}
+
+// hostName accepts what the former regexp
+// ^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$ (with at most 253
+// characters) accepted, and nothing else.
+func TestHostName(t *testing.T) {
+	re := regexp.MustCompile(`^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	label63 := strings.Repeat("a", 63)
+	for _, h := range []string{
+		"", "a", "www.example.com", "*.example.com", "*.*.example.com", "*", "*.", ".a", "a.", "a..b",
+		"-a.com", "a-.com", "a-b.com", "A.com", "xn--bcher-kva.example", "a_b.com", "1.2.3.4",
+		label63 + ".com", label63 + "a.com", strings.Repeat(label63+".", 3) + strings.Repeat("b", 61),
+		strings.Repeat(label63+".", 3) + strings.Repeat("b", 62), "ex ample.com", "é.com", "*a.com",
+	} {
+		want := len(h) <= 253 && re.MatchString(h)
+		if got := hostName(h); got != want {
+			t.Errorf("hostName(%q) = %v, want %v", h, got, want)
 		}
 	}
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -105,10 +107,10 @@ func serviceNames(files []units.File) []string {
 
 // storeConversions keeps, for every group quadlet converted in this run, the
 // services it wrote into outDir, and drops the entries of files no app has
-// any more. A group quadlet wrote a service short of is not kept.
+// any more (an edited or removed config). A group quadlet wrote a service
+// short of is not kept.
 func storeConversions(memo *units.ConversionMemo, groups []*conversionGroup, converted map[string]bool, outDir string, log *logger) {
 	keep := map[string]bool{}
-	stored := false
 	for _, g := range groups {
 		if g.key == "" {
 			continue
@@ -129,11 +131,8 @@ func storeConversions(memo *units.ConversionMemo, groups []*conversionGroup, con
 			log.Printf("%v", err)
 			return
 		}
-		stored = true
 	}
-	if stored {
-		if err := memo.Prune(keep); err != nil {
-			log.Printf("%v", err)
-		}
+	if err := memo.Prune(keep); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		log.Printf("%v", err)
 	}
 }

@@ -163,4 +163,20 @@ func TestConversionMemo(t *testing.T) {
 			t.Errorf("%s not converted by a new quadlet binary (staged %v)", app, got)
 		}
 	}
+
+	// A removed config's entry goes at the next run. (alpha's containers no
+	// longer join beta's link network: alpha is converted again.)
+	if err := os.Remove(filepath.Join(root, "containers", "beta.yml")); err != nil {
+		t.Fatal(err)
+	}
+	generateInto()
+	for _, f := range staged() {
+		if !strings.HasPrefix(f, "alpha") {
+			t.Errorf("%s converted after beta.yml went", f)
+		}
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "*", "beta-*"))
+	if len(left) != 0 || entries() != 1 {
+		t.Errorf("after beta.yml went: %d entries, beta's services %v; want alpha's entry only", entries(), left)
+	}
 }

@@ -118,11 +118,72 @@ func scenarioUnits(tb *Testbed) error {
 	if _, err := tb.Systemctl("daemon-reload"); err != nil {
 		return err
 	}
+	problems = append(problems, checkConversionMemo(tb)...)
 	if len(problems) > 0 {
 		gen, _ := tb.Exec("sh", "-c", "ls -la /run/systemd/generator/ | grep -i demo; journalctl -b -o cat --no-pager | grep -i quadlaunch | tail -20")
 		return fmt.Errorf("%s\ngenerator dir / generator log:\n%s", strings.Join(problems, "\n"), gen)
 	}
 	return nil
+}
+
+// checkConversionMemo: a daemon-reload with unchanged configs runs no
+// quadlet (the services come from /run/quadlaunch/generator/conversions); a
+// new app is the only one converted; its entry goes with its config.
+func checkConversionMemo(tb *Testbed) []string {
+	var problems []string
+	const staging = "/run/systemd/generator/quadlaunch.quadlet"
+	const memo = "/run/quadlaunch/generator/conversions"
+	staged := func() string {
+		out, _ := tb.Exec("sh", "-c", "ls "+staging+" 2>/dev/null | tr '\\n' ' '")
+		return strings.TrimSpace(out)
+	}
+	reload := func() bool {
+		if out, err := tb.Systemctl("daemon-reload"); err != nil {
+			problems = append(problems, fmt.Sprintf("daemon-reload: %v: %s", err, out))
+			return false
+		}
+		return true
+	}
+	if !reload() {
+		return problems
+	}
+	if s := staged(); s != "" {
+		problems = append(problems, "quadlet converted "+s+" on a daemon-reload with unchanged configs")
+	}
+	if entries, _ := tb.Exec("sh", "-c", "ls "+memo+" | wc -l"); strings.TrimSpace(entries) == "0" {
+		problems = append(problems, "no conversion memo entry in "+memo)
+	}
+	if st := unitValue(tb, false, "demo-web.service", "LoadState"); st != "loaded" {
+		problems = append(problems, fmt.Sprintf("demo-web after a reload from the memo: LoadState=%q", st))
+	}
+	newApp := demoRoot(false) + "/containers/memo.yml"
+	if _, err := tb.Exec("sh", "-c", "printf 'base_image: localhost/base:1\\nroles:\\n  web: /usr/bin/demo serve\\n' > "+newApp); err != nil {
+		return append(problems, err.Error())
+	}
+	if !reload() {
+		return problems
+	}
+	if s := staged(); !strings.Contains(s, "memo-web.container") || strings.Contains(s, "demo-") {
+		problems = append(problems, "with a new app next to demo, quadlet converted: "+s+" (want memo's files only)")
+	}
+	for _, u := range []string{"memo-web.service", "demo-web.service"} {
+		if st := unitValue(tb, false, u, "LoadState"); st != "loaded" {
+			problems = append(problems, fmt.Sprintf("%s next to a new app: LoadState=%q", u, st))
+		}
+	}
+	if _, err := tb.Exec("rm", newApp); err != nil {
+		return append(problems, err.Error())
+	}
+	if !reload() {
+		return problems
+	}
+	if st := unitValue(tb, false, "memo-web.service", "LoadState"); st != "not-found" {
+		problems = append(problems, fmt.Sprintf("memo-web after its config went: LoadState=%q", st))
+	}
+	if left, _ := tb.Exec("sh", "-c", "ls "+memo+"/*/memo-web.service 2>/dev/null"); strings.TrimSpace(left) != "" {
+		problems = append(problems, "memo entry of a removed config kept: "+left)
+	}
+	return problems
 }
 
 func scenarioStart(tb *Testbed) error {
@@ -527,14 +588,22 @@ func scenarioReboot(tb *Testbed) error {
 }
 
 func scenarioRootless(tb *Testbed) error {
-	if _, err := tb.SystemctlUser("daemon-reload"); err != nil {
-		return err
+	// Twice: the second reload (configs unchanged) restores the services
+	// from the user's conversion memo and runs no quadlet.
+	for range 2 {
+		if _, err := tb.SystemctlUser("daemon-reload"); err != nil {
+			return err
+		}
 	}
 	for _, u := range demoUnits {
 		if st := unitValue(tb, true, u, "LoadState"); st != "loaded" {
 			gen, _ := tb.Exec("sh", "-c", "ls -la /run/user/1000/systemd/generator/ 2>&1 | grep -i demo; journalctl -b -o cat --no-pager | grep -i quadlaunch | tail -20")
 			return fmt.Errorf("user unit %s: LoadState=%q\n%s", u, st, indent(gen))
 		}
+	}
+	memo, _ := tb.Exec("sh", "-c", "ls "+runtimeDir+"/quadlaunch/generator/conversions/*/demo-web.service 2>/dev/null; ls -d "+runtimeDir+"/systemd/generator/quadlaunch.quadlet 2>/dev/null")
+	if !strings.Contains(memo, "/demo-web.service") || strings.Contains(memo, "quadlaunch.quadlet") {
+		return fmt.Errorf("user conversion memo: want demo-web.service kept in %s/quadlaunch/generator/conversions and nothing staged on the second reload:\n%s", runtimeDir, indent(memo))
 	}
 	t0 := time.Now()
 	if _, err := tb.SystemctlUser("start", "demo.target"); err != nil {
