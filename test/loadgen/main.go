@@ -176,9 +176,20 @@ func main() {
 	}
 	fmt.Print(b.String())
 	if *out != "" {
-		if err := os.WriteFile(*out, []byte(b.String()), 0o644); err != nil {
+		// Through a rename: the harness reads the file as soon as it exists.
+		if err := writeWhole(*out, b.String()); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
 	}
+}
+
+// writeWhole writes content to path through a temporary file and a rename,
+// so a reader never sees the file half written.
+func writeWhole(path, content string) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
