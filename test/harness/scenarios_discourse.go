@@ -44,6 +44,7 @@ func init() {
 			{Name: "a wrong database password is refused", Run: scenarioWrongPassword},
 			{Name: "rebuild data keeps every row, postgres shuts down cleanly after every pass", Run: scenarioDataRebuild},
 			{Name: "a build step gets a secret through its exec session only", Run: scenarioBuildSecret},
+			{Name: "corpus web.ssl.template.yml: the operator's certificate on 443 with HSTS, HTTP redirected", Run: scenarioWebSSL},
 		},
 	})
 }

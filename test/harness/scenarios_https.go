@@ -53,6 +53,11 @@ func (h httpsSetup) tlsDir() string {
 // testCertificates makes a CA and a server certificate for httpsHosts signed by
 // it, and a second, unrelated key: PEM texts.
 func testCertificates() (ca, cert, key, otherKey string, err error) {
+	return testCertificatesFor(httpsHosts)
+}
+
+// testCertificatesFor is testCertificates for other host names.
+func testCertificatesFor(hosts []string) (ca, cert, key, otherKey string, err error) {
 	now := time.Now()
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -69,7 +74,7 @@ func testCertificates() (ca, cert, key, otherKey string, err error) {
 	if err != nil {
 		return
 	}
-	leafTmpl := &x509.Certificate{SerialNumber: big.NewInt(now.UnixNano()), Subject: pkix.Name{CommonName: httpsHosts[0]}, DNSNames: httpsHosts,
+	leafTmpl := &x509.Certificate{SerialNumber: big.NewInt(now.UnixNano()), Subject: pkix.Name{CommonName: hosts[0]}, DNSNames: hosts,
 		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
 	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, caCert, &leafKey.PublicKey, caKey)
