@@ -42,7 +42,7 @@ func NewProxyControl(app *generator.App, sd *Systemd) (*ProxyControl, error) {
 		return nil, err
 	}
 	p := &ProxyControl{App: app.Name, unit: units.ProxyUnit(app.Name), Setup: s, AssetPath: app.AssetPath, User: sd.User, sd: sd,
-		client: &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}}
+		client: slotClient(2 * time.Second)}
 	// The status answer comes from the proxy's control socket only.
 	control := filepath.Join(RuntimeDir(sd.User), units.ProxyRuntimeDir(app.Name), units.ProxyControlSocket)
 	dialer := &net.Dialer{Timeout: 2 * time.Second}
@@ -142,6 +142,18 @@ func (p *ProxyControl) Switch(ctx context.Context, upstream, bridge int) error {
 	}
 	p.upstream = upstream
 	return nil
+}
+
+// slotClient asks a web slot directly, never following a redirect: an app
+// that sends plain HTTP to HTTPS (Discourse's web.ssl.template.yml answers
+// every request on 80 with a 301 to https://DISCOURSE_HOSTNAME/) answers by
+// that, and the name it redirects to need not resolve on the host.
+func slotClient(timeout time.Duration) *http.Client {
+	return &http.Client{
+		Timeout:       timeout,
+		Transport:     &http.Transport{DisableKeepAlives: true},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 }
 
 // WaitSlot waits until the web slot on loopback port answers HTTP at all (a

@@ -23,7 +23,7 @@ func testControl(t *testing.T, h http.Handler) (*ProxyControl, int) {
 	c := &http.Client{Timeout: time.Second, Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, "tcp", srv.Listener.Addr().String())
 	}}}
-	return &ProxyControl{App: "shop", Setup: units.ProxySetup{ListenPort: port}, client: &http.Client{Timeout: time.Second}, control: c}, port
+	return &ProxyControl{App: "shop", Setup: units.ProxySetup{ListenPort: port}, client: slotClient(time.Second), control: c}, port
 }
 
 func TestProxyStatus(t *testing.T) {
@@ -54,5 +54,18 @@ func TestWaitSlotWaitsForHTTP(t *testing.T) {
 	}
 	if err := p.WaitSlot(context.Background(), 1, 300*time.Millisecond); err == nil {
 		t.Error("WaitSlot on a closed port succeeded")
+	}
+}
+
+// A slot that redirects plain HTTP to HTTPS under a name the host cannot
+// resolve (Discourse's web.ssl.template.yml) answers by that redirect.
+func TestWaitSlotTakesARedirectAsAnAnswer(t *testing.T) {
+	var n atomic.Int32
+	p, port := testControl(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		http.Redirect(w, r, "https://discourse.invalid"+r.URL.RequestURI(), http.StatusMovedPermanently)
+	}))
+	if err := p.WaitSlot(context.Background(), port, 2*time.Second); err != nil || n.Load() != 1 {
+		t.Errorf("WaitSlot: %v after %d requests, want success after the first", err, n.Load())
 	}
 }

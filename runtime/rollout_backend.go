@@ -194,7 +194,7 @@ func (u systemdUnits) promptHealth(ctx context.Context, unit string) (<-chan str
 	healthy := make(chan struct{})
 	go func() {
 		defer close(done)
-		client := &http.Client{Timeout: time.Second}
+		client := slotClient(time.Second)
 		url := fmt.Sprintf("http://127.0.0.1:%d/", port)
 		wait := 50 * time.Millisecond
 		newID := "" // the new container, once it exists: looked up while the app boots

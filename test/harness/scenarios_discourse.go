@@ -45,6 +45,7 @@ func init() {
 			{Name: "rebuild data keeps every row, postgres shuts down cleanly after every pass", Run: scenarioDataRebuild},
 			{Name: "a build step gets a secret through its exec session only", Run: scenarioBuildSecret},
 			{Name: "corpus web.ssl.template.yml: the operator's certificate on 443 with HSTS, HTTP redirected", Run: scenarioWebSSL},
+			{Name: "corpus web.ssl.template.yml behind the proxy: deploy and rollback under HTTPS load on 443, 0 failed", Run: scenarioWebSSLDeploy},
 		},
 	})
 }

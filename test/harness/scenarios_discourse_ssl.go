@@ -23,7 +23,9 @@ import (
 const (
 	sslHost   = "ssl.test"
 	sslShared = "/var/discourse/shared/ssl-web"
-	sslCAPath = "/var/lib/ssl-web-ca.pem"
+	// sslCAPath is where httpsSetup's load generator and curl look for the
+	// test CA (the https group's dir; that group runs in another testbed).
+	sslCAPath = "/var/lib/https-tls/ca.pem"
 )
 
 // sslStandInTemplate is what web.template.yml does for nginx, without
@@ -58,7 +60,7 @@ run:
           location / {
             include /etc/nginx/conf.d/outlets/discourse/*.conf;
             default_type text/plain;
-            return 200 "stand-in discourse on $scheme\n";
+            return 200 "stand-in discourse $site_version on $scheme\n";
           }
         }
   - exec:
@@ -82,6 +84,8 @@ run:
 // sslWebConfig is the operator's config: web_only.yml's shape with the ssl
 // template after the web one, as Discourse's install guide has it.
 const sslWebConfig = `# web_only-like, with Discourse's web.ssl.template.yml (the certificate in /shared/ssl)
+params:
+  site_version: v1
 templates:
   - "templates/web.stand-in.template.yml"
   - "templates/web.ssl.template.yml"
@@ -172,7 +176,7 @@ func scenarioWebSSL(tb *Testbed) error {
 		return fmt.Errorf("%w\nsslweb-web's log:\n%s", err, indent(logs))
 	}
 	var problems []string
-	if !strings.Contains(page, "stand-in discourse on https") {
+	if !strings.Contains(page, "stand-in discourse v1 on https") {
 		problems = append(problems, "https://"+sslHost+"/ did not reach the site over TLS:\n"+indent(page))
 	}
 	if !sslHSTS.MatchString(page) {
@@ -192,5 +196,77 @@ func scenarioWebSSL(tb *Testbed) error {
 		return fmt.Errorf("%s", strings.Join(problems, "\n"))
 	}
 	fmt.Printf("web.ssl.template: https://%s/ 200 with the operator's certificate and HSTS; http redirected; other hosts rewritten\n", sslHost)
+	return nil
+}
+
+// sslWebProxyConfig is sslWebConfig at version behind quadlaunch's proxy
+// (our own keys): 80 proxied as HTTP, 443 passed through to the container's
+// nginx, which holds the certificate, switched with each deploy.
+func sslWebProxyConfig(version string) string {
+	return strings.Replace(sslWebConfig, "site_version: v1", "site_version: "+version, 1) + `proxy:
+  drain_timeout: 10s
+deploy_timeout: 60s
+healthcheck:
+  cmd: ["CMD-SHELL", "curl -s -o /dev/null --max-time 2 http://127.0.0.1/ || exit 1"]
+  interval: 1s
+  timeout: 3s
+  retries: 2
+  start_period: 30s
+`
+}
+
+func scenarioWebSSLDeploy(tb *Testbed) error {
+	if err := installLoadgen(tb); err != nil {
+		return err
+	}
+	h := httpsSetup{}
+	write := func(version string) error {
+		if err := tb.WriteFile("/etc/quadlaunch/containers/sslweb.yml", sslWebProxyConfig(version), 0o600); err != nil {
+			return err
+		}
+		_, err := tb.Systemctl("daemon-reload")
+		return err
+	}
+	quadlaunch := func(args ...string) (string, error) {
+		out, err := tb.RunTimeout(slowPass, append([]string{"quadlaunch"}, args...)...)
+		if ce, ok := err.(*CmdError); ok {
+			out += ce.Stderr
+		}
+		return out, err
+	}
+	if err := write("v1"); err != nil {
+		return err
+	}
+	if out, err := quadlaunch("deploy", "sslweb"); err != nil {
+		return fmt.Errorf("first deploy behind the proxy: %v\n%s", err, lastLines(out, 20))
+	}
+	defer tb.Systemctl("stop", "sslweb.target")
+	url := "https://" + sslHost + "/"
+	if err := h.serves(tb, url, "stand-in discourse v1 on https"); err != nil {
+		return err
+	}
+	if err := write("v2"); err != nil {
+		return err
+	}
+	if err := h.underLoad(tb, "sslweb deploy", []string{url}, func() (string, error) { return quadlaunch("deploy", "sslweb") }); err != nil {
+		return err
+	}
+	if err := h.serves(tb, url, "stand-in discourse v2 on https"); err != nil {
+		return err
+	}
+	if err := h.underLoad(tb, "sslweb rollback", []string{url}, func() (string, error) { return quadlaunch("rollback", "sslweb") }); err != nil {
+		return err
+	}
+	if err := h.serves(tb, url, "stand-in discourse v1 on https"); err != nil {
+		return err
+	}
+	// Still Discourse's own redirect and HSTS, through the proxy.
+	out, err := sslGet(tb, "http://"+sslHost+"/about", sslHost)
+	if err != nil || !strings.Contains(out, " 301 ") || !strings.Contains(strings.ToLower(out), "location: https://"+sslHost+"/about") {
+		return fmt.Errorf("http://%s/about through the proxy: want the template's 301, got %v:\n%s", sslHost, err, indent(out))
+	}
+	if page, err := sslGet(tb, url, sslHost); err != nil || !sslHSTS.MatchString(page) {
+		return fmt.Errorf("HSTS through the proxy: %v\n%s", err, indent(page))
+	}
 	return nil
 }
