@@ -213,11 +213,12 @@ func (h httpsSetup) serves(tb *Testbed, url, want string) error {
 
 // startHTTPSLoad runs loadgen against url (trusting the test CA, checking
 // the issuer for https) as a transient unit.
-func (h httpsSetup) startLoad(tb *Testbed, name, url string) (*loadRun, error) {
+func (h httpsSetup) startLoad(tb *Testbed, name, url string, extra ...string) (*loadRun, error) {
 	l := &loadRun{unit: "https-load-" + name, stop: "/run/https-load-" + name + ".stop", out: "/run/https-load-" + name + ".out"}
 	tb.Exec("rm", "-f", l.stop, l.out)
 	args := []string{"systemd-run", "--unit", l.unit, "--collect", "/usr/local/bin/loadgen",
 		"-url", url, "-c", "4", "-pause", "1ms", "-n", "400000", "-t", "4m", "-stop-file", l.stop, "-out", l.out, "-ca", h.tlsDir() + "/ca.pem"}
+	args = append(args, extra...)
 	if m := regexp.MustCompile(`^(https?)://([a-z.]+)(?::(\d+))?/`).FindStringSubmatch(url); m != nil {
 		port := m[3]
 		if port == "" {
@@ -236,9 +237,14 @@ func (h httpsSetup) startLoad(tb *Testbed, name, url string) (*loadRun, error) {
 
 // underLoad runs f with loads on urls and fails when f or any request failed.
 func (h httpsSetup) underLoad(tb *Testbed, what string, urls []string, f func() (string, error)) error {
+	return h.underLoadWith(tb, what, urls, nil, f)
+}
+
+// underLoadWith is underLoad with extra loadgen flags.
+func (h httpsSetup) underLoadWith(tb *Testbed, what string, urls, extra []string, f func() (string, error)) error {
 	var loads []*loadRun
 	for i, u := range urls {
-		l, err := h.startLoad(tb, fmt.Sprintf("%s-%d", strings.ReplaceAll(what, " ", "-"), i), u)
+		l, err := h.startLoad(tb, fmt.Sprintf("%s-%d", strings.ReplaceAll(what, " ", "-"), i), u, extra...)
 		if err != nil {
 			return err
 		}

@@ -37,6 +37,7 @@ func main() {
 	caFile := flag.String("ca", "", "PEM bundle of the roots to trust for https:// (default: the system's)")
 	resolve := flag.String("resolve", "", "HOST:PORT:ADDR: connect to ADDR for HOST:PORT (like curl --resolve)")
 	issuer := flag.String("expect-issuer", "", "count a response as failed unless its certificate's issuer contains this")
+	http1 := flag.Bool("http1", false, "speak HTTP/1.1 over TLS too (no HTTP/2)")
 	flag.Parse()
 
 	var mu sync.Mutex
@@ -59,6 +60,10 @@ func main() {
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.TLSClientConfig = &tls.Config{}
+	if *http1 {
+		transport.ForceAttemptHTTP2 = false
+		transport.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+	}
 	if *caFile != "" {
 		pem, err := os.ReadFile(*caFile)
 		if err != nil {
