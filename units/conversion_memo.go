@@ -20,7 +20,7 @@ import (
 // Quadlet files (one app's, or the shared link networks), under a hash of
 // everything that conversion depends on: the files' names, bytes and
 // sources (SourcePath=), the shared files they may refer to, the quadlet
-// binary (path, inode, size, times), its -user flag, the PODMAN variable it
+// binary (path, inode, size, times) and the generator's own, quadlet's -user flag, the PODMAN variable it
 // reads, and the Quadlet version the plan was made for.
 //
 // systemd runs the generator at every daemon-reload, and each deploy makes
@@ -58,8 +58,8 @@ const conversionMemoFormat = "quadlaunch conversion memo 1"
 
 // NewConversionMemo is the memo kept in dir for the quadlet binary whose
 // identity is quadletIdentity (path, inode, size, mtime, ctime: a package
-// upgrade changes it), run with -user when user, on plans made for
-// planVersion.
+// upgrade changes it; the generator adds its own binary's), run with -user
+// when user, on plans made for planVersion.
 func NewConversionMemo(dir, quadletIdentity string, user bool, planVersion string) *ConversionMemo {
 	h := sha256.New()
 	for _, s := range []string{conversionMemoFormat, quadletIdentity, strconv.FormatBool(user), os.Getenv("PODMAN"), planVersion} {

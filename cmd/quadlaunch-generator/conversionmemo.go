@@ -17,6 +17,15 @@ import (
 // by the quadlet binary at quadlet; nil when there is no runtime dir to keep
 // it in or the binary cannot be identified (then quadlet converts everything).
 func conversionMemo(quadlet string, user bool, planVersion string) *units.ConversionMemo {
+	self, err := os.Executable()
+	if err != nil {
+		return nil
+	}
+	return conversionMemoOf(quadlet, self, user, planVersion)
+}
+
+// conversionMemoOf is conversionMemo with the generator's binary at self.
+func conversionMemoOf(quadlet, self string, user bool, planVersion string) *units.ConversionMemo {
 	versionMemo := versionMemoPath(user)
 	if versionMemo == "" {
 		return nil
@@ -25,7 +34,14 @@ func conversionMemo(quadlet string, user bool, planVersion string) *units.Conver
 	if err != nil {
 		return nil
 	}
-	return units.NewConversionMemo(filepath.Join(filepath.Dir(versionMemo), "conversions"), id, user, planVersion)
+	// The generator's own binary too: what it does to quadlet's services
+	// (SourcePath=, the header) may change with a package upgrade while the
+	// Quadlet files stay the same.
+	selfID, err := binaryIdentity(self)
+	if err != nil {
+		return nil
+	}
+	return units.NewConversionMemo(filepath.Join(filepath.Dir(versionMemo), "conversions"), id+"\n"+selfID, user, planVersion)
 }
 
 // conversionGroup is what the memo keeps as one entry: one app's Quadlet

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/quadlaunch/quadlaunch/units"
 )
 
 // A daemon-reload with unchanged configs runs no quadlet and writes the same
@@ -178,5 +180,30 @@ func TestConversionMemo(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(dir, "*", "beta-*"))
 	if len(left) != 0 || entries() != 1 {
 		t.Errorf("after beta.yml went: %d entries, beta's services %v; want alpha's entry only", entries(), left)
+	}
+}
+
+// A new generator binary (a package upgrade) is a new key for the same
+// files: it may render quadlet's services otherwise.
+func TestConversionMemoKeyHasTheGenerator(t *testing.T) {
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	dir := t.TempDir()
+	quadlet, self := filepath.Join(dir, "quadlet"), filepath.Join(dir, "generator")
+	for _, p := range []string{quadlet, self} {
+		if err := os.WriteFile(p, []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files := []units.File{{Name: "a-web.container", Content: []byte("[Container]\nImage=x\n"), App: "a"}}
+	before := conversionMemoOf(quadlet, self, true, planVersion).Key(files, nil)
+	if again := conversionMemoOf(quadlet, self, true, planVersion).Key(files, nil); again != before {
+		t.Fatal("the same binaries gave two keys")
+	}
+	os.Remove(self)
+	if err := os.WriteFile(self, []byte("#!/bin/sh\n# upgraded\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if after := conversionMemoOf(quadlet, self, true, planVersion).Key(files, nil); after == before {
+		t.Error("a replaced generator binary kept the key")
 	}
 }
