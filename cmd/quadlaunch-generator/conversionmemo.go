@@ -64,19 +64,7 @@ type conversionGroup struct {
 // entry is kept under the plan version and the quadlet binary, and only after
 // a conversion that binary's version let through.
 func conversionGroups(files []units.File, memo *units.ConversionMemo, outDir string) []*conversionGroup {
-	var shared []units.File
-	var apps []string
-	byApp := map[string][]units.File{}
-	for _, f := range files {
-		if f.Shared {
-			shared = append(shared, f)
-			continue
-		}
-		if _, ok := byApp[f.App]; !ok {
-			apps = append(apps, f.App)
-		}
-		byApp[f.App] = append(byApp[f.App], f)
-	}
+	shared, apps, byApp := splitByApp(files)
 	var groups []*conversionGroup
 	if len(shared) > 0 {
 		groups = append(groups, &conversionGroup{files: shared, shared: true})

@@ -321,19 +321,7 @@ const minBatchFiles = 32
 // which containers of other apps join) go into every batch: quadlet needs
 // them to convert the containers; write keeps their services from one batch.
 func quadletBatches(files []units.File, n int) [][]units.File {
-	var shared []units.File
-	var apps []string
-	byApp := map[string][]units.File{}
-	for _, f := range files {
-		if f.Shared {
-			shared = append(shared, f)
-			continue
-		}
-		if _, ok := byApp[f.App]; !ok {
-			apps = append(apps, f.App)
-		}
-		byApp[f.App] = append(byApp[f.App], f)
-	}
+	shared, apps, byApp := splitByApp(files)
 	n = min(n, len(files)/minBatchFiles, len(apps))
 	if n <= 1 {
 		return [][]units.File{files}
@@ -346,6 +334,23 @@ func quadletBatches(files []units.File, n int) [][]units.File {
 		batches[i] = append(batches[i], shared...)
 	}
 	return batches
+}
+
+// splitByApp returns the shared Quadlet files, and the others by app, the
+// apps in their order in files.
+func splitByApp(files []units.File) (shared []units.File, apps []string, byApp map[string][]units.File) {
+	byApp = map[string][]units.File{}
+	for _, f := range files {
+		if f.Shared {
+			shared = append(shared, f)
+			continue
+		}
+		if _, ok := byApp[f.App]; !ok {
+			apps = append(apps, f.App)
+		}
+		byApp[f.App] = append(byApp[f.App], f)
+	}
+	return shared, apps, byApp
 }
 
 // logger writes prefixed lines to /dev/kmsg (system generators: stderr is not
