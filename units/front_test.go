@@ -1,9 +1,14 @@
 package units
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/quadlaunch/quadlaunch/generator"
 )
@@ -237,4 +242,92 @@ func TestSlotBlocksBelowEphemeralPorts(t *testing.T) {
 			t.Errorf("block of %s at %d: want 20000 <= base, base+9 < 32768 (the kernel's ephemeral ports)", name, b)
 		}
 	}
+}
+
+// The front's ExecReload, run as systemd runs it (specifiers and $$ resolved)
+// with a stand-in nginx: a config the last daemon-reload wrote that equals
+// the running one changes nothing; one nginx refuses leaves the running
+// config and process alone and fails the reload; an accepted one replaces it
+// and sends SIGHUP.
+func TestFrontReloadKeepsTheRunningConfigWhenRefused(t *testing.T) {
+	p := planApps(t, hostApp("shop", "shop.example.com"))
+	var reload string
+	for _, line := range strings.Split(fileText(t, p, Plain, FrontUnit), "\n") {
+		if v, ok := strings.CutPrefix(line, "ExecReload="); ok {
+			reload = v
+		}
+	}
+	if reload == "" {
+		t.Fatal("no ExecReload= in the front unit")
+	}
+	dir := t.TempDir()
+	genDir, runtimeDir := filepath.Join(dir, "generator"), filepath.Join(dir, "run")
+	nginxAnswer := filepath.Join(dir, "nginx-answer") // the stand-in's exit code for -t
+	fakeNginx := filepath.Join(dir, "nginx")
+	if err := os.WriteFile(fakeNginx, []byte("#!/bin/sh\nexit $(cat "+nginxAnswer+")\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	generated := filepath.Join(genDir, FrontConf)
+	live := filepath.Join(runtimeDir, FrontRuntimeDir, ProxyLiveConf)
+	for _, d := range []string{filepath.Dir(generated), filepath.Dir(live)} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func(generatedConf, nginxExit string) (string, error, bool) {
+		t.Helper()
+		write := func(p, s string) {
+			if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		write(generated, generatedConf)
+		write(nginxAnswer, nginxExit)
+		main := exec.Command("sleep", "30") // the front's nginx: SIGHUP ends it
+		if err := main.Start(); err != nil {
+			t.Fatal(err)
+		}
+		ended := make(chan error, 1)
+		go func() { ended <- main.Wait() }()
+		defer main.Process.Kill()
+		cmd := strings.NewReplacer("/run/systemd/generator/", genDir+"/", "%t/", runtimeDir+"/", nginxBin, fakeNginx,
+			"$MAINPID", strconv.Itoa(main.Process.Pid), "$$", "$").Replace(reload)
+		args := strings.Fields(cmd[:strings.Index(cmd, " '")])
+		script := cmd[strings.Index(cmd, "'")+1 : strings.LastIndex(cmd, "'")]
+		rest := strings.Fields(cmd[strings.LastIndex(cmd, "'")+1:])
+		out, err := exec.Command(args[0], append(append(args[1:], script), rest...)...).CombinedOutput()
+		select {
+		case werr := <-ended:
+			ws, ok := main.ProcessState.Sys().(syscall.WaitStatus)
+			return string(out), err, werr != nil && ok && ws.Signaled() && ws.Signal() == syscall.SIGHUP
+		case <-time.After(300 * time.Millisecond):
+			return string(out), err, false
+		}
+	}
+	if err := os.WriteFile(live, []byte("running\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	liveIs := func(want string) {
+		t.Helper()
+		if b, _ := os.ReadFile(live); string(b) != want {
+			t.Errorf("running config %q, want %q", b, want)
+		}
+		if _, err := os.Stat(live + ".new"); err == nil {
+			t.Error("a .new config left beside the running one")
+		}
+	}
+	if out, err, hupped := run("running\n", "0"); err != nil || hupped {
+		t.Errorf("same config: %v %s, signalled %v; want nothing done", err, out, hupped)
+	}
+	liveIs("running\n")
+	if out, err, hupped := run("refused\n", "1"); err == nil || hupped {
+		t.Errorf("a config nginx refuses: %v %s, signalled %v; want the reload failed and nothing signalled", err, out, hupped)
+	}
+	if b, _ := os.ReadFile(live); string(b) != "running\n" {
+		t.Errorf("running config %q after a refused one, want it kept", b)
+	}
+	if out, err, hupped := run("accepted\n", "0"); err != nil || !hupped {
+		t.Errorf("an accepted config: %v %s, signalled %v; want it live and SIGHUP sent", err, out, hupped)
+	}
+	liveIs("accepted\n")
 }
