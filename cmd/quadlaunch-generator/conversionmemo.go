@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"io/fs"
 	"os"
@@ -57,8 +58,8 @@ type conversionGroup struct {
 
 // conversionGroups splits the Quadlet files into groups (the shared one
 // first) and restores each from memo into outDir if it can. An app's key
-// covers the shared files too: its containers' services name the networks
-// those files define.
+// covers the shared files its files name (Network=NAME.network): quadlet
+// reads the network's name from them.
 //
 // The services restored are written before quadlet's version is known: an
 // entry is kept under the plan version and the quadlet binary, and only after
@@ -79,14 +80,30 @@ func conversionGroups(files []units.File, memo *units.ConversionMemo, outDir str
 		if !units.Memoizable(g.files) {
 			continue
 		}
-		with := shared
-		if g.shared {
-			with = nil
+		var with []units.File
+		if !g.shared {
+			with = referenced(shared, g.files)
 		}
 		g.key = memo.Key(g.files, with)
 		g.restored = memo.Restore(g.key, serviceNames(g.files), outDir)
 	}
 	return groups
+}
+
+// referenced are the shared files whose name one of files mentions: the
+// only ones quadlet reads when it converts files. (A link changed elsewhere
+// does not convert every app again.)
+func referenced(shared, files []units.File) []units.File {
+	var out []units.File
+	for _, sf := range shared {
+		for _, f := range files {
+			if bytes.Contains(f.Content, []byte(sf.Name)) {
+				out = append(out, sf)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // removeRestored removes the services restored into outDir.

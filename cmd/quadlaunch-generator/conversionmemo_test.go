@@ -21,6 +21,7 @@ func TestConversionMemo(t *testing.T) {
 	root := writeRoot(t, map[string]string{
 		"containers/alpha.yml": goodApp,
 		"containers/beta.yml":  linked,
+		"containers/gamma.yml": goodApp,
 	})
 	t.Setenv("QUADLAUNCH_ROOT", root)
 	runtimeDir := t.TempDir()
@@ -115,8 +116,8 @@ func TestConversionMemo(t *testing.T) {
 		}
 		return len(e)
 	}
-	if n := entries(); n != 3 { // alpha, beta, the shared network
-		t.Errorf("%d memo entries, want 3", n)
+	if n := entries(); n != 4 { // alpha, beta, gamma, the shared network
+		t.Errorf("%d memo entries, want 4", n)
 	}
 
 	sameTree("reload", generateInto(), first)
@@ -139,8 +140,8 @@ func TestConversionMemo(t *testing.T) {
 	}
 	sameTree("beta edited", edited, fresh())
 	staged()
-	if n := entries(); n != 3 {
-		t.Errorf("%d memo entries after an edit, want 3 (the former beta's gone)", n)
+	if n := entries(); n != 4 {
+		t.Errorf("%d memo entries after an edit, want 4 (the former beta's gone)", n)
 	}
 
 	// An entry short of a service is converted again.
@@ -160,14 +161,15 @@ func TestConversionMemo(t *testing.T) {
 	writeWrapper()
 	sameTree("new quadlet", generateInto(), edited)
 	got := staged()
-	for _, app := range []string{"alpha", "beta"} {
+	for _, app := range []string{"alpha", "beta", "gamma"} {
 		if !slices.ContainsFunc(got, func(f string) bool { return strings.HasPrefix(f, app) }) {
 			t.Errorf("%s not converted by a new quadlet binary (staged %v)", app, got)
 		}
 	}
 
 	// A removed config's entry goes at the next run. (alpha's containers no
-	// longer join beta's link network: alpha is converted again.)
+	// longer join beta's link network: alpha is converted again; gamma, which
+	// never named that network, is not.)
 	if err := os.Remove(filepath.Join(root, "containers", "beta.yml")); err != nil {
 		t.Fatal(err)
 	}
@@ -178,8 +180,8 @@ func TestConversionMemo(t *testing.T) {
 		}
 	}
 	left, _ := filepath.Glob(filepath.Join(dir, "*", "beta-*"))
-	if len(left) != 0 || entries() != 1 {
-		t.Errorf("after beta.yml went: %d entries, beta's services %v; want alpha's entry only", entries(), left)
+	if len(left) != 0 || entries() != 2 {
+		t.Errorf("after beta.yml went: %d entries, beta's services %v; want alpha's and gamma's only", entries(), left)
 	}
 }
 
