@@ -281,7 +281,9 @@ func manGenerator(root *cli.Command, readme string, date string) (string, error)
 	b.WriteString("## ENVIRONMENT\n" +
 		"**QUADLAUNCH\\_ROOT**\n: config root instead of */etc/quadlaunch* (system) or *$XDG\\_CONFIG\\_HOME/quadlaunch* (user)\n\n" +
 		"**QUADLAUNCH\\_QUADLET**\n: the quadlet binary (default */usr/libexec/podman/quadlet*)\n\n" +
-		"**QUADLAUNCH\\_BIN**\n: the quadlaunch binary the migrate/configure units run (default */usr/bin/quadlaunch*)\n\n")
+		"**QUADLAUNCH\\_BIN**\n: the quadlaunch binary the migrate/configure units run (default */usr/bin/quadlaunch*)\n\n" +
+		"**QUADLAUNCH\\_RUNTIME\\_DIR**\n: where the system generator keeps quadlet's version and its conversions between runs (default */run*: " +
+		"*/run/quadlaunch/generator/*); the user generator keeps them under *$XDG\\_RUNTIME\\_DIR*\n\n")
 	b.WriteString("## SEE ALSO\n**quadlaunch**(1), **quadlaunch.yml**(5), **systemd.generator**(7), **podman-systemd.unit**(5)\n")
 	return markdownToRoff(b.String()), nil
 }
