@@ -38,6 +38,9 @@ type appRender struct {
 	args    []string // podman args from podman_args and docker_args
 	envArgs []string // Environment= values
 	linked  []string // role units of linked apps, for Wants=/After=
+
+	proxy      *ProxySetup // ResolveProxy's answer, once asked (proxySetup)
+	proxyError error
 }
 
 // errorf reports a problem of the app; without a position, the line of the

@@ -505,11 +505,21 @@ func (c NginxConf) appLocations(w *confWriter, bridge bool) {
 	w.offline()
 }
 
+// proxySetup is ResolveProxy of the app, worked out once per render: the
+// proxy's files and both web slots need it.
+func (r *appRender) proxySetup() (ProxySetup, error) {
+	if r.proxy == nil && r.proxyError == nil {
+		s, err := ResolveProxy(r.app)
+		r.proxy, r.proxyError = &s, err
+	}
+	return *r.proxy, r.proxyError
+}
+
 // proxyFiles renders the proxy unit, its steady-state config (upstream A-web)
 // and the second web slot.
 func (r *appRender) proxyFiles(primary generator.Role) {
 	a := r.app
-	s, err := ResolveProxy(a)
+	s, err := r.proxySetup()
 	if err != nil {
 		r.errorf(a.Proxy.Pos, "proxy", "%v", err)
 		return
@@ -625,7 +635,7 @@ func (r *appRender) liveSlotLinks() {
 // through TCP ports) on its loopback slot port, and (A-web only, slot 0) the
 // other expose entries (UDP, not published) as they are.
 func (r *appRender) slotPorts(u *unitBuilder, slot int) {
-	s, err := ResolveProxy(r.app)
+	s, err := r.proxySetup()
 	if err != nil {
 		return // reported by proxyFiles
 	}

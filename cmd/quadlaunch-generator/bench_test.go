@@ -16,7 +16,9 @@ import (
 // TestBenchReport is `make bench`: the generator's cost for 1/10/100 apps next
 // to quadlet alone on the same Quadlet files, and its peak RSS for 100 apps.
 // It is a scripted run that prints figures (targets: ratio <= 2.0 for 1 app
-// and <= 1.15 for 100, RSS <= 10 MB), not a pass/fail timing test: on a
+// and <= 1.15 for 100, RSS <= 10 MB; the headline ratios are the reload with
+// unchanged configs, and the same with every config changed follow them),
+// not a pass/fail timing test: on a
 // 2-CPU machine with neighbours the medians move by more than the margins,
 // so it only fails when a run itself fails.
 func TestBenchReport(t *testing.T) {
