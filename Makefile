@@ -43,7 +43,7 @@ test: unit
 unit: tools package
 	CGO_ENABLED=0 QUADLAUNCH_TEST_QUADLET=$(CURDIR)/$(BIN)/quadlet $(GO) test -tags '$(TAGS)' -count=1 ./...
 	@# go test hides a passing package's output: print the differential test's figure against pups.
-	@CGO_ENABLED=0 $(GO) test -count=1 -run '^TestPupsConformance$$' -v ./runtime/steprunner/ | grep -e '^pups-conformance:' -e SKIP || true
+	@CGO_ENABLED=0 $(GO) test -count=1 -run '^TestPupsConformance$$' -v ./pups/ | grep -e '^pups-conformance:' -e SKIP || true
 
 FUZZTIME ?= 60s
 # Both fuzz targets, FUZZTIME each: FuzzLoad (config bytes -> loader) and

@@ -7,7 +7,7 @@ import (
 
 // A build step may use a secret only where the value reaches an exec session
 // and nothing else (quadlaunch gives it as a Podman env secret of the build's
-// work container; see runtime/steprunner.ExecArgv). A file, replace or merge
+// work container; see runtime/pups.ExecArgv). A file, replace or merge
 // step writes its text into the image layer, so `$$ENV_X` of a secret X there
 // would put the value into the image: such a config is refused.
 

@@ -5,7 +5,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/quadlaunch/quadlaunch/runtime/steprunner/rubyregexp"
+	"github.com/quadlaunch/quadlaunch/pups/rubyregexp"
 )
 
 // checkStepValues refuses, when a config loads, what pups would only fail on
@@ -13,7 +13,7 @@ import (
 // literal (pups evaluates every `from` starting with / as Ruby code), a `to`
 // starting with / (pups evaluates it too, and a Regexp is no replacement),
 // and a stop signal no shell `kill` knows. The runtime compiles the same
-// pattern with the same code (runtime/steprunner), so what loads also runs.
+// pattern with the same code (pups), so what loads also runs.
 // Compiled patterns are cached by text, so the generator pays once per
 // distinct pattern at boot, not once per app.
 func (d *doc) checkStepValues(f map[string]*yaml.Node, key string, s Step) error {

@@ -12,7 +12,7 @@ import (
 	"strings"
 
 	"github.com/quadlaunch/quadlaunch/generator"
-	"github.com/quadlaunch/quadlaunch/runtime/steprunner"
+	"github.com/quadlaunch/quadlaunch/pups"
 )
 
 // Phase is which of launcher2's three passes a set of pups steps belongs to.
@@ -76,9 +76,9 @@ func phaseTags(phase Phase) (tags, skip []string) {
 // public env); the build from the config's env.
 //
 // A secret reaches a step only where Podman keeps no record of it:
-//   - exec cmd and cd: $$ENV_X of a secret X becomes steprunner.SecretPlaceholder(X),
+//   - exec cmd and cd: $$ENV_X of a secret X becomes pups.SecretPlaceholder(X),
 //     which the exec session replaces with the value of its env secret X
-//     (steprunner.ExecArgv); the exec argv Podman stores holds the placeholder;
+//     (pups.ExecArgv); the exec argv Podman stores holds the placeholder;
 //   - exec stdin: the value itself (it travels on the attach stream only);
 //   - file, replace, merge in migrate/configure: the value (written through
 //     the archive API, as pups writes it); in a build these are refused
@@ -135,7 +135,7 @@ func buildSecrets(app *generator.App, env []string, steps []PlannedStep) []EnvSe
 				continue
 			}
 			text := st.Step.Cd + "\n" + strings.Join(st.Step.Cmd, "\n")
-			if strings.Contains(text, steprunner.SecretPlaceholder(sec.Env)) || ref.MatchString(text) {
+			if strings.Contains(text, pups.SecretPlaceholder(sec.Env)) || ref.MatchString(text) {
 				used = append(used, sec)
 				break
 			}
@@ -148,13 +148,13 @@ func buildSecrets(app *generator.App, env []string, steps []PlannedStep) []EnvSe
 func ImageCommand(app *generator.App) []string { return app.ImageCommand() }
 
 // secretRefs is env with each secret value (see SplitEnv) replaced by its
-// placeholder (steprunner.SecretPlaceholder), which the exec session fills in.
+// placeholder (pups.SecretPlaceholder), which the exec session fills in.
 func secretRefs(app *generator.App, env []string) []string {
 	out := make([]string, 0, len(env))
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
 		if app.AsPodmanSecret(k, v) {
-			kv = k + "=" + steprunner.SecretPlaceholder(k)
+			kv = k + "=" + pups.SecretPlaceholder(k)
 		}
 		out = append(out, kv)
 	}

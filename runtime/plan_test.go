@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/quadlaunch/quadlaunch/generator"
-	"github.com/quadlaunch/quadlaunch/runtime/steprunner"
+	"github.com/quadlaunch/quadlaunch/pups"
 )
 
 func execStep(tag string, cmd ...string) generator.Step {
@@ -81,7 +81,7 @@ func TestPlanPhaseEnvParamsKeepSecretsOutOfSummaries(t *testing.T) {
 	last := p.Steps[len(p.Steps)-1]
 	// The exec command is stored with its exec session in Podman's database: the
 	// secret stays a placeholder there, the public value is substituted.
-	if got := strings.Join(last.Step.Cmd, ""); got != "use "+steprunner.SecretPlaceholder("DB_PASSWORD")+" and C.UTF-8" {
+	if got := strings.Join(last.Step.Cmd, ""); got != "use "+pups.SecretPlaceholder("DB_PASSWORD")+" and C.UTF-8" {
 		t.Errorf("configure step runs %q", got)
 	}
 	if strings.Contains(last.Summary, "qlcanary") {

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/quadlaunch/quadlaunch/generator"
-	"github.com/quadlaunch/quadlaunch/runtime/steprunner"
+	"github.com/quadlaunch/quadlaunch/pups"
 )
 
 // Secret names (marked by the loader or listed in secrets:) become Podman
@@ -58,7 +58,7 @@ func TestPlanPhaseSecretParamsStayOutOfExecCommands(t *testing.T) {
 		{Kind: generator.StepFile, Tag: "migrate", Path: "/etc/db.conf", Contents: "pw=$$ENV_DB_PASSWORD\n"},
 	}
 	p := PlanPhase(app, PhaseMigrate, FullEnv(app, nil)...)
-	if got := strings.Join(p.Steps[0].Step.Cmd, ""); got != "psql -c 'x' \""+steprunner.SecretPlaceholder("DB_PASSWORD")+"\" C.UTF-8" {
+	if got := strings.Join(p.Steps[0].Step.Cmd, ""); got != "psql -c 'x' \""+pups.SecretPlaceholder("DB_PASSWORD")+"\" C.UTF-8" {
 		t.Errorf("exec step runs %q", got)
 	}
 	if got := p.Steps[1].Step.Contents; got != "pw=qlcanary\n" {

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/quadlaunch/quadlaunch/generator"
-	"github.com/quadlaunch/quadlaunch/runtime/steprunner"
+	"github.com/quadlaunch/quadlaunch/pups"
 )
 
 // buildSecretApp clones a private plugin with a token, the usual reason for a
@@ -37,8 +37,8 @@ func TestBuildSecretsReachExecSessionsOnly(t *testing.T) {
 		key := CacheKey(parent, st, p.EnvDigest)
 		records = append(records, st.Summary, key, "LABEL "+LabelCacheKey+"="+key)
 		for _, c := range st.Step.Cmd {
-			records = append(records, steprunner.ExecArgv(steprunner.Script(st.Step, c), false, "")...)
-			records = append(records, steprunner.ExecArgv(steprunner.Script(st.Step, c), true, "/dev/shm/x.pid")...)
+			records = append(records, pups.ExecArgv(pups.Script(st.Step, c), false, "")...)
+			records = append(records, pups.ExecArgv(pups.Script(st.Step, c), true, "/dev/shm/x.pid")...)
 		}
 	}
 	records = append(records, p.Env...)
@@ -67,8 +67,8 @@ func TestBuildSecretsReachExecSessionsOnly(t *testing.T) {
 	}
 	all := strings.Join(joined, "\n")
 	for _, want := range []string{
-		"x-access-token:" + steprunner.SecretPlaceholder("GITHUB_TOKEN") + "@github.com",
-		"'git config --global url.https://" + steprunner.SecretPlaceholder("GITHUB_TOKEN") + "@github.com/",
+		"x-access-token:" + pups.SecretPlaceholder("GITHUB_TOKEN") + "@github.com",
+		"'git config --global url.https://" + pups.SecretPlaceholder("GITHUB_TOKEN") + "@github.com/",
 		"token ${GITHUB_TOKEN}",
 	} {
 		if !strings.Contains(all, want) {

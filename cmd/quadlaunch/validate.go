@@ -12,7 +12,7 @@ import (
 
 	"github.com/quadlaunch/quadlaunch/generator"
 	"github.com/quadlaunch/quadlaunch/runtime"
-	"github.com/quadlaunch/quadlaunch/runtime/steprunner"
+	"github.com/quadlaunch/quadlaunch/pups"
 	"github.com/quadlaunch/quadlaunch/units"
 )
 
@@ -117,7 +117,7 @@ func loadAndPlan(cmd *cli.Command, names []string) ([]*generator.App, *problems,
 			continue
 		}
 		apps = append(apps, a)
-		for _, e := range append(a.BuildSecretProblems(), steprunner.PatternProblems(a)...) {
+		for _, e := range append(a.BuildSecretProblems(), pups.PatternProblems(a)...) {
 			pr.errors = append(pr.errors, e.Error())
 			pr.failed[a.Name] = true
 		}

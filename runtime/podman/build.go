@@ -13,7 +13,7 @@ import (
 	"github.com/containers/podman/v5/pkg/bindings/images"
 
 	"github.com/quadlaunch/quadlaunch/runtime"
-	"github.com/quadlaunch/quadlaunch/runtime/steprunner"
+	"github.com/quadlaunch/quadlaunch/pups"
 	"github.com/quadlaunch/quadlaunch/units"
 )
 
@@ -162,7 +162,7 @@ type builder struct {
 	secrets   map[string]string // env secrets of the work container (target variable -> Podman secret)
 	container string
 	at        string // image ID the container's filesystem currently equals
-	runner    *steprunner.Runner
+	runner    *pups.Runner
 }
 
 // close stops what the steps left running, then removes the work container.

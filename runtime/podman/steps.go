@@ -17,15 +17,15 @@ import (
 	"github.com/containers/podman/v5/pkg/api/handlers"
 	"github.com/containers/podman/v5/pkg/bindings/containers"
 
-	"github.com/quadlaunch/quadlaunch/runtime/steprunner"
+	"github.com/quadlaunch/quadlaunch/pups"
 )
 
-// podmanTarget is steprunner.Target on a running work container: commands
+// podmanTarget is pups.Target on a running work container: commands
 // through the exec API, files through the archive API, so neither Ruby nor
 // pups is needed in the image. Env goes to each exec session only, never into
 // the container's config, so a commit cannot capture it; secrets are the
 // container's Podman env secrets, which exec sessions inherit and commit
-// leaves out (see steprunner.ExecArgv for $$ENV_ of a secret).
+// leaves out (see pups.ExecArgv for $$ENV_ of a secret).
 type podmanTarget struct {
 	container string
 	out       io.Writer // commands' output, streamed as it comes
@@ -33,13 +33,13 @@ type podmanTarget struct {
 }
 
 // newStepRunner is the pups step runner for one work container.
-func newStepRunner(container string, env []string, out io.Writer) *steprunner.Runner {
+func newStepRunner(container string, env []string, out io.Writer) *pups.Runner {
 	if out == nil {
 		out = io.Discard
 	}
 	// Background processes write into the same log as the steps, at any time.
 	out = &lockedWriter{w: out}
-	return &steprunner.Runner{Target: &podmanTarget{container: container, out: out}, Env: env, Out: out}
+	return &pups.Runner{Target: &podmanTarget{container: container, out: out}, Env: env, Out: out}
 }
 
 // lockedWriter serialises writes from the steps and the background
@@ -81,12 +81,12 @@ func (t *podmanTarget) create(ctx context.Context, argv, env []string, attach, s
 	return id, nil
 }
 
-// Run implements steprunner.Target. Output streams to t.out as it comes
+// Run implements pups.Target. Output streams to t.out as it comes
 // (builds are long), so the Result carries none.
-func (t *podmanTarget) Run(ctx context.Context, c steprunner.Command) (steprunner.Result, error) {
-	id, err := t.create(ctx, steprunner.ExecArgv(c.Script, false, ""), c.Env, true, c.HasStdin)
+func (t *podmanTarget) Run(ctx context.Context, c pups.Command) (pups.Result, error) {
+	id, err := t.create(ctx, pups.ExecArgv(c.Script, false, ""), c.Env, true, c.HasStdin)
 	if err != nil {
-		return steprunner.Result{}, err
+		return pups.Result{}, err
 	}
 	out, yes := t.out, true
 	if out == nil {
@@ -101,22 +101,22 @@ func (t *podmanTarget) Run(ctx context.Context, c steprunner.Command) (steprunne
 	}
 	if err := containers.ExecStartAndAttach(ctx, id, opts); err != nil {
 		if ctx.Err() != nil {
-			return steprunner.Result{}, ctx.Err()
+			return pups.Result{}, ctx.Err()
 		}
-		return steprunner.Result{}, fmt.Errorf("run %q: %w", c.Script, err)
+		return pups.Result{}, fmt.Errorf("run %q: %w", c.Script, err)
 	}
 	info, err := containers.ExecInspect(ctx, id, nil)
 	if err != nil {
-		return steprunner.Result{}, fmt.Errorf("inspect exec of %q: %w", c.Script, err)
+		return pups.Result{}, fmt.Errorf("inspect exec of %q: %w", c.Script, err)
 	}
-	return steprunner.Result{ExitCode: info.ExitCode}, nil
+	return pups.Result{ExitCode: info.ExitCode}, nil
 }
 
-// Start implements steprunner.Target.
-func (t *podmanTarget) Start(ctx context.Context, c steprunner.Command) (steprunner.Process, error) {
+// Start implements pups.Target.
+func (t *podmanTarget) Start(ctx context.Context, c pups.Command) (pups.Process, error) {
 	t.started++
 	pidFile := fmt.Sprintf("/dev/shm/quadlaunch-background-%d.pid", t.started)
-	id, err := t.create(ctx, steprunner.ExecArgv(c.Script, true, pidFile), c.Env, true, false)
+	id, err := t.create(ctx, pups.ExecArgv(c.Script, true, pidFile), c.Env, true, false)
 	if err != nil {
 		return nil, err
 	}
@@ -156,11 +156,11 @@ func (t *podmanTarget) Start(ctx context.Context, c steprunner.Command) (steprun
 	}
 }
 
-// Signal implements steprunner.Target: Podman has no API to signal an exec
+// Signal implements pups.Target: Podman has no API to signal an exec
 // session, so `kill` runs in another one, with the pid the session recorded.
-func (t *podmanTarget) Signal(ctx context.Context, p steprunner.Process, signal string) error {
+func (t *podmanTarget) Signal(ctx context.Context, p pups.Process, signal string) error {
 	b := p.(*backgroundSession)
-	script := "p=$(cat " + steprunner.ShellQuote(b.pidFile) + ") || exit 3; kill -s " + signal + " \"$p\" 2>/dev/null || exit 4"
+	script := "p=$(cat " + pups.ShellQuote(b.pidFile) + ") || exit 3; kill -s " + signal + " \"$p\" 2>/dev/null || exit 4"
 	for try := 0; ; try++ {
 		res, err := t.quiet(ctx, script)
 		if err != nil || res.ExitCode != 3 || try == 20 {
@@ -174,14 +174,14 @@ func (t *podmanTarget) Signal(ctx context.Context, p steprunner.Process, signal 
 	}
 }
 
-func (t *podmanTarget) quiet(ctx context.Context, script string) (steprunner.Result, error) {
+func (t *podmanTarget) quiet(ctx context.Context, script string) (pups.Result, error) {
 	q := *t
 	q.out = io.Discard
-	return q.Run(ctx, steprunner.Command{Script: script})
+	return q.Run(ctx, pups.Command{Script: script})
 }
 
-// Running implements steprunner.Target.
-func (t *podmanTarget) Running(ctx context.Context, p steprunner.Process) (bool, error) {
+// Running implements pups.Target.
+func (t *podmanTarget) Running(ctx context.Context, p pups.Process) (bool, error) {
 	b := p.(*backgroundSession)
 	info, err := containers.ExecInspect(ctx, b.session, nil)
 	if err != nil {
@@ -200,8 +200,8 @@ func (t *podmanTarget) Running(ctx context.Context, p steprunner.Process) (bool,
 	return info.Running, nil
 }
 
-// ReadFile implements steprunner.Target through the archive API.
-func (t *podmanTarget) ReadFile(ctx context.Context, p string) (*steprunner.File, error) {
+// ReadFile implements pups.Target through the archive API.
+func (t *podmanTarget) ReadFile(ctx context.Context, p string) (*pups.File, error) {
 	var buf bytes.Buffer
 	copyFn, err := containers.CopyToArchive(ctx, t.container, p, &buf)
 	if err == nil {
@@ -229,7 +229,7 @@ func (t *podmanTarget) ReadFile(ctx context.Context, p string) (*steprunner.File
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", p, err)
 	}
-	return &steprunner.File{Data: data, Mode: fs.FileMode(h.Mode).Perm(), UID: uid, GID: gid}, nil
+	return &pups.File{Data: data, Mode: fs.FileMode(h.Mode).Perm(), UID: uid, GID: gid}, nil
 }
 
 // owner is p's numeric owner, asked of the container's own stat: the archive
@@ -239,7 +239,7 @@ func (t *podmanTarget) owner(ctx context.Context, p string) (uid, gid int, err e
 	var out bytes.Buffer
 	q := *t
 	q.out = &out
-	res, err := q.Run(ctx, steprunner.Command{Script: "stat -L -c '%u %g' -- " + steprunner.ShellQuote(p)})
+	res, err := q.Run(ctx, pups.Command{Script: "stat -L -c '%u %g' -- " + pups.ShellQuote(p)})
 	if err != nil {
 		return 0, 0, err
 	}
@@ -252,10 +252,10 @@ func (t *podmanTarget) owner(ctx context.Context, p string) (uid, gid int, err e
 	return uid, gid, nil
 }
 
-// WriteFile implements steprunner.Target through the archive API: the tar
+// WriteFile implements pups.Target through the archive API: the tar
 // header carries like's mode and owner, or pups' defaults for a new file
 // (0644, root: pups runs as root in the image).
-func (t *podmanTarget) WriteFile(ctx context.Context, p string, data []byte, like *steprunner.File) error {
+func (t *podmanTarget) WriteFile(ctx context.Context, p string, data []byte, like *pups.File) error {
 	h := &tar.Header{Name: path.Base(p), Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg, ModTime: time.Now()}
 	if like != nil {
 		h.Mode, h.Uid, h.Gid = int64(like.Mode), like.UID, like.GID

@@ -1,4 +1,4 @@
-package steprunner
+package pups
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 	"github.com/dlclark/regexp2/v2"
 
 	"github.com/quadlaunch/quadlaunch/generator"
-	"github.com/quadlaunch/quadlaunch/runtime/steprunner/rubyregexp"
+	"github.com/quadlaunch/quadlaunch/pups/rubyregexp"
 )
 
 // Regexp is a compiled Ruby regex literal.

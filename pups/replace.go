@@ -1,10 +1,10 @@
-package steprunner
+package pups
 
 import (
 	"fmt"
 	"strings"
 
-	"github.com/quadlaunch/quadlaunch/runtime/steprunner/rubyregexp"
+	"github.com/quadlaunch/quadlaunch/pups/rubyregexp"
 )
 
 // pattern is a replace step's `from`: a Ruby regex literal or plain text,

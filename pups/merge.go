@@ -1,4 +1,4 @@
-package steprunner
+package pups
 
 import "gopkg.in/yaml.v3"
 

@@ -1,4 +1,4 @@
-// Package steprunner runs pups steps (exec, file, replace, merge) with pups'
+// Package pups runs pups steps (exec, file, replace, merge) with pups'
 // semantics against a Target: a Podman work container in quadlaunch (runtime,
 // build tag remote), a directory on the host in tests (LocalTarget). It holds
 // no Podman code, so the semantics are tested against the real pups
@@ -18,7 +18,7 @@
 //     in place (its mode and owner stay), then chmod/chown with the image's own
 //     tools, whose failures pups ignores;
 //   - replace: see ReplaceText; merge: see mergeYAML.
-package steprunner
+package pups
 
 import (
 	"context"
