@@ -15,7 +15,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	goruntime "runtime"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -235,7 +235,7 @@ func write(ctx context.Context, plan *units.PlanResult, normalDir, quadlet strin
 		// given them, their services come from the memo.
 		convert = append(convert, groups[0].files...)
 	}
-	batches := quadletBatches(convert, goruntime.GOMAXPROCS(0))
+	batches := quadletBatches(convert, runtime.GOMAXPROCS(0))
 	if len(convert) == 0 {
 		batches = nil
 	}

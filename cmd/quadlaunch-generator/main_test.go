@@ -7,7 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	goruntime "runtime"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -253,7 +253,7 @@ func contains(files []units.File, name string) bool {
 // each naming its own config in SourcePath=, and each link network's service
 // once, although every batch converted it.
 func TestBatchedRunWritesEveryServiceOnce(t *testing.T) {
-	defer goruntime.GOMAXPROCS(goruntime.GOMAXPROCS(4))
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 	files := map[string]string{}
 	for i := range 40 {
 		app := goodApp

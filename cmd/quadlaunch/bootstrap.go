@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 
+	"github.com/quadlaunch/quadlaunch/runtime/session"
 	"github.com/urfave/cli/v3"
 )
 
@@ -18,12 +19,12 @@ func bootstrapCommand() *cli.Command {
 			lockTimeoutFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			s, err := openSession(ctx, cmd, sessionOpts{podman: true, lock: true, build: true, systemd: true})
+			s, err := openSession(ctx, cmd, session.Options{Podman: true, Lock: true, Build: true, Systemd: true})
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			return s.Rollout().Bootstrap(ctx, cmd.Bool("no-cache"))
+			return s.Bootstrap(ctx, cmd.Bool("no-cache"))
 		},
 	}
 }

@@ -15,8 +15,9 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/quadlaunch/quadlaunch/generator"
-	"github.com/quadlaunch/quadlaunch/runtime"
 	"github.com/quadlaunch/quadlaunch/runtime/certificates"
+	"github.com/quadlaunch/quadlaunch/runtime/proxy"
+	"github.com/quadlaunch/quadlaunch/runtime/systemd"
 	"github.com/quadlaunch/quadlaunch/units"
 )
 
@@ -258,16 +259,16 @@ func reloadProxy(ctx context.Context, out io.Writer, s acmeSettings, user bool, 
 		return nil
 	}
 	unit := units.ProxyUnit(s.app.Name)
-	target, err := runtime.ResolveProxyTLS(s.app, s.hosts[0])
+	target, err := proxy.ResolveTLS(s.app, s.hosts[0])
 	if err != nil {
 		return err
 	}
-	sd, err := runtime.ConnectSystemd(ctx, user)
+	sd, err := systemd.Connect(ctx, user)
 	if err != nil {
 		return fmt.Errorf("%s: the new certificate is stored, but %s was not reloaded: %w", s.app.Name, unit, err)
 	}
 	defer sd.Close()
-	r, err := sd.ReloadForCertificate(ctx, unit, target, serial, 30*time.Second)
+	r, err := proxy.ReloadForCertificate(ctx, sd, unit, target, serial, 30*time.Second)
 	if err != nil {
 		return fmt.Errorf("%s: %w", s.app.Name, err)
 	}

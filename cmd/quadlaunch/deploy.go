@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 
+	"github.com/quadlaunch/quadlaunch/runtime/session"
 	"github.com/urfave/cli/v3"
 )
 
@@ -25,12 +26,12 @@ func deployCommand() *cli.Command {
 			lockTimeoutFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			s, err := openSession(ctx, cmd, sessionOpts{podman: true, lock: true, systemd: true})
+			s, err := openSession(ctx, cmd, session.Options{Podman: true, Lock: true, Systemd: true})
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			return s.Rollout().Deploy(ctx, cmd.Bool("no-cache"))
+			return s.Deploy(ctx, cmd.Bool("no-cache"))
 		},
 	}
 }

@@ -5,7 +5,9 @@ import (
 
 	"github.com/urfave/cli/v3"
 
-	"github.com/quadlaunch/quadlaunch/runtime"
+	"github.com/quadlaunch/quadlaunch/runtime/proxy"
+	"github.com/quadlaunch/quadlaunch/runtime/session"
+	"github.com/quadlaunch/quadlaunch/runtime/systemd"
 )
 
 func init() {
@@ -21,19 +23,19 @@ func lifecycleCommand(op string) *cli.Command {
 		ArgsUsage: "APP",
 		Flags:     []cli.Flag{lockTimeoutFlag()},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			s, err := openSession(ctx, cmd, sessionOpts{lock: true})
+			s, err := openSession(ctx, cmd, session.Options{Lock: true})
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			sd, err := s.Systemd(ctx)
+			sd, err := s.Manager(ctx)
 			if err != nil {
 				return err
 			}
 			// With the proxy, the live web slot (A-web or A-web-next) is the one started.
-			names := runtime.LiveAppUnits(s.App, sd.User, runtime.RuntimeDir(sd.User))
+			names := proxy.LiveAppUnits(s.App, sd.User, systemd.RuntimeDir(sd.User))
 			if op == "restart" {
-				return runtime.RestartRoles(ctx, sd, s.App, names.Roles)
+				return session.RestartRoles(ctx, sd, s.App, names.Roles)
 			}
 			unitNames := names.Roles
 			if op == "start" {

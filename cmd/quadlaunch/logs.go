@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/quadlaunch/quadlaunch/runtime/session"
 	"github.com/quadlaunch/quadlaunch/units"
 )
 
@@ -25,7 +26,7 @@ func logsCommand() *cli.Command {
 			&cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Usage: "follow new entries"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			s, err := openSession(ctx, cmd, sessionOpts{})
+			s, err := openSession(ctx, cmd, session.Options{})
 			if err != nil {
 				return err
 			}

@@ -8,7 +8,9 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/quadlaunch/quadlaunch/generator"
-	"github.com/quadlaunch/quadlaunch/runtime"
+	"github.com/quadlaunch/quadlaunch/runtime/pass"
+	"github.com/quadlaunch/quadlaunch/runtime/podman"
+	"github.com/quadlaunch/quadlaunch/runtime/session"
 )
 
 func init() { commands = append(commands, migrateCommand(), configureCommand()) }
@@ -27,12 +29,12 @@ func migrateCommand() *cli.Command {
 			if cmd.Bool("in-unit") {
 				return migrateInUnit(ctx, cmd)
 			}
-			s, err := openSession(ctx, cmd, sessionOpts{lock: true, systemd: true})
+			s, err := openSession(ctx, cmd, session.Options{Lock: true, Systemd: true})
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			return s.Rollout().Migrate(ctx, cmd.Bool("skip-post-deployment-migrations"))
+			return s.Migrate(ctx, cmd.Bool("skip-post-deployment-migrations"))
 		},
 	}
 }
@@ -44,16 +46,16 @@ func migrateInUnit(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	if deferPass(cmd, app, runtime.PassMigrate) {
+	if deferPass(cmd, app, session.PassMigrate) {
 		return nil
 	}
-	env := runtime.FullEnv(app, os.LookupEnv)
-	flag := runtime.SkipPostDeployFlag(userMode(cmd), app.Name)
+	env := pass.FullEnv(app, os.LookupEnv)
+	flag := session.SkipPostDeployFlag(userMode(cmd), app.Name)
 	if _, err := os.Stat(flag); err == nil || cmd.Bool("skip-post-deployment-migrations") {
 		env = append(env, "SKIP_POST_DEPLOYMENT_MIGRATIONS=1")
 	}
-	plan := runtime.PlanPhase(app, runtime.PhaseMigrate, env...)
-	return engine.RunMigrate(pc, app, plan, runtime.PassOptions{Out: os.Stdout, Env: runtime.SplitEnv(app, env)})
+	plan := pass.PlanPhase(app, pass.PhaseMigrate, env...)
+	return engine.RunMigrate(pc, app, plan, podman.PassOptions{Out: os.Stdout, Env: pass.SplitEnv(app, env)})
 }
 
 func configureCommand() *cli.Command {
@@ -69,7 +71,7 @@ func configureCommand() *cli.Command {
 			if cmd.Bool("in-unit") {
 				return configureInUnit(ctx, cmd)
 			}
-			s, err := openSession(ctx, cmd, sessionOpts{lock: true, podman: true, systemd: true})
+			s, err := openSession(ctx, cmd, session.Options{Lock: true, Podman: true, Systemd: true})
 			if err != nil {
 				return err
 			}
@@ -78,7 +80,7 @@ func configureCommand() *cli.Command {
 			// without starting the unit (which would run APP-migrate again first).
 			if s.App.Configure == nil {
 				// The config's env, as the unit would see it (not this shell's).
-				plan := runtime.PlanPhase(s.App, runtime.PhaseConfigure, runtime.FullEnv(s.App, nil)...)
+				plan := pass.PlanPhase(s.App, pass.PhaseConfigure, pass.FullEnv(s.App, nil)...)
 				done, reason, err := engine.Configured(s.Podman, s.App, plan)
 				if err != nil {
 					return err
@@ -88,7 +90,7 @@ func configureCommand() *cli.Command {
 					return nil
 				}
 			}
-			return s.Rollout().Configure(ctx)
+			return s.Configure(ctx)
 		},
 	}
 }
@@ -98,23 +100,23 @@ func configureInUnit(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	if deferPass(cmd, app, runtime.PassConfigure) {
+	if deferPass(cmd, app, session.PassConfigure) {
 		return nil
 	}
-	env := runtime.FullEnv(app, os.LookupEnv)
-	plan := runtime.PlanPhase(app, runtime.PhaseConfigure, env...)
-	_, err = engine.RunConfigure(pc, app, plan, runtime.PassOptions{Out: os.Stdout, Env: runtime.SplitEnv(app, env)})
+	env := pass.FullEnv(app, os.LookupEnv)
+	plan := pass.PlanPhase(app, pass.PhaseConfigure, env...)
+	_, err = engine.RunConfigure(pc, app, plan, podman.PassOptions{Out: os.Stdout, Env: pass.SplitEnv(app, env)})
 	return err
 }
 
 // deferPass reports (and says, on the unit's journal) that a launcher-style pass
 // is left to the container's boot (*_ON_BOOT in the config, not forced).
-func deferPass(cmd *cli.Command, app *generator.App, p runtime.Pass) bool {
-	_, err := os.Stat(runtime.ForcePassFlag(userMode(cmd), app.Name, p))
-	if !runtime.DeferPassToBoot(app, p, err == nil) {
+func deferPass(cmd *cli.Command, app *generator.App, p session.Pass) bool {
+	_, err := os.Stat(session.ForcePassFlag(userMode(cmd), app.Name, p))
+	if !session.DeferPassToBoot(app, p, err == nil) {
 		return false
 	}
-	fmt.Println(runtime.DeferredPassMessage(p))
+	fmt.Println(session.DeferredPassMessage(p))
 	return true
 }
 

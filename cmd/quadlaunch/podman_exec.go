@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"github.com/quadlaunch/quadlaunch/runtime"
+	"github.com/quadlaunch/quadlaunch/runtime/podman"
 )
 
 // The quadlaunch on PATH is this build, without the Podman bindings. Go runs
@@ -24,12 +24,12 @@ import (
 // app, ...) never pay for it. Nothing a command does before Connect has an
 // effect that running it again would repeat (openSession connects before it
 // takes the app's lock).
-var engine runtime.Engine = reexecEngine{}
+var engine podman.Engine = reexecEngine{}
 
 // reexecEngine is the Engine of this build: Connect does not return on
 // success, and every other method takes the context Connect returns, so
 // only Connect is ever called (the embedded nil Engine is never used).
-type reexecEngine struct{ runtime.Engine }
+type reexecEngine struct{ podman.Engine }
 
 func (reexecEngine) Connect(ctx context.Context, user bool) (context.Context, error) {
 	helper, err := podmanHelper()

@@ -5,7 +5,9 @@ import (
 
 	"github.com/urfave/cli/v3"
 
-	"github.com/quadlaunch/quadlaunch/runtime"
+	"github.com/quadlaunch/quadlaunch/runtime/pass"
+	"github.com/quadlaunch/quadlaunch/runtime/proxy"
+	"github.com/quadlaunch/quadlaunch/runtime/session"
 )
 
 func init() { commands = append(commands, runCommand(), enterCommand()) }
@@ -19,12 +21,12 @@ func runCommand() *cli.Command {
 			if cmd.Args().Len() < 2 {
 				return cli.Exit("usage: quadlaunch run APP -- CMD [ARG...]", 2)
 			}
-			s, err := openSession(ctx, cmd, sessionOpts{podman: true})
+			s, err := openSession(ctx, cmd, session.Options{Podman: true})
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			code, err := engine.RunOneOff(s.Podman, s.App, cmd.Args().Tail(), runtime.SplitEnv(s.App, runtime.FullEnv(s.App, nil)))
+			code, err := engine.RunOneOff(s.Podman, s.App, cmd.Args().Tail(), pass.SplitEnv(s.App, pass.FullEnv(s.App, nil)))
 			if err != nil {
 				return err
 			}
@@ -43,12 +45,12 @@ func enterCommand() *cli.Command {
 		ArgsUsage: "APP [-- CMD...]",
 		Flags:     []cli.Flag{&cli.StringFlag{Name: "role", Value: "web", Usage: "role whose container to enter"}},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			s, err := openSession(ctx, cmd, sessionOpts{podman: true})
+			s, err := openSession(ctx, cmd, session.Options{Podman: true})
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			code, err := engine.Enter(s.Podman, s.App, runtime.LiveRole(s.App, s.User, cmd.String("role")), cmd.Args().Tail(), runtime.PublicEnv(s.App))
+			code, err := engine.Enter(s.Podman, s.App, proxy.LiveRole(s.App, s.User, cmd.String("role")), cmd.Args().Tail(), pass.PublicEnv(s.App))
 			if err != nil {
 				return err
 			}

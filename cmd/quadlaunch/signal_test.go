@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/quadlaunch/quadlaunch/runtime"
+	"github.com/quadlaunch/quadlaunch/runtime/versions"
 )
 
 // The CLI is built and run for real: a command waiting for an app's lock (held
@@ -38,7 +38,7 @@ func TestSignalExitCodes(t *testing.T) {
 	}
 	lockDir := filepath.Join(dir, "locks")
 	t.Setenv("QUADLAUNCH_LOCK_DIR", lockDir)
-	lock, err := runtime.AcquireLock(context.Background(), lockDir, "sig", "the test", 0, nil)
+	lock, err := versions.AcquireLock(context.Background(), lockDir, "sig", "the test", 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

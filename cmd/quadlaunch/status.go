@@ -9,7 +9,9 @@ import (
 
 	"github.com/urfave/cli/v3"
 
-	"github.com/quadlaunch/quadlaunch/runtime"
+	"github.com/quadlaunch/quadlaunch/runtime/proxy"
+	"github.com/quadlaunch/quadlaunch/runtime/session"
+	"github.com/quadlaunch/quadlaunch/runtime/systemd"
 	"github.com/quadlaunch/quadlaunch/units"
 )
 
@@ -18,7 +20,7 @@ func init() { commands = append(commands, statusCommand()) }
 type statusReport struct {
 	App     string              `json:"app"`
 	Current string              `json:"current_version"`
-	Units   []runtime.UnitState `json:"units"`
+	Units   []systemd.UnitState `json:"units"`
 	Roles   []roleStatus        `json:"roles"`
 }
 
@@ -36,12 +38,12 @@ func statusCommand() *cli.Command {
 		ArgsUsage: "APP",
 		Flags:     []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			s, err := openSession(ctx, cmd, sessionOpts{podman: true})
+			s, err := openSession(ctx, cmd, session.Options{Podman: true})
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			sd, err := s.Systemd(ctx)
+			sd, err := s.Manager(ctx)
 			if err != nil {
 				return err
 			}
@@ -67,7 +69,7 @@ func statusCommand() *cli.Command {
 			}
 			for _, r := range s.App.Roles {
 				names := []string{r.Name}
-				if live := runtime.LiveRole(s.App, s.User, r.Name); live != r.Name {
+				if live := proxy.LiveRole(s.App, s.User, r.Name); live != r.Name {
 					names = []string{live, r.Name} // the live web slot first; the idle one when it runs
 				} else if s.App.Proxy != nil && s.App.PrimaryRole().Name == r.Name {
 					names = append(names, units.NextSlotRole(r.Name))

@@ -11,8 +11,8 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/quadlaunch/quadlaunch/generator"
-	"github.com/quadlaunch/quadlaunch/runtime"
 	"github.com/quadlaunch/quadlaunch/pups"
+	"github.com/quadlaunch/quadlaunch/runtime/proxy"
 	"github.com/quadlaunch/quadlaunch/units"
 )
 
@@ -36,7 +36,7 @@ func validateCommand() *cli.Command {
 				if problems.failed[a.Name] {
 					continue
 				}
-				if err := runtime.CheckTLSFiles(a, time.Now()); err != nil {
+				if err := proxy.CheckTLSFiles(a, time.Now()); err != nil {
 					problems.errors = append(problems.errors, a.Name+": "+err.Error())
 					problems.failed[a.Name] = true
 				}

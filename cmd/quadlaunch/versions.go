@@ -9,7 +9,8 @@ import (
 
 	"github.com/urfave/cli/v3"
 
-	"github.com/quadlaunch/quadlaunch/runtime"
+	"github.com/quadlaunch/quadlaunch/runtime/session"
+	"github.com/quadlaunch/quadlaunch/runtime/versions"
 )
 
 func init() { commands = append(commands, versionsCommand(), rollbackCommand(), cleanupCommand()) }
@@ -21,7 +22,7 @@ func versionsCommand() *cli.Command {
 		ArgsUsage: "APP",
 		Flags:     []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			s, err := openSession(ctx, cmd, sessionOpts{podman: true})
+			s, err := openSession(ctx, cmd, session.Options{Podman: true})
 			if err != nil {
 				return err
 			}
@@ -32,7 +33,7 @@ func versionsCommand() *cli.Command {
 			}
 			if cmd.Bool("json") {
 				if vs == nil {
-					vs = []runtime.Version{}
+					vs = []versions.Version{}
 				}
 				enc := json.NewEncoder(os.Stdout)
 				enc.SetIndent("", "  ")
@@ -73,12 +74,12 @@ func rollbackCommand() *cli.Command {
 		ArgsUsage: "APP [VERSION]",
 		Flags:     []cli.Flag{lockTimeoutFlag()},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			s, err := openSession(ctx, cmd, sessionOpts{podman: true, lock: true, systemd: true})
+			s, err := openSession(ctx, cmd, session.Options{Podman: true, Lock: true, Systemd: true})
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			return s.Rollout().Rollback(ctx, cmd.Args().Get(1))
+			return s.Rollback(ctx, cmd.Args().Get(1))
 		},
 	}
 }
@@ -93,7 +94,7 @@ func cleanupCommand() *cli.Command {
 			lockTimeoutFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			s, err := openSession(ctx, cmd, sessionOpts{podman: true, lock: true})
+			s, err := openSession(ctx, cmd, session.Options{Podman: true, Lock: true})
 			if err != nil {
 				return err
 			}
@@ -102,7 +103,7 @@ func cleanupCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			for _, v := range runtime.CleanupSelection(vs, int(cmd.Int("keep"))) {
+			for _, v := range versions.CleanupSelection(vs, int(cmd.Int("keep"))) {
 				if err := engine.RemoveVersion(s.Podman, s.App.Name, v); err != nil {
 					return err
 				}

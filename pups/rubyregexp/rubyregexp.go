@@ -3,7 +3,8 @@
 // that match the way Onigmo does, and refuses what it cannot translate
 // faithfully. It does not import regexp2 (whose tables cost the generator
 // about 10 ms at every boot): the generator checks syntax with it, and
-// pups compiles the translation.
+// package pups compiles the translation. It imports nothing of quadlaunch's:
+// it is the floor below the generator.
 //
 // pups turns a `from` that starts with "/" into a Regexp with Ruby's eval.
 // regexp2 speaks .NET syntax, which shares lookaround, backreferences, atomic

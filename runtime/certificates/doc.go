@@ -3,8 +3,9 @@
 // given in proxy.tls, decides when a certificate is due for renewal, stores
 // certificates and ACME account keys under a state directory, and issues and
 // renews certificates over ACME with the HTTP-01 challenge. It runs no
-// Podman and no nginx: the proxy integration (units/proxy.go, runtime/proxy*)
-// calls it and points nginx at the files it writes.
+// Podman and no nginx: the proxy integration (units/proxy*.go, runtime/proxy)
+// calls it and points nginx at the files it writes. It imports nothing of
+// quadlaunch's.
 //
 // # Files
 //

@@ -12,8 +12,9 @@ import (
 	"github.com/containers/podman/v5/pkg/bindings/containers"
 	"github.com/containers/podman/v5/pkg/bindings/images"
 
-	"github.com/quadlaunch/quadlaunch/runtime"
 	"github.com/quadlaunch/quadlaunch/pups"
+	"github.com/quadlaunch/quadlaunch/runtime/pass"
+	"github.com/quadlaunch/quadlaunch/runtime/versions"
 	"github.com/quadlaunch/quadlaunch/units"
 )
 
@@ -21,7 +22,7 @@ import (
 // tags the result localhost/quadlaunch/APP:<version>. It does not move current:
 // see Promote. On any error or cancellation the work container is removed and no
 // version tag exists.
-func (Engine) Build(ctx context.Context, p *runtime.Plan, opt runtime.BuildOptions) (res *runtime.BuildResult, err error) {
+func (Bindings) Build(ctx context.Context, p *pass.Plan, opt BuildOptions) (res *BuildResult, err error) {
 	out := opt.Out
 	if out == nil {
 		out = io.Discard
@@ -53,19 +54,19 @@ func (Engine) Build(ctx context.Context, p *runtime.Plan, opt runtime.BuildOptio
 	if err := storeSecrets(ctx, p.BuildSecrets()); err != nil {
 		return nil, err
 	}
-	b := &builder{plan: p, out: out, secrets: runtime.PassEnv{Secrets: p.BuildSecrets()}.EnvSecretRefs()}
+	b := &builder{plan: p, out: out, secrets: pass.Env{Secrets: p.BuildSecrets()}.EnvSecretRefs()}
 	defer b.close(ctx)
 
 	parent := baseID
-	res = &runtime.BuildResult{Steps: len(p.Steps)}
+	res = &BuildResult{Steps: len(p.Steps)}
 	n := len(p.Steps)
 	for i, st := range p.Steps {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		key := runtime.CacheKey(parent, st, p.EnvDigest)
+		key := pass.CacheKey(parent, st, p.EnvDigest)
 		if !opt.NoCache {
-			hit, err := findImageByLabel(ctx, runtime.LabelCacheKey, key)
+			hit, err := findImageByLabel(ctx, versions.LabelCacheKey, key)
 			if err != nil {
 				return nil, err
 			}
@@ -93,7 +94,7 @@ func (Engine) Build(ctx context.Context, p *runtime.Plan, opt runtime.BuildOptio
 		if err := b.runner.StopBackground(ctx); err != nil {
 			return nil, fmt.Errorf("step %d/%d (%s): stop background processes: %w", i+1, n, st.Summary, err)
 		}
-		id, err := b.commit(ctx, append(restore, "LABEL "+runtime.LabelCacheKey+"="+key), "", "")
+		id, err := b.commit(ctx, append(restore, "LABEL "+versions.LabelCacheKey+"="+key), "", "")
 		if err != nil {
 			return nil, err
 		}
@@ -105,7 +106,7 @@ func (Engine) Build(ctx context.Context, p *runtime.Plan, opt runtime.BuildOptio
 	if p.BootCommand != nil {
 		boot = []string{restore[0], "CMD " + jsonArray(p.BootCommand)}
 	}
-	final := runtime.FinalKey(parent, p.BootCommand, p.ConfigDigest)
+	final := pass.FinalKey(parent, p.BootCommand, p.ConfigDigest)
 	if !opt.NoCache {
 		if v, id, err := findVersion(ctx, p.App, final); err != nil {
 			return nil, err
@@ -130,12 +131,12 @@ func (Engine) Build(ctx context.Context, p *runtime.Plan, opt runtime.BuildOptio
 		b.container, b.at = id, parent
 	}
 	changes := append(boot,
-		"LABEL "+runtime.LabelApp+"="+p.App,
-		"LABEL "+runtime.LabelVersion+"="+version,
-		"LABEL "+runtime.LabelCreated+"="+now().UTC().Format(time.RFC3339),
-		"LABEL "+runtime.LabelConfigDigest+"="+p.ConfigDigest,
-		"LABEL "+runtime.LabelTool+"="+opt.ToolVersion,
-		"LABEL "+runtime.LabelFinalKey+"="+final,
+		"LABEL "+versions.LabelApp+"="+p.App,
+		"LABEL "+versions.LabelVersion+"="+version,
+		"LABEL "+versions.LabelCreated+"="+now().UTC().Format(time.RFC3339),
+		"LABEL "+versions.LabelConfigDigest+"="+p.ConfigDigest,
+		"LABEL "+versions.LabelTool+"="+opt.ToolVersion,
+		"LABEL "+versions.LabelFinalKey+"="+final,
 	)
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -157,7 +158,7 @@ func (Engine) Build(ctx context.Context, p *runtime.Plan, opt runtime.BuildOptio
 // builder holds the one work container a build uses: consecutive uncached steps
 // run in the same container, committing after each.
 type builder struct {
-	plan      *runtime.Plan
+	plan      *pass.Plan
 	out       io.Writer
 	secrets   map[string]string // env secrets of the work container (target variable -> Podman secret)
 	container string
@@ -211,10 +212,10 @@ func findVersion(ctx context.Context, app, final string) (string, string, error)
 		return "", "", err
 	}
 	for _, im := range list {
-		if im.Labels[runtime.LabelFinalKey] != final {
+		if im.Labels[versions.LabelFinalKey] != final {
 			continue
 		}
-		v := im.Labels[runtime.LabelVersion]
+		v := im.Labels[versions.LabelVersion]
 		for _, t := range im.RepoTags {
 			if t == units.ImageRef(app, v) {
 				return v, im.ID, nil
@@ -226,7 +227,7 @@ func findVersion(ctx context.Context, app, final string) (string, string, error)
 
 // newVersion picks a sortable version id from the time, unused for this app.
 func newVersion(ctx context.Context, app string, t time.Time) (string, error) {
-	base := runtime.VersionID(t)
+	base := versions.VersionID(t)
 	for i := 1; ; i++ {
 		v := base
 		if i > 1 {

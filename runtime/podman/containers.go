@@ -16,13 +16,13 @@ import (
 	"golang.org/x/term"
 
 	"github.com/quadlaunch/quadlaunch/generator"
-	"github.com/quadlaunch/quadlaunch/runtime"
+	"github.com/quadlaunch/quadlaunch/runtime/pass"
 	"github.com/quadlaunch/quadlaunch/units"
 )
 
 // ContainerHealth returns a container's state and health ("" when it has no
 // health check); state "absent" when there is no such container.
-func (Engine) ContainerHealth(ctx context.Context, name string) (state, health, image string) {
+func (Bindings) ContainerHealth(ctx context.Context, name string) (state, health, image string) {
 	c, err := containers.Inspect(ctx, name, nil)
 	if err != nil {
 		return "absent", "", ""
@@ -39,7 +39,7 @@ func (Engine) ContainerHealth(ctx context.Context, name string) (state, health, 
 // RunOneOff runs args in a one-off container of current with the app's volumes and
 // network; public env goes to the exec session, secrets become Podman secrets the
 // container references as env secrets. stdin/stdout/stderr are attached.
-func (Engine) RunOneOff(ctx context.Context, app *generator.App, args []string, env runtime.PassEnv) (int, error) {
+func (Bindings) RunOneOff(ctx context.Context, app *generator.App, args []string, env pass.Env) (int, error) {
 	cur, err := imageID(ctx, units.ImageRef(app.Name, units.CurrentTag))
 	if err != nil {
 		return 1, err
@@ -51,7 +51,7 @@ func (Engine) RunOneOff(ctx context.Context, app *generator.App, args []string, 
 		return 1, err
 	}
 	id, err := startWorkContainer(ctx, workSpec{Image: cur, Name: fmt.Sprintf("%s-run-%d", app.Name, time.Now().UnixNano()),
-		EnvSecrets: env.EnvSecretRefs(), Mounts: runtime.AppMounts(app), Network: runtime.AppNetwork(app)})
+		EnvSecrets: env.EnvSecretRefs(), Mounts: AppMounts(app), Network: AppNetwork(app)})
 	if err != nil {
 		return 1, err
 	}
@@ -62,7 +62,7 @@ func (Engine) RunOneOff(ctx context.Context, app *generator.App, args []string, 
 // Enter runs a shell (or args) in the running container of role. That container
 // already has the app's secrets as env secrets (its unit's Secret= lines), which
 // every exec session inherits; only public env may be given here.
-func (Engine) Enter(ctx context.Context, app *generator.App, role string, args, publicEnv []string) (int, error) {
+func (Bindings) Enter(ctx context.Context, app *generator.App, role string, args, publicEnv []string) (int, error) {
 	if len(args) == 0 {
 		args = []string{"/bin/sh", "-c", "command -v bash >/dev/null && exec bash || exec sh"}
 	}
@@ -97,7 +97,7 @@ func execAttached(ctx context.Context, container string, args, env []string) (in
 
 // HealthOf returns a container's ID and health status ("" when absent or
 // without a health check).
-func (Engine) HealthOf(ctx context.Context, name string) (id, health string) {
+func (Bindings) HealthOf(ctx context.Context, name string) (id, health string) {
 	c, err := containers.Inspect(ctx, name, nil)
 	if err != nil || c.State == nil {
 		return "", ""
@@ -109,7 +109,7 @@ func (Engine) HealthOf(ctx context.Context, name string) (id, health string) {
 }
 
 // RunHealthCheck runs the container's health check now and returns the status.
-func (Engine) RunHealthCheck(ctx context.Context, name string) (string, error) {
+func (Bindings) RunHealthCheck(ctx context.Context, name string) (string, error) {
 	r, err := containers.RunHealthCheck(ctx, name, nil)
 	if err != nil {
 		return "", err
@@ -119,7 +119,7 @@ func (Engine) RunHealthCheck(ctx context.Context, name string) (string, error) {
 
 // HealthReport describes a container's health check state and its last
 // results, for a deploy's failure report ("" when it has no health check).
-func (Engine) HealthReport(ctx context.Context, name string) string {
+func (Bindings) HealthReport(ctx context.Context, name string) string {
 	c, err := containers.Inspect(ctx, name, nil)
 	if err != nil || c.State == nil || c.State.Health == nil {
 		return ""

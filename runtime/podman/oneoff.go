@@ -10,13 +10,14 @@ import (
 	"github.com/containers/podman/v5/pkg/bindings/images"
 
 	"github.com/quadlaunch/quadlaunch/generator"
-	"github.com/quadlaunch/quadlaunch/runtime"
+	"github.com/quadlaunch/quadlaunch/runtime/pass"
+	"github.com/quadlaunch/quadlaunch/runtime/versions"
 	"github.com/quadlaunch/quadlaunch/units"
 )
 
 // RunMigrate runs the migrate plan's steps in a one-off container of current,
 // with the app's volumes and network, and removes the container afterwards.
-func (Engine) RunMigrate(ctx context.Context, app *generator.App, p *runtime.Plan, opt runtime.PassOptions) error {
+func (Bindings) RunMigrate(ctx context.Context, app *generator.App, p *pass.Plan, opt PassOptions) error {
 	if len(p.Steps) == 0 {
 		fmt.Fprintf(opt.Out, "%s: no steps tagged db or migrate, nothing to migrate\n", app.Name)
 		return nil
@@ -32,7 +33,7 @@ func (Engine) RunMigrate(ctx context.Context, app *generator.App, p *runtime.Pla
 		return err
 	}
 	id, err := startWorkContainer(ctx, workSpec{Image: cur, Name: fmt.Sprintf("%s-migrate-%d", app.Name, time.Now().UnixNano()),
-		EnvSecrets: opt.Env.EnvSecretRefs(), Mounts: runtime.AppMounts(app), Network: runtime.AppNetwork(app)})
+		EnvSecrets: opt.Env.EnvSecretRefs(), Mounts: AppMounts(app), Network: AppNetwork(app)})
 	if err != nil {
 		return err
 	}
@@ -57,7 +58,7 @@ func (Engine) RunMigrate(ctx context.Context, app *generator.App, p *runtime.Pla
 // plan p (launcher-style configure: the pups steps tagged db,precompile), so the
 // CLI need not start APP-configure at all, which would re-run APP-migrate first
 // (configure Requires= it). It says why in reason.
-func (Engine) Configured(ctx context.Context, app *generator.App, p *runtime.Plan) (ok bool, reason string, err error) {
+func (Bindings) Configured(ctx context.Context, app *generator.App, p *pass.Plan) (ok bool, reason string, err error) {
 	curRef := units.ImageRef(app.Name, units.CurrentTag)
 	cur, err := images.GetImage(ctx, curRef, nil)
 	if err != nil {
@@ -69,7 +70,7 @@ func (Engine) Configured(ctx context.Context, app *generator.App, p *runtime.Pla
 	if len(p.Steps) == 0 {
 		return true, "no steps tagged db or precompile, nothing to configure", nil
 	}
-	if cur.Labels[runtime.LabelConfigureKey] == runtime.ConfigureKey("", p) {
+	if cur.Labels[versions.LabelConfigureKey] == pass.ConfigureKey("", p) {
 		return true, fmt.Sprintf("current (%s) is already configured", shortID(cur.ID)), nil
 	}
 	return false, "", nil
@@ -79,7 +80,7 @@ func (Engine) Configured(ctx context.Context, app *generator.App, p *runtime.Pla
 // as the new current (and as its version tag), so the roles run a configured image.
 // Env reaches exec sessions only, never the image config. If current already is the
 // result of these steps it returns at once with changed=false.
-func (Engine) RunConfigure(ctx context.Context, app *generator.App, p *runtime.Plan, opt runtime.PassOptions) (changed bool, err error) {
+func (Bindings) RunConfigure(ctx context.Context, app *generator.App, p *pass.Plan, opt PassOptions) (changed bool, err error) {
 	curRef := units.ImageRef(app.Name, units.CurrentTag)
 	cur, err := images.GetImage(ctx, curRef, nil)
 	if err != nil {
@@ -92,8 +93,8 @@ func (Engine) RunConfigure(ctx context.Context, app *generator.App, p *runtime.P
 		fmt.Fprintf(opt.Out, "%s: no steps tagged db or precompile, nothing to configure\n", app.Name)
 		return false, nil
 	}
-	key := runtime.ConfigureKey("", p)
-	if cur.Labels[runtime.LabelConfigureKey] == key {
+	key := pass.ConfigureKey("", p)
+	if cur.Labels[versions.LabelConfigureKey] == key {
 		fmt.Fprintf(opt.Out, "%s: current (%s) is already configured\n", app.Name, shortID(cur.ID))
 		return false, nil
 	}
@@ -104,7 +105,7 @@ func (Engine) RunConfigure(ctx context.Context, app *generator.App, p *runtime.P
 	if err := storeSecrets(ctx, opt.Env.Secrets); err != nil {
 		return false, err
 	}
-	b := &builder{plan: &runtime.Plan{App: app.Name, Env: opt.Env.Public}, out: opt.Out, secrets: opt.Env.EnvSecretRefs()}
+	b := &builder{plan: &pass.Plan{App: app.Name, Env: opt.Env.Public}, out: opt.Out, secrets: opt.Env.EnvSecretRefs()}
 	defer b.close(ctx)
 	// The container is created without env (commit would copy it into the image);
 	// ensureContainer's runner gives the public env to each exec session, and the
@@ -127,11 +128,11 @@ func (Engine) RunConfigure(ctx context.Context, app *generator.App, p *runtime.P
 		return false, err
 	}
 	id, err := b.commit(ctx, []string{"ENTRYPOINT " + jsonArray(entrypoint), "CMD " + jsonArray(cmd),
-		"LABEL " + runtime.LabelConfigureKey + "=" + key}, "", "")
+		"LABEL " + versions.LabelConfigureKey + "=" + key}, "", "")
 	if err != nil {
 		return false, err
 	}
-	if v := cur.Labels[runtime.LabelVersion]; v != "" {
+	if v := cur.Labels[versions.LabelVersion]; v != "" {
 		if err := tagImage(ctx, id, app.Name, v); err != nil {
 			return false, err
 		}

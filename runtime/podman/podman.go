@@ -19,7 +19,7 @@ import (
 	"github.com/containers/podman/v5/pkg/specgen"
 	spec "github.com/opencontainers/runtime-spec/specs-go"
 
-	"github.com/quadlaunch/quadlaunch/runtime"
+	"github.com/quadlaunch/quadlaunch/runtime/versions"
 	"github.com/quadlaunch/quadlaunch/units"
 )
 
@@ -41,7 +41,7 @@ func PodmanSocket(user bool) string {
 
 // Connect returns a context carrying a Podman API connection. Cancelling ctx aborts
 // requests in flight; cleanup code uses context.WithoutCancel on the result.
-func (Engine) Connect(ctx context.Context, user bool) (context.Context, error) {
+func (Bindings) Connect(ctx context.Context, user bool) (context.Context, error) {
 	uri := PodmanSocket(user)
 	c, err := bindings.NewConnection(ctx, uri)
 	if err != nil {
@@ -91,15 +91,15 @@ func findImageByLabel(ctx context.Context, label, value string) (string, error) 
 }
 
 // listAppImages returns every image of the app (all versions and configured images).
-func listAppImages(ctx context.Context, app string) ([]runtime.Image, error) {
+func listAppImages(ctx context.Context, app string) ([]versions.Image, error) {
 	all := true
-	list, err := images.List(ctx, &images.ListOptions{All: &all, Filters: map[string][]string{"label": {runtime.LabelApp + "=" + app}}})
+	list, err := images.List(ctx, &images.ListOptions{All: &all, Filters: map[string][]string{"label": {versions.LabelApp + "=" + app}}})
 	if err != nil {
 		return nil, fmt.Errorf("list images of %s: %w", app, err)
 	}
-	out := make([]runtime.Image, 0, len(list))
+	out := make([]versions.Image, 0, len(list))
 	for _, im := range list {
-		out = append(out, runtime.Image{ID: im.ID, RepoTags: im.RepoTags, Labels: im.Labels})
+		out = append(out, versions.Image{ID: im.ID, RepoTags: im.RepoTags, Labels: im.Labels})
 	}
 	return out, nil
 }
@@ -151,7 +151,7 @@ type workSpec struct {
 	Name       string
 	Env        map[string]string
 	EnvSecrets map[string]string
-	Mounts     []runtime.Mount
+	Mounts     []Mount
 	Network    string
 }
 
@@ -204,7 +204,7 @@ func removeContainer(ctx context.Context, id string) {
 	}
 }
 
-func addMounts(s *specgen.SpecGenerator, mounts []runtime.Mount) {
+func addMounts(s *specgen.SpecGenerator, mounts []Mount) {
 	for _, m := range mounts {
 		if m.Named {
 			s.Volumes = append(s.Volumes, &specgen.NamedVolume{Name: m.Source, Dest: m.Dest, Options: m.Options})

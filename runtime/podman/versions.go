@@ -9,12 +9,12 @@ import (
 	"github.com/containers/podman/v5/pkg/bindings/containers"
 	"github.com/containers/podman/v5/pkg/bindings/images"
 
-	"github.com/quadlaunch/quadlaunch/runtime"
+	"github.com/quadlaunch/quadlaunch/runtime/versions"
 	"github.com/quadlaunch/quadlaunch/units"
 )
 
 // ListVersions asks Podman for the app's versions.
-func (Engine) ListVersions(ctx context.Context, app string) ([]runtime.Version, error) {
+func (Bindings) ListVersions(ctx context.Context, app string) ([]versions.Version, error) {
 	list, err := listAppImages(ctx, app)
 	if err != nil {
 		return nil, err
@@ -23,7 +23,7 @@ func (Engine) ListVersions(ctx context.Context, app string) ([]runtime.Version, 
 	if err != nil {
 		return nil, err
 	}
-	return runtime.VersionsFromImages(app, list, inUse), nil
+	return versions.FromImages(app, list, inUse), nil
 }
 
 func imagesInUse(ctx context.Context) (map[string]bool, error) {
@@ -40,18 +40,18 @@ func imagesInUse(ctx context.Context) (map[string]bool, error) {
 }
 
 // currentTags reads current/previous of app.
-func currentTags(ctx context.Context, app string) (runtime.Tags, error) {
+func currentTags(ctx context.Context, app string) (versions.Tags, error) {
 	cur, err := imageID(ctx, units.ImageRef(app, units.CurrentTag))
 	if err != nil {
-		return runtime.Tags{}, err
+		return versions.Tags{}, err
 	}
-	prev, err := imageID(ctx, units.ImageRef(app, runtime.TagPrevious))
-	return runtime.Tags{Current: cur, Previous: prev}, err
+	prev, err := imageID(ctx, units.ImageRef(app, versions.TagPrevious))
+	return versions.Tags{Current: cur, Previous: prev}, err
 }
 
 // Promote makes id current; the old current becomes previous. It returns the tags
 // as they were, for RestoreTags.
-func (Engine) Promote(ctx context.Context, app, id string) (runtime.Tags, error) {
+func (Bindings) Promote(ctx context.Context, app, id string) (versions.Tags, error) {
 	old, err := currentTags(ctx, app)
 	if err != nil {
 		return old, err
@@ -60,7 +60,7 @@ func (Engine) Promote(ctx context.Context, app, id string) (runtime.Tags, error)
 		return old, nil
 	}
 	if old.Current != "" {
-		if err := tagImage(ctx, old.Current, app, runtime.TagPrevious); err != nil {
+		if err := tagImage(ctx, old.Current, app, versions.TagPrevious); err != nil {
 			return old, err
 		}
 	}
@@ -68,9 +68,9 @@ func (Engine) Promote(ctx context.Context, app, id string) (runtime.Tags, error)
 }
 
 // RestoreTags puts current and previous back as they were.
-func (Engine) RestoreTags(ctx context.Context, app string, t runtime.Tags) error {
+func (Bindings) RestoreTags(ctx context.Context, app string, t versions.Tags) error {
 	ctx = context.WithoutCancel(ctx)
-	for _, x := range []struct{ tag, id string }{{units.CurrentTag, t.Current}, {runtime.TagPrevious, t.Previous}} {
+	for _, x := range []struct{ tag, id string }{{units.CurrentTag, t.Current}, {versions.TagPrevious, t.Previous}} {
 		var err error
 		if x.id == "" {
 			err = untagImage(ctx, app, x.tag)
@@ -85,7 +85,7 @@ func (Engine) RestoreTags(ctx context.Context, app string, t runtime.Tags) error
 }
 
 // RemoveVersion untags a version and deletes the image if nothing else uses it.
-func (Engine) RemoveVersion(ctx context.Context, app string, v runtime.Version) error {
+func (Bindings) RemoveVersion(ctx context.Context, app string, v versions.Version) error {
 	if err := images.Untag(ctx, v.ImageID, v.Version, units.ImageRepo(app), nil); err != nil && !isNotFound(err) {
 		return fmt.Errorf("untag %s: %w", units.ImageRef(app, v.Version), err)
 	}

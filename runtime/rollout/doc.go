@@ -7,8 +7,9 @@
 // order and what undoing a failure at each step takes (RollbackFor); the steps
 // that move tags put them back themselves when they fail half-way.
 //
-// The package is pure on purpose: no build tags, no Podman, no D-Bus. The
-// implementations of the interfaces live in package runtime; the failure
+// The package is pure on purpose: no build tags, no Podman, no D-Bus; of
+// quadlaunch it imports generator and units only. The implementations of the
+// interfaces live in package session (runtime/session), above it; the failure
 // matrix (rollout_test.go) runs every plan against a recording fake with plain
 // `go test`.
 package rollout
