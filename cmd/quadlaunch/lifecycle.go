@@ -5,9 +5,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
-	"github.com/quadlaunch/quadlaunch/runtime/proxy"
 	"github.com/quadlaunch/quadlaunch/runtime/session"
-	"github.com/quadlaunch/quadlaunch/runtime/systemd"
 )
 
 func init() {
@@ -28,20 +26,7 @@ func lifecycleCommand(op string) *cli.Command {
 				return err
 			}
 			defer s.Close()
-			sd, err := s.Manager(ctx)
-			if err != nil {
-				return err
-			}
-			// With the proxy, the live web slot (A-web or A-web-next) is the one started.
-			names := proxy.LiveAppUnits(s.App, sd.User, systemd.RuntimeDir(sd.User))
-			if op == "restart" {
-				return session.RestartRoles(ctx, sd, s.App, names.Roles)
-			}
-			unitNames := names.Roles
-			if op == "start" {
-				unitNames = append(unitNames, names.Target)
-			}
-			return sd.JobsTogether(ctx, op, unitNames)
+			return s.Lifecycle(ctx, op)
 		},
 	}
 }

@@ -2,14 +2,10 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 
 	"github.com/urfave/cli/v3"
 
-	"github.com/quadlaunch/quadlaunch/generator"
-	"github.com/quadlaunch/quadlaunch/runtime/pass"
-	"github.com/quadlaunch/quadlaunch/runtime/podman"
 	"github.com/quadlaunch/quadlaunch/runtime/session"
 )
 
@@ -27,7 +23,11 @@ func migrateCommand() *cli.Command {
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.Bool("in-unit") {
-				return migrateInUnit(ctx, cmd)
+				r, err := inUnit(cmd)
+				if err != nil {
+					return err
+				}
+				return session.MigrateInUnit(ctx, r)
 			}
 			s, err := openSession(ctx, cmd, session.Options{Lock: true, Systemd: true})
 			if err != nil {
@@ -39,23 +39,11 @@ func migrateCommand() *cli.Command {
 	}
 }
 
-// migrateInUnit runs inside APP-migrate.service: no lock (the command that started
-// the unit holds it), env from the unit's EnvironmentFile over the config's.
-func migrateInUnit(ctx context.Context, cmd *cli.Command) error {
-	app, pc, err := inUnitSession(ctx, cmd)
-	if err != nil {
-		return err
-	}
-	if deferPass(cmd, app, session.PassMigrate) {
-		return nil
-	}
-	env := pass.FullEnv(app, os.LookupEnv)
-	flag := session.SkipPostDeployFlag(userMode(cmd), app.Name)
-	if _, err := os.Stat(flag); err == nil || cmd.Bool("skip-post-deployment-migrations") {
-		env = append(env, "SKIP_POST_DEPLOYMENT_MIGRATIONS=1")
-	}
-	plan := pass.PlanPhase(app, pass.PhaseMigrate, env...)
-	return engine.RunMigrate(pc, app, plan, podman.PassOptions{Out: os.Stdout, Env: pass.SplitEnv(app, env)})
+// inUnit is the request of a pass run inside its unit (session.InUnit).
+func inUnit(cmd *cli.Command) (session.InUnit, error) {
+	name, err := appArg(cmd)
+	return session.InUnit{Root: rootDir(cmd), App: name, User: userMode(cmd), Engine: engine,
+		SkipPostDeployment: cmd.Bool("skip-post-deployment-migrations"), Out: os.Stdout}, err
 }
 
 func configureCommand() *cli.Command {
@@ -69,71 +57,18 @@ func configureCommand() *cli.Command {
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.Bool("in-unit") {
-				return configureInUnit(ctx, cmd)
+				r, err := inUnit(cmd)
+				if err != nil {
+					return err
+				}
+				return session.ConfigureInUnit(ctx, r)
 			}
 			s, err := openSession(ctx, cmd, session.Options{Lock: true, Podman: true, Systemd: true})
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			// Launcher-style configure is a no-op on a configured current: say so
-			// without starting the unit (which would run APP-migrate again first).
-			if s.App.Configure == nil {
-				// The config's env, as the unit would see it (not this shell's).
-				plan := pass.PlanPhase(s.App, pass.PhaseConfigure, pass.FullEnv(s.App, nil)...)
-				done, reason, err := engine.Configured(s.Podman, s.App, plan)
-				if err != nil {
-					return err
-				}
-				if done {
-					fmt.Printf("%s: %s\n", s.App.Name, reason)
-					return nil
-				}
-			}
-			return s.Configure(ctx)
+			return s.ConfigureUnlessConfigured(ctx)
 		},
 	}
-}
-
-func configureInUnit(ctx context.Context, cmd *cli.Command) error {
-	app, pc, err := inUnitSession(ctx, cmd)
-	if err != nil {
-		return err
-	}
-	if deferPass(cmd, app, session.PassConfigure) {
-		return nil
-	}
-	env := pass.FullEnv(app, os.LookupEnv)
-	plan := pass.PlanPhase(app, pass.PhaseConfigure, env...)
-	_, err = engine.RunConfigure(pc, app, plan, podman.PassOptions{Out: os.Stdout, Env: pass.SplitEnv(app, env)})
-	return err
-}
-
-// deferPass reports (and says, on the unit's journal) that a launcher-style pass
-// is left to the container's boot (*_ON_BOOT in the config, not forced).
-func deferPass(cmd *cli.Command, app *generator.App, p session.Pass) bool {
-	_, err := os.Stat(session.ForcePassFlag(userMode(cmd), app.Name, p))
-	if !session.DeferPassToBoot(app, p, err == nil) {
-		return false
-	}
-	fmt.Println(session.DeferredPassMessage(p))
-	return true
-}
-
-// inUnitSession is what a pass run inside its unit needs: the app's config and
-// a Podman connection; no lock (the command that started the unit holds it).
-func inUnitSession(ctx context.Context, cmd *cli.Command) (*generator.App, context.Context, error) {
-	name, err := appArg(cmd)
-	if err != nil {
-		return nil, nil, err
-	}
-	app, err := loadApp(cmd, name)
-	if err != nil {
-		return nil, nil, err
-	}
-	pc, err := engine.Connect(ctx, userMode(cmd))
-	if err != nil {
-		return nil, nil, err
-	}
-	return app, pc, nil
 }

@@ -5,8 +5,6 @@ import (
 
 	"github.com/urfave/cli/v3"
 
-	"github.com/quadlaunch/quadlaunch/runtime/pass"
-	"github.com/quadlaunch/quadlaunch/runtime/proxy"
 	"github.com/quadlaunch/quadlaunch/runtime/session"
 )
 
@@ -26,7 +24,7 @@ func runCommand() *cli.Command {
 				return err
 			}
 			defer s.Close()
-			code, err := engine.RunOneOff(s.Podman, s.App, cmd.Args().Tail(), pass.SplitEnv(s.App, pass.FullEnv(s.App, nil)))
+			code, err := s.RunOneOff(cmd.Args().Tail())
 			if err != nil {
 				return err
 			}
@@ -50,7 +48,7 @@ func enterCommand() *cli.Command {
 				return err
 			}
 			defer s.Close()
-			code, err := engine.Enter(s.Podman, s.App, proxy.LiveRole(s.App, s.User, cmd.String("role")), cmd.Args().Tail(), pass.PublicEnv(s.App))
+			code, err := s.Enter(cmd.String("role"), cmd.Args().Tail())
 			if err != nil {
 				return err
 			}

@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"os"
-	"text/tabwriter"
 
 	"github.com/urfave/cli/v3"
 
@@ -27,42 +24,14 @@ func versionsCommand() *cli.Command {
 				return err
 			}
 			defer s.Close()
-			vs, err := engine.ListVersions(s.Podman, s.App.Name)
+			vs, err := s.Versions()
 			if err != nil {
 				return err
 			}
 			if cmd.Bool("json") {
-				if vs == nil {
-					vs = []versions.Version{}
-				}
-				enc := json.NewEncoder(os.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(vs)
+				return printJSON(vs)
 			}
-			tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "VERSION\tIMAGE\tCREATED\tCONFIG\tTAGS")
-			for _, v := range vs {
-				tags := ""
-				if v.Current {
-					tags += "current "
-				}
-				if v.Previous {
-					tags += "previous "
-				}
-				if v.InUse {
-					tags += "in-use"
-				}
-				digest := v.ConfigDigest
-				if len(digest) > 19 {
-					digest = digest[:19]
-				}
-				id := v.ImageID
-				if len(id) > 12 {
-					id = id[:12]
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", v.Version, id, v.Created, digest, tags)
-			}
-			return tw.Flush()
+			return versions.WriteTable(os.Stdout, vs)
 		},
 	}
 }
@@ -99,17 +68,7 @@ func cleanupCommand() *cli.Command {
 				return err
 			}
 			defer s.Close()
-			vs, err := engine.ListVersions(s.Podman, s.App.Name)
-			if err != nil {
-				return err
-			}
-			for _, v := range versions.CleanupSelection(vs, int(cmd.Int("keep"))) {
-				if err := engine.RemoveVersion(s.Podman, s.App.Name, v); err != nil {
-					return err
-				}
-				fmt.Printf("removed %s\n", v.Version)
-			}
-			return nil
+			return s.Cleanup(int(cmd.Int("keep")), os.Stdout)
 		},
 	}
 }

@@ -41,7 +41,7 @@ var floors = []floor{
 	{0, []string{"pups/rubyregexp"}}, // Ruby regexps as pups evaluates them: the generator checks them
 	{1, []string{"generator"}},       // config files -> typed apps
 	{2, []string{"units", "pups"}},   // typed apps -> unit files; pups step semantics
-	{3, []string{"export", "runtime/systemd", "runtime/versions", "runtime/certificates", "runtime/pass", "runtime/rollout"}},
+	{3, []string{"export", "preview", "runtime/systemd", "runtime/versions", "runtime/certificates", "runtime/pass", "runtime/rollout"}},
 	{4, []string{"runtime/podman", "runtime/proxy"}}, // over pass+versions; over systemd+certificates
 	{5, []string{"runtime/session"}},                 // a command's hold on an app, the rollouts wired to the host
 	{6, []string{"cmd/..."}},                         // flags, one call per command

@@ -1,0 +1,36 @@
+package versions
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+)
+
+// WriteTable writes vs as `quadlaunch versions` prints them: one line each,
+// short image IDs and config digests, and the tags that hold a version.
+func WriteTable(w io.Writer, vs []Version) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "VERSION\tIMAGE\tCREATED\tCONFIG\tTAGS")
+	for _, v := range vs {
+		tags := ""
+		if v.Current {
+			tags += "current "
+		}
+		if v.Previous {
+			tags += "previous "
+		}
+		if v.InUse {
+			tags += "in-use"
+		}
+		digest := v.ConfigDigest
+		if len(digest) > 19 {
+			digest = digest[:19]
+		}
+		id := v.ImageID
+		if len(id) > 12 {
+			id = id[:12]
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", v.Version, id, v.Created, digest, tags)
+	}
+	return tw.Flush()
+}
