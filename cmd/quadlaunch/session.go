@@ -7,7 +7,6 @@ import (
 
 	"github.com/urfave/cli/v3"
 
-	"github.com/quadlaunch/quadlaunch/generator"
 	"github.com/quadlaunch/quadlaunch/runtime/session"
 )
 
@@ -22,11 +21,6 @@ func appArg(cmd *cli.Command) (string, error) {
 		return "", cli.Exit(fmt.Sprintf("usage: quadlaunch %s APP", cmd.Name), 2)
 	}
 	return cmd.Args().First(), nil
-}
-
-// loadApp loads the APP's config from the root of this invocation.
-func loadApp(cmd *cli.Command, name string) (*generator.App, error) {
-	return session.LoadApp(rootDir(cmd), name)
 }
 
 // openSession opens the APP argument's session (runtime/session) with what
