@@ -15,7 +15,7 @@ all: build
 
 # The helper twice: quadlaunch without the Podman bindings (what starts on every
 # command) and quadlaunch-podman with them, which a command continues in at its
-# first connection to Podman (cmd/quadlaunch/podman_exec.go says why).
+# first connection to Podman (runtime/podman/reexec.go says why).
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/quadlaunch-generator ./cmd/quadlaunch-generator
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/quadlaunch ./cmd/quadlaunch

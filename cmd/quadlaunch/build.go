@@ -19,13 +19,8 @@ func buildCommand() *cli.Command {
 			&cli.BoolFlag{Name: "no-cache", Usage: "ignore the layer cache and run every step"},
 			lockTimeoutFlag(),
 		},
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			s, err := openSession(ctx, cmd, session.Options{Podman: true, Lock: true, Build: true})
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		Action: withSession(session.Options{Podman: true, Lock: true, Build: true}, func(ctx context.Context, cmd *cli.Command, s *session.Session) error {
 			return s.Build(ctx, cmd.Bool("no-cache"))
-		},
+		}),
 	}
 }

@@ -25,13 +25,8 @@ func deployCommand() *cli.Command {
 			&cli.BoolFlag{Name: "no-cache", Usage: "ignore the layer cache and run every build step"},
 			lockTimeoutFlag(),
 		},
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			s, err := openSession(ctx, cmd, session.Options{Podman: true, Lock: true, Systemd: true})
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		Action: withSession(session.Options{Podman: true, Lock: true, Systemd: true}, func(ctx context.Context, cmd *cli.Command, s *session.Session) error {
 			return s.Deploy(ctx, cmd.Bool("no-cache"))
-		},
+		}),
 	}
 }

@@ -20,13 +20,8 @@ func lifecycleCommand(op string) *cli.Command {
 		Usage:     op + " the app's roles (systemd units, over D-Bus)",
 		ArgsUsage: "APP",
 		Flags:     []cli.Flag{lockTimeoutFlag()},
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			s, err := openSession(ctx, cmd, session.Options{Lock: true})
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		Action: withSession(session.Options{Lock: true}, func(ctx context.Context, cmd *cli.Command, s *session.Session) error {
 			return s.Lifecycle(ctx, op)
-		},
+		}),
 	}
 }

@@ -23,18 +23,13 @@ func logsCommand() *cli.Command {
 			&cli.StringFlag{Name: "unit", Usage: "role, migrate, configure or certificates (default: every unit of the app)"},
 			&cli.BoolFlag{Name: "follow", Aliases: []string{"f"}, Usage: "follow new entries"},
 		},
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			s, err := openSession(ctx, cmd, session.Options{})
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		Action: withSession(session.Options{}, func(ctx context.Context, cmd *cli.Command, s *session.Session) error {
 			args := s.JournalctlArgv(cmd.String("unit"), cmd.Bool("follow"))
 			bin, err := exec.LookPath("journalctl")
 			if err != nil {
 				return fmt.Errorf("journalctl: %w", err)
 			}
 			return syscall.Exec(bin, args, os.Environ())
-		},
+		}),
 	}
 }

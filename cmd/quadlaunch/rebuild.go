@@ -37,13 +37,8 @@ func rebuildCommand() *cli.Command {
 			&cli.BoolFlag{Name: "full-build", Usage: "run the migrate and configure passes even when MIGRATE_ON_BOOT / PRECOMPILE_ON_BOOT in the config defer them to the container's boot"},
 			lockTimeoutFlag(),
 		},
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			s, err := openSession(ctx, cmd, session.Options{Podman: true, Lock: true, Build: true, Systemd: true})
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		Action: withSession(session.Options{Podman: true, Lock: true, Build: true, Systemd: true}, func(ctx context.Context, cmd *cli.Command, s *session.Session) error {
 			return s.Rebuild(ctx, cmd.Bool("no-cache"), cmd.Bool("full-build"))
-		},
+		}),
 	}
 }

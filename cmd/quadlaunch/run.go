@@ -42,12 +42,7 @@ func enterCommand() *cli.Command {
 		Usage:     "open a shell (or run CMD) in the app's running web container",
 		ArgsUsage: "APP [-- CMD...]",
 		Flags:     []cli.Flag{&cli.StringFlag{Name: "role", Value: "web", Usage: "role whose container to enter"}},
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			s, err := openSession(ctx, cmd, session.Options{Podman: true})
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		Action: withSession(session.Options{Podman: true}, func(ctx context.Context, cmd *cli.Command, s *session.Session) error {
 			code, err := s.Enter(cmd.String("role"), cmd.Args().Tail())
 			if err != nil {
 				return err
@@ -56,6 +51,6 @@ func enterCommand() *cli.Command {
 				return cli.Exit("", code)
 			}
 			return nil
-		},
+		}),
 	}
 }

@@ -35,3 +35,16 @@ func openSession(ctx context.Context, cmd *cli.Command, o session.Options) (*ses
 	o.LockHolder = fmt.Sprintf("pid %d: quadlaunch %s %s", os.Getpid(), cmd.Name, name)
 	return session.Open(ctx, o)
 }
+
+// withSession is the action of a command on one app: open its session with
+// o, run, close.
+func withSession(o session.Options, run func(context.Context, *cli.Command, *session.Session) error) cli.ActionFunc {
+	return func(ctx context.Context, cmd *cli.Command) error {
+		s, err := openSession(ctx, cmd, o)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		return run(ctx, cmd, s)
+	}
+}

@@ -18,12 +18,7 @@ func statusCommand() *cli.Command {
 		Usage:     "show the app's units, their states, the current version and container health",
 		ArgsUsage: "APP",
 		Flags:     []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			s, err := openSession(ctx, cmd, session.Options{Podman: true})
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		Action: withSession(session.Options{Podman: true}, func(ctx context.Context, cmd *cli.Command, s *session.Session) error {
 			rep, err := s.Status(ctx)
 			if err != nil {
 				return err
@@ -32,7 +27,7 @@ func statusCommand() *cli.Command {
 				return printJSON(rep)
 			}
 			return rep.WriteText(os.Stdout)
-		},
+		}),
 	}
 }
 

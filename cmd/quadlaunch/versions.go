@@ -18,12 +18,7 @@ func versionsCommand() *cli.Command {
 		Usage:     "list the app's built versions (newest last), marking current and previous",
 		ArgsUsage: "APP",
 		Flags:     []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			s, err := openSession(ctx, cmd, session.Options{Podman: true})
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		Action: withSession(session.Options{Podman: true}, func(ctx context.Context, cmd *cli.Command, s *session.Session) error {
 			vs, err := s.Versions()
 			if err != nil {
 				return err
@@ -32,7 +27,7 @@ func versionsCommand() *cli.Command {
 				return printJSON(vs)
 			}
 			return versions.WriteTable(os.Stdout, vs)
-		},
+		}),
 	}
 }
 
@@ -42,14 +37,9 @@ func rollbackCommand() *cli.Command {
 		Usage:     "make VERSION (default: previous) current again and restart the roles (behind the proxy: through the second web slot, no request fails)",
 		ArgsUsage: "APP [VERSION]",
 		Flags:     []cli.Flag{lockTimeoutFlag()},
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			s, err := openSession(ctx, cmd, session.Options{Podman: true, Lock: true, Systemd: true})
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		Action: withSession(session.Options{Podman: true, Lock: true, Systemd: true}, func(ctx context.Context, cmd *cli.Command, s *session.Session) error {
 			return s.Rollback(ctx, cmd.Args().Get(1))
-		},
+		}),
 	}
 }
 
@@ -62,13 +52,8 @@ func cleanupCommand() *cli.Command {
 			&cli.IntFlag{Name: "keep", Value: 3, Usage: "newest versions to keep"},
 			lockTimeoutFlag(),
 		},
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			s, err := openSession(ctx, cmd, session.Options{Podman: true, Lock: true})
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		Action: withSession(session.Options{Podman: true, Lock: true}, func(ctx context.Context, cmd *cli.Command, s *session.Session) error {
 			return s.Cleanup(int(cmd.Int("keep")), os.Stdout)
-		},
+		}),
 	}
 }
