@@ -2,6 +2,10 @@
 // their templates, merges them the way the bash launcher and pups do, and turns
 // each into a typed App. It does no unit rendering (see package units) and must
 // stay cheap: the systemd generator runs it at every boot and daemon-reload.
+// Of quadlaunch it imports pups/rubyregexp only (to check replace patterns);
+// everything else of ours sits above it (test/layers). The key decoders:
+// layer.go (the table of every key), launcher_keys.go, quadlaunch_keys.go,
+// deploy.go.
 //
 // Config reference (what LoadApp accepts; the README's reference follows it).
 //

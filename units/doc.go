@@ -9,10 +9,18 @@
 //
 // Where things are: naming.go (every name quadlaunch creates: units, files,
 // containers, images), plan.go (all apps' files, next to each other),
-// authority.go (who may claim which name), app.go (one app's units: roles,
-// migrate, configure, target), env.go and escape.go (how env and values
-// reach systemd and Podman), proxy.go (the nginx proxy in front of the
-// primary role), launcher_defaults.go (what the bash launcher adds),
-// version.go (keys per Quadlet version), unitfile.go (the unit file writer),
-// quadlet.go and write.go (running quadlet, writing files).
+// authority.go (who may claim which name), app.go (one app's render: roles,
+// the target), container_settings.go (what every container of an app shares:
+// volumes, labels, links, podman arguments), role_unit.go (a role's
+// .container), oneshot_units.go (migrate, configure, the Podman secrets),
+// env.go and escape.go (how env and values reach systemd and Podman),
+// proxy.go (the proxy's setup and names), proxy_units.go (its units and the
+// second web slot), nginx_conf.go (its nginx config), front.go (the shared
+// 80/443 front), certificates.go (issuance units), launcher_defaults.go (what
+// the bash launcher adds), version.go (keys per Quadlet version), unitfile.go
+// (the unit file writer), quadlet.go, conversion_memo.go and write.go
+// (running quadlet, keeping its output, writing files).
+//
+// Of quadlaunch it imports generator only: the host packages under runtime/
+// and the helper's preview and export sit above it (test/layers).
 package units

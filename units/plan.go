@@ -3,7 +3,7 @@ package units
 import (
 	"fmt"
 	"path/filepath"
-	goruntime "runtime"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -255,7 +255,7 @@ func Plan(apps []*generator.App, opts Options) (*PlanResult, error) {
 // CPU, since the generator's time is boot time. Results keep apps' order.
 func renderAll(apps []*generator.App, ctx *planContext) []*appRender {
 	rendered := make([]*appRender, len(apps))
-	workers := min(goruntime.GOMAXPROCS(0), len(apps))
+	workers := min(runtime.GOMAXPROCS(0), len(apps))
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)

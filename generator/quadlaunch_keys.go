@@ -1,0 +1,115 @@
+package generator
+
+// The decoders of quadlaunch's own keys about what runs (layer.go's table
+// lists every key; the deploy keys are in deploy.go): roles, healthcheck,
+// read_only and podman_args.
+
+import (
+	"fmt"
+	"strings"
+)
+
+func decodeRoles(d *doc, l *layer, p pair) error {
+	if isNull(p.value) {
+		return nil
+	}
+	ps, err := d.pairs(p.value, p.key)
+	if err != nil {
+		return err
+	}
+	for _, q := range ps {
+		key := joinKey(p.key, q.key)
+		if err := validateRoleName(q.key); err != nil {
+			return errAt(d.file, q.keyN, key, "%v", err)
+		}
+		r := roleEntry{name: q.key, pos: posOf(d.file, q.keyN), null: isNull(q.value)}
+		if !r.null {
+			if r.args, err = d.command(q.value, key); err != nil {
+				return err
+			}
+		}
+		l.roles = append(l.roles, r)
+	}
+	return nil
+}
+
+func decodeHealthcheck(d *doc, l *layer, p pair) error {
+	if isNull(p.value) {
+		return nil
+	}
+	f, err := d.fields(l, p.value, p.key, "cmd", "interval", "timeout", "retries", "start_period")
+	if err != nil {
+		return err
+	}
+	h := &healthLayer{pos: posOf(d.file, p.keyN)}
+	if n := f["cmd"]; n != nil {
+		if h.cmd, err = d.command(n, "healthcheck.cmd"); err != nil {
+			return err
+		}
+	}
+	for _, fd := range []struct {
+		name string
+		dst  *optString
+	}{{"interval", &h.interval}, {"timeout", &h.timeout}, {"start_period", &h.startPeriod}} {
+		name, dst := fd.name, fd.dst
+		n := f[name]
+		if n == nil {
+			continue
+		}
+		s, err := d.scalar(n, "healthcheck."+name)
+		if err != nil {
+			return err
+		}
+		if !durationRe.MatchString(s) {
+			return errAt(d.file, n, "healthcheck."+name, "%q is not a duration like 30s, 1m30s or 500ms", s)
+		}
+		*dst = optString{set: true, v: s}
+	}
+	if n := f["retries"]; n != nil {
+		s, err := d.scalar(n, "healthcheck.retries")
+		if err != nil {
+			return err
+		}
+		var r int
+		if _, err := fmt.Sscanf(s, "%d", &r); err != nil || fmt.Sprint(r) != s || r < 0 {
+			return errAt(d.file, n, "healthcheck.retries", "must be a whole number >= 0")
+		}
+		h.retries = &r
+	}
+	l.healthcheck = h
+	return nil
+}
+
+func decodeReadOnly(d *doc, l *layer, p pair) error {
+	if isNull(p.value) {
+		return nil
+	}
+	b, err := d.boolean(p.value, p.key)
+	if err != nil {
+		return err
+	}
+	l.readOnly = &b
+	return nil
+}
+
+func decodePodmanArgs(d *doc, l *layer, p pair) error {
+	if isNull(p.value) {
+		return nil
+	}
+	args, isList, err := d.strList(p.value, p.key)
+	if err != nil {
+		return err
+	}
+	if !isList {
+		if args, err = splitCommand(args[0], false); err != nil {
+			return errAt(d.file, p.value, p.key, "%v", err)
+		}
+	}
+	for _, a := range args {
+		if strings.ContainsAny(a, "\n\x00") {
+			return errAt(d.file, p.value, p.key, "newlines are not allowed in podman arguments")
+		}
+	}
+	l.podmanArgs = append(l.podmanArgs, args...)
+	return nil
+}
