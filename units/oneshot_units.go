@@ -19,6 +19,9 @@ func (r *appRender) asPodmanSecret(e generator.EnvVar) bool {
 	return r.app.AsPodmanSecret(e.Name, e.Value)
 }
 
+// podmanEventsToFile keeps a one-off podman's events out of the unit's journal.
+const podmanEventsToFile = "--events-backend=file"
+
 // secretsPre makes A-migrate (which every other unit of the app Requires and
 // runs After) store each secret env value as a Podman secret, from the value
 // in its own environment (EnvironmentFile=): never on a command line. It runs
@@ -29,14 +32,16 @@ func (r *appRender) secretsPre(u *unitBuilder) {
 			continue
 		}
 		name := SecretName(r.app.Name, e.Name)
-		create := []string{r.ctx.opts.PodmanBin, "secret", "create", "--replace", "--env", name, e.Name}
+		create := []string{r.ctx.opts.PodmanBin, podmanEventsToFile, "secret", "create", "--replace", "--env", name, e.Name}
 		if !r.ctx.ver.atLeast(podmanSecretReplace) {
 			// --replace is 4.7+; before, remove first (the leading - ignores "no such secret").
 			rm, _ := commandLine([]string{r.ctx.opts.PodmanBin, "secret", "rm", name})
 			u.set("Service", "ExecStartPre", "-"+rm)
-			create = []string{r.ctx.opts.PodmanBin, "secret", "create", "--env", name, e.Name}
+			create = []string{r.ctx.opts.PodmanBin, podmanEventsToFile, "secret", "create", "--env", name, e.Name}
 		}
-		line, err := commandLine(create)
+		// podman secret create prints the new secret's ID: noise in the
+		// migration's journal, so its stdout goes nowhere (errors stay).
+		line, err := commandLine(append([]string{shBin, "-c", `exec "$0" "$@" >/dev/null`}, create...))
 		if err != nil {
 			r.errorf(e.Pos, "env."+e.Name, "%v", err)
 			return
@@ -109,6 +114,11 @@ func (r *appRender) oneOff(step string, cmd *generator.Command, after []string) 
 	}
 	u.quadlet("Container", "Exec", line)
 	u.quadlet("Service", "Type", "oneshot")
+	// Podman's events (create, init, start, attach, died, remove) go to its
+	// file backend, not the journal: written by the unit's podman run, they
+	// would be a line each in `journalctl -u A-migrate`, between the
+	// migration's own lines. `podman events --events-backend file` reads them.
+	u.quadlet("Container", "GlobalArgs", podmanEventsToFile)
 	// The oneshot's podman run stays attached, so its stdout already is the unit's
 	// journal; conmon's journald log driver would log every line a second time.
 	r.podmanArgs(u, []string{"--log-driver=none"})

@@ -31,6 +31,7 @@ var quadletKeys = map[string]string{
 	"Container.HealthStartPeriod": "4.5.0",
 	"Container.HealthTimeout":     "4.5.0",
 	"Container.Pull":              "4.6.0",
+	"Container.GlobalArgs":        "4.8.0",
 	"Container.StopTimeout":       "5.0.0",
 	"Container.Notify=healthy":    "5.0.0",
 	"Container.NetworkAlias":      "5.2.0",

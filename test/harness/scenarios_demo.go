@@ -227,6 +227,33 @@ func scenarioStart(tb *Testbed) error {
 	if !strings.Contains(j, "demo migrate: applied schema 2 (run 1)") {
 		return fmt.Errorf("journalctl -u demo-migrate lacks the migration's output:\n%s", j)
 	}
+	return migrateJournalIsClean(tb, j)
+}
+
+// podmanEventLine is a Podman event as its journald backend logs it.
+var podmanEventLine = regexp.MustCompile(`(?m)^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ [+-]\d{4} \S+ m=\+\S+ (container|image|pod|volume|secret) |(?m)^podman\[\d+\]: |(?m)^container (create|init|start|attach|died|remove) `)
+
+// migrateJournalIsClean: the journal of a successful migration holds the
+// migration's own lines, no Podman event and no ID `podman secret create`
+// printed (checked against the IDs Podman has).
+func migrateJournalIsClean(tb *Testbed, j string) error {
+	if m := podmanEventLine.FindString(j); m != "" {
+		return fmt.Errorf("journalctl -u demo-migrate holds a Podman event line (%q):\n%s", m, indent(lastLines(j, 30)))
+	}
+	ids, err := tb.Exec("podman", "secret", "ls", "--format", "{{.ID}}")
+	if err != nil {
+		return fmt.Errorf("podman secret ls: %v", err)
+	}
+	n := 0
+	for _, id := range strings.Fields(ids) {
+		n++
+		if strings.Contains(j, id) {
+			return fmt.Errorf("journalctl -u demo-migrate holds the ID of Podman secret %s:\n%s", id, indent(lastLines(j, 30)))
+		}
+	}
+	if n == 0 {
+		return fmt.Errorf("podman secret ls lists no secret: the demo's secrets were not stored, nothing was checked")
+	}
 	return nil
 }
 
