@@ -23,7 +23,7 @@ var knownKeys = map[string]map[string]bool{
 	"Service": set("Type", "EnvironmentFile", "ExecStartPre", "ExecStart", "ExecStopPost", "ExecReload", "KillSignal", "KillMode", "Restart", "RuntimeDirectory", "WorkingDirectory", "TimeoutStartSec", "TimeoutStopSec"),
 	"Install": set("WantedBy"),
 	"Container": set("ContainerName", "Environment", "Exec", "ExposeHostPort", "Image", "Label", "Network", "Notify", "PodmanArgs",
-		"PublishPort", "Pull", "ReadOnly", "Secret", "StopTimeout", "Volume",
+		"GlobalArgs", "PublishPort", "Pull", "ReadOnly", "Secret", "StopTimeout", "Volume",
 		"HealthCmd", "HealthInterval", "HealthTimeout", "HealthRetries", "HealthStartPeriod"),
 	"Volume":  set("VolumeName", "Label"),
 	"Network": set("NetworkName", "Label"),
@@ -75,6 +75,8 @@ func FuzzPlan(f *testing.F) {
 		"proxy: true\nexpose: ['80:80']\nhealthcheck: {cmd: curl -f localhost, interval: 5s}\n",
 		"volumes:\n  - volume: {host: '/srv/a b\\', guest: '/x:ro'}\npodman_args: [--cap-add, 'X\nY=z']\n",
 		"params: &a {x: [*a, *a]}\n",
+		// migrate and configure give the app its oneshot units
+		"base_image: x\nmigrate: rake db:migrate\nconfigure: /bin/true\nenv: {DB_PASSWORD: s3cret}\n",
 	} {
 		f.Add([]byte(s))
 	}
