@@ -12,9 +12,16 @@ import (
 // RenderedFile is one file the generator writes for an app, as `render`
 // prints it.
 type RenderedFile struct {
+	Name    string // its path under the generator's output dir
 	Title   string // its name, and where it came from or why it looks so
 	Content []byte // a symlink's target; an env file's names with values redacted
 	Symlink bool
+	// Private: an env file (0600); Digest is the sha256 of its real
+	// content, so that a changed value shows without being shown.
+	Private bool
+	Digest  string
+
+	realContent []byte // an env file's values, for Diff's comparison only
 }
 
 // Render is every file the generator writes for app name (and the shared
@@ -47,7 +54,7 @@ func (l *Loaded) Render(name string) (files []RenderedFile, messages string, err
 		switch f.Kind {
 		case units.Quadlet:
 			if !converted {
-				files = append(files, RenderedFile{Title: f.Name + " (Quadlet source; install quadlet to see the service)", Content: f.Content})
+				files = append(files, RenderedFile{Name: f.Name, Title: f.Name + " (Quadlet source; install quadlet to see the service)", Content: f.Content})
 				continue
 			}
 			svc := units.QuadletServiceName(f.Name)
@@ -55,13 +62,15 @@ func (l *Loaded) Render(name string) (files []RenderedFile, messages string, err
 			if err != nil {
 				return nil, messages, fmt.Errorf("quadlet wrote no %s for %s: %w", svc, f.Name, err)
 			}
-			files = append(files, RenderedFile{Title: svc + " (from " + f.Name + ")", Content: b})
+			files = append(files, RenderedFile{Name: svc, Title: svc + " (from " + f.Name + ")", Content: b})
 		case units.Plain:
-			files = append(files, RenderedFile{Title: f.Name, Content: f.Content})
+			files = append(files, RenderedFile{Name: f.Name, Title: f.Name, Content: f.Content})
 		case units.Symlink:
-			files = append(files, RenderedFile{Title: f.Name, Content: f.Content, Symlink: true})
+			files = append(files, RenderedFile{Name: f.Name, Title: f.Name, Content: f.Content, Symlink: true})
 		case units.Private:
-			files = append(files, RenderedFile{Title: filepath.Join(PrivateDir(l.Options.User), f.Name) + " (0600; values not shown)", Content: RedactEnv(f.Content)})
+			files = append(files, RenderedFile{Name: filepath.Join(units.PrivateDirName, f.Name),
+				Title:   filepath.Join(PrivateDir(l.Options.User), f.Name) + " (0600; values not shown)",
+				Content: RedactEnv(f.Content), Private: true, Digest: digest(f.Content), realContent: f.Content})
 		}
 	}
 	return files, messages, nil

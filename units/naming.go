@@ -146,3 +146,24 @@ func (n AppUnitNames) All() []string {
 	}
 	return all
 }
+
+// OwnsFile reports whether a generated file name (a unit, Quadlet file, env
+// file or wants link; any directory is ignored) belongs to app: A.*, or A-*
+// unless a longer config name owns it (app "shop" and app "shop-api": the
+// file shop-api-web.service is shop-api's). configNames are every config's
+// name on the host.
+func OwnsFile(name, app string, configNames []string) bool {
+	base := filepath.Base(name)
+	switch {
+	case strings.HasPrefix(base, app+"."):
+		return true
+	case !strings.HasPrefix(base, app+"-"):
+		return false
+	}
+	for _, other := range configNames {
+		if len(other) > len(app) && (strings.HasPrefix(base, other+"-") || strings.HasPrefix(base, other+".")) {
+			return false
+		}
+	}
+	return true
+}

@@ -23,10 +23,17 @@ func deployCommand() *cli.Command {
 		ArgsUsage: "APP",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "no-cache", Usage: "ignore the layer cache and run every build step"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "change nothing: show what the deploy would change (quadlaunch diff), exit 0 none, 2 changes"},
+			&cli.BoolFlag{Name: "json", Usage: "with --dry-run: print the preview as JSON"},
 			lockTimeoutFlag(),
 		},
-		Action: withSession(session.Options{Podman: true, Lock: true, Systemd: true}, func(ctx context.Context, cmd *cli.Command, s *session.Session) error {
-			return s.Deploy(ctx, cmd.Bool("no-cache"))
-		}),
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.Bool("dry-run") {
+				return withSession(session.Options{Podman: true}, previewDeploy)(ctx, cmd)
+			}
+			return withSession(session.Options{Podman: true, Lock: true, Systemd: true}, func(ctx context.Context, cmd *cli.Command, s *session.Session) error {
+				return s.Deploy(ctx, cmd.Bool("no-cache"))
+			})(ctx, cmd)
+		},
 	}
 }

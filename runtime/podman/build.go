@@ -206,6 +206,33 @@ func (b *builder) commit(ctx context.Context, changes []string, repo, tag string
 }
 
 // findVersion finds the version image built from exactly this final key.
+// PreviewBuild follows Build's cache lookups without building: the first
+// step that misses runs, and so does every step after it (its parent is new).
+func (Bindings) PreviewBuild(ctx context.Context, p *pass.Plan) (*BuildPreview, error) {
+	if p.Refused() != nil {
+		return nil, p.Refused()
+	}
+	res := &BuildPreview{Cached: make([]bool, len(p.Steps))}
+	parent, err := imageID(ctx, p.BaseImage)
+	if err != nil || parent == "" {
+		return res, err
+	}
+	res.BasePresent = true
+	for i, st := range p.Steps {
+		hit, err := findImageByLabel(ctx, versions.LabelCacheKey, pass.CacheKey(parent, st, p.EnvDigest))
+		if err != nil {
+			return nil, err
+		}
+		if hit == "" {
+			return res, nil
+		}
+		res.Cached[i], parent = true, hit
+	}
+	v, _, err := findVersion(ctx, p.App, pass.FinalKey(parent, p.BootCommand, p.ConfigDigest))
+	res.Reuses = v
+	return res, err
+}
+
 func findVersion(ctx context.Context, app, final string) (string, string, error) {
 	list, err := listAppImages(ctx, app)
 	if err != nil {

@@ -27,6 +27,9 @@ type Engine interface {
 	// not move current (see Promote). On any error or cancellation the work
 	// container is removed and no version tag exists.
 	Build(ctx context.Context, p *pass.Plan, opt BuildOptions) (*BuildResult, error)
+	// PreviewBuild is what Build would do with p, without doing any of it
+	// (nothing runs, nothing is pulled, the cache is not touched).
+	PreviewBuild(ctx context.Context, p *pass.Plan) (*BuildPreview, error)
 	// ListVersions is the app's versions (versions.FromImages of its images).
 	ListVersions(ctx context.Context, app string) ([]versions.Version, error)
 	// Promote makes id current; the old current becomes previous. It returns
@@ -73,6 +76,16 @@ type BuildOptions struct {
 	NoCache     bool             // --no-cache: run every step again
 	ToolVersion string           // quadlaunch's version, for the label
 	Now         func() time.Time // for tests; time.Now when nil
+}
+
+// BuildPreview is what a build would do: Cached[i] says whether step i
+// would come from the layer cache. Without the base image (BasePresent
+// false) every step runs after a pull. Reuses is the existing version a
+// build would make current again ("" when it would make a new one).
+type BuildPreview struct {
+	BasePresent bool
+	Cached      []bool
+	Reuses      string
 }
 
 // BuildResult is the outcome of a build.

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/quadlaunch/quadlaunch/units"
 )
 
 func TestChooseMode(t *testing.T) {
@@ -132,5 +134,29 @@ func TestFailureReport(t *testing.T) {
 	r := &Failure{Op: OpRollback, Step: StepStartNew, Err: errors.New("unhealthy"), RolledBack: true}
 	if msg := r.Error(); !strings.HasPrefix(msg, "rollback failed at start new slot: unhealthy; undone") {
 		t.Errorf("rollback report: %s", msg)
+	}
+}
+
+// Describe says which unit each deploy step drives, in order: behind the
+// proxy the idle slot first, the other roles only after web.
+func TestDescribeDeployOrder(t *testing.T) {
+	tgt := Target{App: "shop", Proxy: true, Units: units.AppUnitNames{Migrate: "shop-migrate.service", Configure: "shop-configure.service",
+		Roles: []string{"shop-web.service", "shop-worker.service"}, Primary: "shop-web.service", Others: []string{"shop-worker.service"},
+		NextSlot: "shop-web-next.service"}}
+	got := Describe(PlanDeploy(ModeSlots, true), tgt, map[string]bool{"post-deploy": true})
+	want := []string{
+		"build: build the image, make it current",
+		"migrate (skip post-deployment migrations): run shop-migrate.service",
+		"configure: run shop-configure.service",
+		"start new slot: restart shop-web-next.service until healthy",
+		"switch proxy to new slot: proxy to shop-web-next.service, drain shop-web.service",
+		"make new slot live: shop-web-next.service is the live slot",
+		"stop old slot: stop shop-web.service",
+		"restart other roles: restart shop-worker.service, each until healthy",
+		"post-deployment migrate: run shop-migrate.service",
+		"post-deploy hook: run deploy_hooks.post-deploy",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("Describe =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -22,6 +22,7 @@ import (
 // over its fields.
 type Session struct {
 	App         *generator.App
+	Root        string // the config root the app came from
 	User        bool
 	Engine      podman.Engine   // Podman (package runtime/podman)
 	Podman      context.Context // carries the Podman connection (Engine.Connect)
@@ -74,7 +75,7 @@ func Open(ctx context.Context, o Options) (*Session, error) {
 	if errOut == nil {
 		errOut = os.Stderr
 	}
-	s := &Session{App: app, User: o.User, Engine: o.Engine, Log: systemd.NewLogger(app.Name, errOut), Out: out,
+	s := &Session{App: app, Root: o.Root, User: o.User, Engine: o.Engine, Log: systemd.NewLogger(app.Name, errOut), Out: out,
 		ToolVersion: o.ToolVersion, Start: time.Now()}
 	if o.Podman {
 		c, err := o.Engine.Connect(ctx, s.User)
