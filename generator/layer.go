@@ -37,6 +37,8 @@ type layer struct {
 	healthcheck *healthLayer
 	podmanArgs  []string
 	deploy      *deployLayer
+	notify      *Notify
+	notifySet   bool // notify: given (null turns off a template's)
 
 	warnings []Diagnostic
 	keyPos   map[string]Pos // top-level keys this document sets
@@ -115,6 +117,7 @@ func init() {
 		"asset_path":      decodeAssetPath,
 		"deploy_timeout":  decodeDeployTimeout,
 		"deploy_hooks":    decodeDeployHooks,
+		"notify":          decodeNotify,
 	}
 }
 

@@ -248,6 +248,12 @@ func TestLoadErrors(t *testing.T) {
 			"containers/app.yml", 1, "", "must be a YAML mapping"},
 		{"duplicate key", map[string]string{"containers/app.yml": "base_image: x\nenv:\n  A: 1\n  A: 2\n"},
 			"containers/app.yml", 4, "env.A", "duplicate key"},
+		{"unknown notify key", map[string]string{"containers/app.yml": "base_image: x\nnotify:\n  command: page-ops\n  when: always\n"},
+			"containers/app.yml", 4, "notify.when", "unknown key"},
+		{"unknown notify event", map[string]string{"containers/app.yml": "base_image: x\nnotify:\n  command: page-ops\n  on: [deploy-failed, deploy-exploded]\n"},
+			"containers/app.yml", 4, "notify.on", "unknown event \"deploy-exploded\""},
+		{"notify without a command", map[string]string{"containers/app.yml": "base_image: x\nnotify:\n  on: [deploy-failed]\n"},
+			"containers/app.yml", 3, "notify.command", "required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -411,5 +417,32 @@ func TestSystemTemplateDir(t *testing.T) {
 	app = loadOne(t, map[string]string{"containers/app.yml": "templates: [templates/web.yml]\n", "templates/web.yml": "base_image: root\n"})
 	if app.BaseImage != "root" {
 		t.Errorf("base image %q", app.BaseImage)
+	}
+}
+
+// notify: a string is a shell command subscribed to every event; the long
+// form picks events; a later layer wins and null turns it off.
+func TestLoadNotify(t *testing.T) {
+	root := writeRoot(t, map[string]string{
+		"containers/a.yml": "base_image: x\nnotify: /usr/local/bin/page-ops --team web\n",
+		"containers/b.yml": "base_image: x\ntemplates: [templates/t.yml]\nnotify:\n  command: [/bin/page, ops]\n  on: [deploy-failed, unit-failed]\n",
+		"containers/c.yml": "base_image: x\ntemplates: [templates/t.yml]\nnotify: null\n",
+		"templates/t.yml":  "notify: /bin/from-template\n",
+	})
+	load := func(name string) *Notify {
+		a, err := LoadApp(root, filepath.Join(root, "containers", name+".yml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.Notify
+	}
+	if n := load("a"); n == nil || n.Command.Shell != "/usr/local/bin/page-ops --team web" || !slices.Equal(n.Events, NotifyEvents) {
+		t.Errorf("a: %+v", n)
+	}
+	if n := load("b"); n == nil || !slices.Equal(n.Command.Args, []string{"/bin/page", "ops"}) || !n.Wants("unit-failed") || n.Wants("deploy-succeeded") {
+		t.Errorf("b: %+v", n)
+	}
+	if n := load("c"); n != nil {
+		t.Errorf("c: notify: null kept %+v", n)
 	}
 }

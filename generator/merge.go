@@ -148,6 +148,9 @@ func merge(app *App, layers []*layer) error {
 			}
 		}
 		mergeDeploy(app, l)
+		if l.notifySet {
+			app.Notify = l.notify
+		}
 		if l.migrate != nil {
 			app.Migrate = l.migrate
 		}

@@ -110,6 +110,7 @@ func renderApp(app *generator.App, ctx *planContext) *appRender {
 		r.proxyFiles(primary)
 	}
 	r.certificateFiles() // proxy.tls.acme: units/certificates.go
+	r.notifyTemplateFile()
 	r.targetFile()
 	size := 0
 	for _, f := range r.files {

@@ -19,7 +19,7 @@ const fuzzCanary = "qlfuzzcanary-5e1b"
 // knownKeys are the groups and keys quadlaunch writes. Anything else in a
 // unit means a value broke out of its line.
 var knownKeys = map[string]map[string]bool{
-	"Unit":    set("Description", "SourcePath", "Wants", "After", "Requires", "PartOf"),
+	"Unit":    set("Description", "SourcePath", "Wants", "After", "Requires", "PartOf", "OnFailure"),
 	"Service": set("Type", "EnvironmentFile", "ExecStartPre", "ExecStart", "ExecStopPost", "ExecReload", "KillSignal", "KillMode", "Restart", "RuntimeDirectory", "WorkingDirectory", "TimeoutStartSec", "TimeoutStopSec"),
 	"Install": set("WantedBy"),
 	"Container": set("ContainerName", "Environment", "Exec", "ExposeHostPort", "Image", "Label", "Network", "Notify", "PodmanArgs",

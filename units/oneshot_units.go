@@ -61,6 +61,7 @@ func (r *appRender) oneOff(step string, cmd *generator.Command, after []string) 
 		u := newUnit(r.ctx.ver, r.header())
 		u.set("Unit", "Description", lineValue(fmt.Sprintf("%s %s (quadlaunch, %s)", a.Name, step, a.ConfigPath)))
 		u.set("Unit", "SourcePath", lineValue(a.ConfigPath))
+		r.onFailure(u)
 		for _, l := range r.linked {
 			u.set("Unit", "Wants", l)
 			u.set("Unit", "After", l)
@@ -100,6 +101,7 @@ func (r *appRender) oneOff(step string, cmd *generator.Command, after []string) 
 	}
 	u := newUnit(r.ctx.ver, r.header())
 	r.containerBase(u, step, step)
+	r.onFailure(u)
 	if step == "migrate" {
 		r.secretsPre(u)
 	}
@@ -139,6 +141,10 @@ func (r *appRender) failureReport(u *unitBuilder, step string) {
 	}
 	for _, role := range r.roles {
 		dependents = append(dependents, RoleUnit(a.Name, role.Name))
+		if role.Primary && a.Proxy != nil {
+			// the second web slot needs it as much (and may be the live one)
+			dependents = append(dependents, RoleUnit(a.Name, NextSlotRole(role.Name)))
+		}
 	}
 	argv := []string{r.ctx.opts.QuadlaunchBin}
 	if r.ctx.opts.User {

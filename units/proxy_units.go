@@ -106,6 +106,7 @@ func (r *appRender) nextSlotFile(primary generator.Role) {
 	u := newUnit(r.ctx.ver, r.header())
 	r.containerBase(u, role, role+" (second web slot)")
 	u.set("Unit", "PartOf", TargetUnit(a.Name))
+	r.onFailure(u)
 	r.hostName(u)
 	for _, d := range []string{MigrateUnit(a.Name), ConfigureUnit(a.Name)} {
 		u.set("Unit", "Requires", d)

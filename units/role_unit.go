@@ -23,6 +23,7 @@ func (r *appRender) roleFile(role generator.Role) {
 	// systemctl stop/restart A.target stops/restarts the app's roles (the
 	// target only Wants them; stopping a target alone stops nothing).
 	u.set("Unit", "PartOf", TargetUnit(a.Name))
+	r.onFailure(u)
 	r.hostName(u)
 	for _, d := range []string{MigrateUnit(a.Name), ConfigureUnit(a.Name)} {
 		u.set("Unit", "Requires", d)

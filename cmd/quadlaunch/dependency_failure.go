@@ -2,21 +2,25 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/quadlaunch/quadlaunch/runtime/session"
 	"github.com/quadlaunch/quadlaunch/runtime/systemd"
 )
 
-func init() { commands = append(commands, dependencyFailedCommand()) }
+func init() { commands = append(commands, dependencyFailedCommand(), recoverCommand()) }
 
 // dependencyFailedCommand is what A-migrate/A-configure run as ExecStopPost=
-// (runtime/systemd/dependency_failure.go says why).
+// (runtime/systemd/dependency_failure.go says why); after a failed run it
+// also has the roles that were waiting for it started again
+// (runtime/systemd/recovery.go).
 func dependencyFailedCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "dependency-failed",
-		Usage:     "(used by generated units) report a failed migrate/configure in the journal of the units that needed it",
+		Usage:     "(used by generated units) report a failed migrate/configure in the journal of the units that needed it, and have the waiting roles retried",
 		ArgsUsage: "FAILED-UNIT DEPENDENT-UNIT...",
 		Hidden:    true,
 		Action: func(ctx context.Context, cmd *cli.Command) error {
@@ -24,7 +28,31 @@ func dependencyFailedCommand() *cli.Command {
 			if len(args) < 2 {
 				return cli.Exit("usage: quadlaunch dependency-failed FAILED-UNIT DEPENDENT-UNIT...", 2)
 			}
-			return systemd.SendJournal(os.Stderr, systemd.DependencyFailedMessages(os.Getenv("SERVICE_RESULT"), os.Getenv("EXIT_CODE"), os.Getenv("EXIT_STATUS"), args[0], args[1:], userMode(cmd)))
+			bin, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			return session.DependencyFailed(ctx, args[0], args[1:], userMode(cmd), os.Getenv, bin, os.Stderr)
+		},
+	}
+}
+
+// recoverCommand is A-recover.service (session.ScheduleRecovery starts it).
+func recoverCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "recover",
+		Usage:     "(used by A-recover.service) start the units again with backoff until they run, a bounded number of times",
+		ArgsUsage: "APP UNIT...",
+		Hidden:    true,
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			args := cmd.Args().Slice()
+			if len(args) < 2 {
+				return cli.Exit("usage: quadlaunch recover APP UNIT...", 2)
+			}
+			if err := session.Recover(ctx, args[0], args[1:], userMode(cmd), systemd.DefaultBackoff, os.Stdout); err != nil {
+				return cli.Exit(fmt.Sprint(err), 1)
+			}
+			return nil
 		},
 	}
 }

@@ -29,12 +29,9 @@ func migrateCommand() *cli.Command {
 				}
 				return session.MigrateInUnit(ctx, r)
 			}
-			s, err := openSession(ctx, cmd, session.Options{Lock: true, Systemd: true})
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			return s.Migrate(ctx, cmd.Bool("skip-post-deployment-migrations"))
+			return withSession(session.Options{Lock: true, Systemd: true}, func(ctx context.Context, cmd *cli.Command, s *session.Session) error {
+				return s.Migrate(ctx, cmd.Bool("skip-post-deployment-migrations"))
+			})(ctx, cmd)
 		},
 	}
 }
@@ -63,12 +60,9 @@ func configureCommand() *cli.Command {
 				}
 				return session.ConfigureInUnit(ctx, r)
 			}
-			s, err := openSession(ctx, cmd, session.Options{Lock: true, Podman: true, Systemd: true})
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			return s.ConfigureUnlessConfigured(ctx)
+			return withSession(session.Options{Lock: true, Podman: true, Systemd: true}, func(ctx context.Context, cmd *cli.Command, s *session.Session) error {
+				return s.ConfigureUnlessConfigured(ctx)
+			})(ctx, cmd)
 		},
 	}
 }

@@ -37,14 +37,19 @@ func openSession(ctx context.Context, cmd *cli.Command, o session.Options) (*ses
 }
 
 // withSession is the action of a command on one app: open its session with
-// o, run, close.
+// o, run, close. A command that changes the app (o.Lock) leaves its audit
+// record when it ends, whatever the outcome.
 func withSession(o session.Options, run func(context.Context, *cli.Command, *session.Session) error) cli.ActionFunc {
-	return func(ctx context.Context, cmd *cli.Command) error {
+	return func(ctx context.Context, cmd *cli.Command) (err error) {
 		s, err := openSession(ctx, cmd, o)
 		if err != nil {
 			return err
 		}
 		defer s.Close()
+		if o.Lock {
+			s.BeginAudit(cmd.Name, cmd.Args().Slice())
+			defer func() { s.EndAudit(ctx, err, os.Stderr) }()
+		}
 		return run(ctx, cmd, s)
 	}
 }

@@ -493,3 +493,20 @@ func (l locked) Journal(unit string, t time.Time, n int) string {
 	defer l.mu.Unlock()
 	return l.world.Journal(unit, t, n)
 }
+
+// StepDone hears every step that ran, the failed one with its error, and
+// none after it.
+func TestStepDoneHearsEachStep(t *testing.T) {
+	w := newWorld("v1", "v0", web, worker)
+	w.failAt = "oneshot " + "a-configure.service"
+	var heard []string
+	o := Options{Previous: "v1", StepDone: func(step Step, _ time.Duration, err error) {
+		heard = append(heard, fmt.Sprintf("%s:%v", step, err != nil))
+	}}
+	_ = Run(context.Background(), w.backend(true), target(true, false), PlanDeploy(ModeSlots, true), o)
+	want := []string{"pre-build hook:false", "build:false", "pre-deploy hook:false",
+		"migrate (skip post-deployment migrations):false", "configure:true"}
+	if !slices.Equal(heard, want) {
+		t.Errorf("heard %q\nwant  %q\ncalls %s", heard, want, strings.Join(w.calls, ", "))
+	}
+}

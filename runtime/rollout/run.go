@@ -67,6 +67,9 @@ func Run(ctx context.Context, b Backend, t Target, p Plan, o Options) (err error
 		}
 		// The switch, drain and asset bridge inside a step are phases of their own.
 		r.phases.add(phaseOf(step), time.Since(started)-(r.phases.inner-inner))
+		if o.StepDone != nil {
+			o.StepDone(step, time.Since(started), err)
+		}
 		if err != nil {
 			if bstep, berr := r.join(); berr != nil {
 				err = fmt.Errorf("%w; %s: %v", err, bstep, berr)
@@ -196,6 +199,9 @@ func (r *run) goBackground(ctx context.Context, step Step) {
 				started, inner := time.Now(), w.r.phases.inner
 				err := w.r.do(ctx, st)
 				w.r.phases.add(phaseOf(st), time.Since(started)-(w.r.phases.inner-inner))
+				if w.r.o.StepDone != nil {
+					w.r.o.StepDone(st, time.Since(started), err)
+				}
 				if err != nil {
 					w.step, w.err = st, err
 				}

@@ -64,4 +64,7 @@ type Options struct {
 	Version  string    // rollback: the version made current
 	ImageID  string    // rollback: its image
 	Start    time.Time // when the command started (zero: now)
+	// StepDone, when set, hears of each step that ran (in the plan's order;
+	// one beside the next steps when it joins): the audit trail's steps.
+	StepDone func(step Step, took time.Duration, err error)
 }

@@ -57,6 +57,8 @@ func (s *Session) Lifecycle(ctx context.Context, op string) error {
 	case "start":
 		return sd.JobsTogether(ctx, op, append(names.Roles, names.Target))
 	case "stop":
+		// An operator's stop ends a recovery in progress (it would start them again).
+		_ = sd.Stop(ctx, systemd.RecoverUnit(s.App.Name))
 		return sd.JobsTogether(ctx, op, names.Roles)
 	}
 	return fmt.Errorf("unknown operation %q (start, stop or restart)", op)

@@ -77,7 +77,7 @@ func (s Session) Deploy(ctx context.Context, noCache bool) error {
 		s.noHealthcheckNote()
 	}
 	return rollout.Run(ctx, b, t, rollout.PlanDeploy(mode, len(t.Units.Others) > 0),
-		rollout.Options{NoCache: noCache, Previous: prev, Start: s.Start})
+		s.rolloutOptions(rollout.Options{NoCache: noCache, Previous: prev, Start: s.Start}))
 }
 
 // Rollback makes version want (default: previous) current again: behind the
@@ -111,7 +111,7 @@ func (s Session) Rollback(ctx context.Context, want string) error {
 	if err != nil {
 		return err
 	}
-	o := rollout.Options{Version: target.Version, ImageID: target.ImageID, Start: s.Start}
+	o := s.rolloutOptions(rollout.Options{Version: target.Version, ImageID: target.ImageID, Start: s.Start})
 	for _, v := range vs {
 		if v.Current {
 			o.Previous = v.Version
@@ -143,7 +143,7 @@ func (s Session) run(ctx context.Context, b rollout.Backend, p rollout.Plan, o r
 		return err
 	}
 	o.Start = s.Start
-	return rollout.Run(ctx, b, t, p, o)
+	return rollout.Run(ctx, b, t, p, s.rolloutOptions(o))
 }
 
 // target is the rollout target with the live web slot as the primary role's

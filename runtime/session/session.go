@@ -32,7 +32,8 @@ type Session struct {
 	ToolVersion string    // labels of built images
 	Start       time.Time // when the command started: journal excerpts begin here
 
-	lock *versions.Lock
+	lock  *versions.Lock
+	audit *audit // the open audit record (BeginAudit), shared by the copies rollouts make
 }
 
 // Options say what a command needs before it may begin.

@@ -138,6 +138,15 @@ func (s *Manager) failureDetail(ctx context.Context, unit string) string {
 	return strings.Join(parts, ", ")
 }
 
+// ExitStatus is a service's main process exit status ("" when unknown).
+func (s *Manager) ExitStatus(ctx context.Context, unit string) string {
+	p, err := s.conn.GetServicePropertyContext(ctx, unit, "ExecMainStatus")
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprint(p.Value.Value())
+}
+
 func str(v any) string {
 	if s, ok := v.(string); ok {
 		return s

@@ -222,14 +222,14 @@ func sizeProblems(dir string) ([]string, error) {
 		if strings.HasSuffix(f, "_test.go") || filepath.Base(f) == "man.go" {
 			continue
 		}
-		n, _, err := countLines(f)
+		n, err := codeLines(f)
 		if err != nil {
 			return nil, err
 		}
 		total += n
 	}
 	if total > commandLines {
-		problems = append(problems, fmt.Sprintf("cmd/quadlaunch has %d lines of Go outside tests and man.go (at most %d): logic belongs in the package the command calls", total, commandLines))
+		problems = append(problems, fmt.Sprintf("cmd/quadlaunch has %d lines of Go code outside tests and man.go (at most %d): logic belongs in the package the command calls", total, commandLines))
 	}
 	for _, d := range []string{"generator", "units"} {
 		files, err := filepath.Glob(filepath.Join(dir, d, "*.go"))
@@ -255,6 +255,22 @@ func sizeProblems(dir string) ([]string, error) {
 
 // countLines is a file's line count and whether one of its first 30 lines
 // gives the reason for its length.
+// codeLines counts a file's lines that are neither blank nor comments: the
+// command's measure (its comments say why, and cost nothing).
+func codeLines(path string) (int, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		if t := strings.TrimSpace(line); t != "" && !strings.HasPrefix(t, "//") {
+			n++
+		}
+	}
+	return n, nil
+}
+
 func countLines(path string) (int, bool, error) {
 	f, err := os.Open(path)
 	if err != nil {
