@@ -39,6 +39,8 @@ type layer struct {
 	deploy      *deployLayer
 	notify      *Notify
 	notifySet   bool // notify: given (null turns off a template's)
+	timers      []Timer
+	timersSet   bool // timers: given: the later layer's replace a template's
 
 	warnings []Diagnostic
 	keyPos   map[string]Pos // top-level keys this document sets
@@ -118,6 +120,7 @@ func init() {
 		"deploy_timeout":  decodeDeployTimeout,
 		"deploy_hooks":    decodeDeployHooks,
 		"notify":          decodeNotify,
+		"timers":          decodeTimers,
 	}
 }
 

@@ -252,6 +252,12 @@ func TestLoadErrors(t *testing.T) {
 			"containers/app.yml", 4, "notify.when", "unknown key"},
 		{"unknown notify event", map[string]string{"containers/app.yml": "base_image: x\nnotify:\n  command: page-ops\n  on: [deploy-failed, deploy-exploded]\n"},
 			"containers/app.yml", 4, "notify.on", "unknown event \"deploy-exploded\""},
+		{"unknown timer key", map[string]string{"containers/app.yml": "base_image: x\ntimers:\n  cleanup:\n    schedule: daily\n    command: [rake, x]\n    every: 5m\n"},
+			"containers/app.yml", 6, "timers.cleanup.every", "unknown key"},
+		{"timer without a schedule", map[string]string{"containers/app.yml": "base_image: x\ntimers:\n  cleanup:\n    command: [rake, x]\n"},
+			"containers/app.yml", 4, "timers.cleanup.schedule", "required"},
+		{"timer named like a reserved unit", map[string]string{"containers/app.yml": "base_image: x\ntimers:\n  migrate:\n    schedule: daily\n    command: [rake, x]\n"},
+			"containers/app.yml", 3, "timers.migrate", "reserved"},
 		{"notify without a command", map[string]string{"containers/app.yml": "base_image: x\nnotify:\n  on: [deploy-failed]\n"},
 			"containers/app.yml", 3, "notify.command", "required"},
 	}
@@ -444,5 +450,19 @@ func TestLoadNotify(t *testing.T) {
 	}
 	if n := load("c"); n != nil {
 		t.Errorf("c: notify: null kept %+v", n)
+	}
+}
+
+func TestLoadTimers(t *testing.T) {
+	root := writeRoot(t, map[string]string{
+		"containers/a.yml": "base_image: x\ntimers:\n  cleanup:\n    schedule: '*-*-* 03:00:00'\n    command: rake cleanup\n  ping:\n    schedule: minutely\n    command: [/bin/ping, x]\n    persistent: false\n",
+	})
+	a, err := LoadApp(root, filepath.Join(root, "containers", "a.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Timers) != 2 || a.Timers[0].Name != "cleanup" || a.Timers[0].Schedule != "*-*-* 03:00:00" || !a.Timers[0].Persistent ||
+		!slices.Equal(a.Timers[0].Command.Args, []string{"rake", "cleanup"}) || a.Timers[1].Persistent || a.Timers[0].SchedulePos.Line != 4 {
+		t.Errorf("timers %+v", a.Timers)
 	}
 }

@@ -151,6 +151,9 @@ func merge(app *App, layers []*layer) error {
 		if l.notifySet {
 			app.Notify = l.notify
 		}
+		if l.timersSet {
+			app.Timers = l.timers
+		}
 		if l.migrate != nil {
 			app.Migrate = l.migrate
 		}

@@ -7,7 +7,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Operator keys (issue #18): notify. Our own keys, so a key this table does
+// Operator keys (issue #18): notify, timers. Our own keys, so a key this table does
 // not know is an error, not a warning (a typo in who gets paged must not
 // pass silently).
 
@@ -94,4 +94,66 @@ func (d *doc) strictFields(n *yaml.Node, key string, known ...string) (map[strin
 		}
 	}
 	return m, nil
+}
+
+// Timer is one of `timers:`: a command run on a systemd calendar schedule in
+// a one-off container of current, with the app's env, volumes and network.
+type Timer struct {
+	Name        string
+	Schedule    string // an OnCalendar= expression (units checks it as systemd-analyze does)
+	Command     Command
+	Persistent  bool // Persistent=: a run missed while the host was off happens at boot
+	Pos         Pos  // where the timer was named
+	SchedulePos Pos
+}
+
+// decodeTimers reads `timers: {NAME: {schedule: ..., command: ..., persistent: true}}`.
+func decodeTimers(d *doc, l *layer, p pair) error {
+	l.timersSet = true
+	l.timers = nil
+	if isNull(p.value) {
+		return nil
+	}
+	ps, err := d.pairs(p.value, p.key)
+	if err != nil {
+		return err
+	}
+	for _, q := range ps {
+		key := joinKey(p.key, q.key)
+		if err := validateRoleName(q.key); err != nil {
+			return errAt(d.file, q.keyN, key, "%v", strings.Replace(err.Error(), "role name", "timer name", 1))
+		}
+		f, err := d.strictFields(q.value, key, "schedule", "command", "persistent")
+		if err != nil {
+			return err
+		}
+		t := Timer{Name: q.key, Pos: posOf(d.file, q.keyN), Persistent: true}
+		n := f["schedule"]
+		if n == nil {
+			return errAt(d.file, q.value, key+".schedule", "required: an OnCalendar expression (systemd.time(7)), e.g. \"*-*-* 03:00:00\" or daily")
+		}
+		if t.Schedule, err = d.scalar(n, key+".schedule"); err != nil {
+			return err
+		}
+		if strings.TrimSpace(t.Schedule) == "" || strings.ContainsAny(t.Schedule, "\n%") {
+			return errAt(d.file, n, key+".schedule", "not an OnCalendar expression: %q", t.Schedule)
+		}
+		t.SchedulePos = posOf(d.file, n)
+		c := f["command"]
+		if c == nil {
+			return errAt(d.file, q.value, key+".command", "required: the command to run in a one-off container of current")
+		}
+		args, err := d.command(c, key+".command")
+		if err != nil {
+			return err
+		}
+		t.Command = Command{Args: args, Pos: posOf(d.file, c)}
+		if b := f["persistent"]; b != nil {
+			if t.Persistent, err = d.boolean(b, key+".persistent"); err != nil {
+				return err
+			}
+		}
+		l.timers = append(l.timers, t)
+	}
+	return nil
 }

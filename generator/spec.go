@@ -91,6 +91,7 @@ type App struct {
 	DeployTimeout string                 // how long a new web may take to become healthy ("" = 10m)
 	DeployHooks   map[string]*DeployHook // by name: pre-build, pre-deploy, post-deploy, post-rollback
 	Notify        *Notify                // notify: (operator_keys.go); nil: none
+	Timers        []Timer                // timers:, in config order
 
 	// ParamOrder lists Params' names in pups order (first appearance across
 	// the merged documents); pups substitutes params in this order.

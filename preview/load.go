@@ -66,7 +66,7 @@ func Load(root string, names []string, user bool) (*Loaded, error) {
 		qver = hostQuadletVersion()
 	}
 	l.Options = units.Options{User: user, QuadletVersion: qver, PrivateDir: PrivateDir(user),
-		ConfigNames: units.ConfigNames(paths), UnitExists: units.VendorUnits(user)}
+		ConfigNames: units.ConfigNames(paths), UnitExists: units.VendorUnits(user), CheckCalendar: units.CalendarChecker(units.DefaultSystemdAnalyze)}
 	if l.Plan, err = units.Plan(l.All, l.Options); err != nil {
 		return nil, err
 	}

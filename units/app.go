@@ -111,6 +111,7 @@ func renderApp(app *generator.App, ctx *planContext) *appRender {
 	}
 	r.certificateFiles() // proxy.tls.acme: units/certificates.go
 	r.notifyTemplateFile()
+	r.timerFiles()
 	r.targetFile()
 	size := 0
 	for _, f := range r.files {
@@ -182,6 +183,9 @@ func (r *appRender) targetFile() {
 	if a.Proxy != nil {
 		u.set("Unit", "Wants", ProxyUnit(a.Name))
 		r.liveSlotLinks()
+	}
+	for _, t := range a.Timers {
+		u.set("Unit", "Wants", TimerUnit(a.Name, t.Name))
 	}
 	for _, w := range r.certificateWants() {
 		u.set("Unit", "Wants", w)

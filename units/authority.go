@@ -100,6 +100,16 @@ func appClaims(a *generator.App) []nameClaim {
 		add(claimFile, RoleContainerFile(a.Name, r.Name), key, r.Pos)
 		add(claimContainer, ContainerName(a.Name, r.Name), key, r.Pos)
 	}
+	for _, t := range a.Timers {
+		if !unitName(t.Name) {
+			continue
+		}
+		key := "timers." + t.Name
+		add(claimUnit, TimerUnit(a.Name, t.Name), key, t.Pos)
+		add(claimUnit, RoleUnit(a.Name, t.Name), key, t.Pos)
+		add(claimFile, RoleContainerFile(a.Name, t.Name), key, t.Pos)
+		add(claimContainer, ContainerName(a.Name, t.Name), key, t.Pos)
+	}
 	seen := map[string]bool{}
 	for i, v := range a.Volumes {
 		if !v.Named() || seen[v.Host] || !unitName(v.Host) {

@@ -89,6 +89,8 @@ type AppUnitNames struct {
 	// Certificates and CertificatesTimer issue and renew the proxy's
 	// certificate (A-certificates.service, .timer); "" without proxy.tls.acme.
 	Certificates, CertificatesTimer string
+	// Timers are the .timer units of timers:, in config order.
+	Timers []string
 }
 
 // Swapped is n with the two web slots' roles exchanged: when A-web-next is
@@ -123,6 +125,9 @@ func AppUnits(app *generator.App) AppUnitNames {
 			n.Others = append(n.Others, u)
 		}
 	}
+	for _, t := range app.Timers {
+		n.Timers = append(n.Timers, TimerUnit(app.Name, t.Name))
+	}
 	if app.Proxy != nil {
 		n.Proxy = ProxyUnit(app.Name)
 		n.NextSlot = RoleUnit(app.Name, NextSlotRole(primary))
@@ -135,7 +140,8 @@ func AppUnits(app *generator.App) AppUnitNames {
 
 // All lists every unit, target first, then migrate, configure, the roles,
 // and with proxy: the proxy and the second web slot, then with
-// proxy.tls.acme the certificate service and timer (what status shows).
+// proxy.tls.acme the certificate service and timer, then the timers of
+// timers: (what status shows).
 func (n AppUnitNames) All() []string {
 	all := append([]string{n.Target, n.Migrate, n.Configure}, n.Roles...)
 	if n.Proxy != "" {
@@ -144,8 +150,12 @@ func (n AppUnitNames) All() []string {
 	if n.Certificates != "" {
 		all = append(all, n.Certificates, n.CertificatesTimer)
 	}
-	return all
+	return append(all, n.Timers...)
 }
+
+// TimerUnit is the .timer of the app's timer name (timers:); its service,
+// container file and container are A-NAME like a role's.
+func TimerUnit(app, name string) string { return app + "-" + name + ".timer" }
 
 // OwnsFile reports whether a generated file name (a unit, Quadlet file, env
 // file or wants link; any directory is ignored) belongs to app: A.*, or A-*

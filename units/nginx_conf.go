@@ -7,7 +7,9 @@ package units
 import (
 	"bytes"
 	"fmt"
+	"html"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -19,6 +21,30 @@ type NginxConf struct {
 	Bridge     int    // during a swap: the other slot, asked for assets the upstream lacks (0 = none)
 	AssetPath  string // URL prefix of assets ("/assets/"); only used with Bridge
 	Generation string // answered at ProxyStatusPath
+	// Maintenance: every request gets the maintenance page (503 with
+	// Retry-After) with this message; the slot keeps running, untouched.
+	Maintenance *Maintenance
+}
+
+// Maintenance is `quadlaunch maintenance APP on`'s state.
+type Maintenance struct {
+	Message    string `json:"message"`
+	RetryAfter int    `json:"retry_after"` // seconds; 0: MaintenanceRetryAfter
+}
+
+// MaintenanceRetryAfter is the Retry-After of the maintenance page.
+const MaintenanceRetryAfter = 60
+
+// DefaultMaintenanceMessage is the page's text without --message.
+const DefaultMaintenanceMessage = "This site is down for maintenance and will be back soon."
+
+// maintenancePage is the page's HTML: the message is escaped for HTML and
+// for nginx's single-quoted string ($ would be a variable there).
+func maintenancePage(msg string) string {
+	msg = html.EscapeString(strings.ReplaceAll(msg, "\n", " "))
+	msg = strings.NewReplacer("$", "&#36;", "\\", "&#92;").Replace(msg)
+	return `<!doctype html><html><head><meta charset="utf-8"><title>Down for maintenance</title></head>` +
+		`<body><h1>Down for maintenance</h1><p>` + msg + `</p></body></html>`
 }
 
 // offlinePage is what clients get while no slot answers (a standalone app
@@ -201,6 +227,20 @@ func (c NginxConf) Render() []byte {
 // appLocations are the locations that serve the app: the live slot, the
 // asset bridge, the offline page.
 func (c NginxConf) appLocations(w *confWriter, bridge bool) {
+	if m := c.Maintenance; m != nil {
+		retry := m.RetryAfter
+		if retry <= 0 {
+			retry = MaintenanceRetryAfter
+		}
+		w.line("        # quadlaunch maintenance APP on: the app runs on, untouched; no request reaches it.")
+		w.line("        location / {")
+		w.line("            add_header Retry-After %d always;", retry)
+		w.line("            add_header Cache-Control no-store always;")
+		w.line("            default_type text/html;")
+		w.line("            return 503 '%s';", maintenancePage(m.Message))
+		w.line("        }")
+		return
+	}
 	w.line("        location / {")
 	w.line("            proxy_pass http://quadlaunch_live;")
 	w.line("            error_page 502 504 = @offline;")

@@ -7,6 +7,9 @@ package units
 import (
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"strings"
 
 	"github.com/quadlaunch/quadlaunch/generator"
 )
@@ -52,3 +55,68 @@ func (r *appRender) notifyTemplateFile() {
 	u.set("Service", "TimeoutStartSec", "2min")
 	r.add(NotifyTemplate(a.Name), Plain, u.bytes())
 }
+
+// timerFiles writes each timer of timers:: A-NAME.timer (OnCalendar=,
+// Persistent=), wanted by A.target and part of it, so the app's timers run
+// while the app does; and A-NAME.container, a oneshot one-off container of
+// current with the app's env, volumes and network, whose output is its
+// journal (journalctl -u A-NAME). It needs no migrate: a schedule that
+// fires must not run the migration.
+func (r *appRender) timerFiles() {
+	a := r.app
+	for _, t := range a.Timers {
+		key := "timers." + t.Name
+		if check := r.ctx.opts.CheckCalendar; check != nil {
+			if err := check(t.Schedule); err != nil {
+				r.errorf(t.SchedulePos, key+".schedule", "%v", err)
+				continue
+			}
+		}
+		line, err := commandLine(t.Command.Args)
+		if err != nil {
+			r.errorf(t.Command.Pos, key+".command", "%v", err)
+			continue
+		}
+		u := newUnit(r.ctx.ver, r.header())
+		r.containerBase(u, t.Name, "timer "+t.Name)
+		r.onFailure(u)
+		u.quadlet("Container", "Exec", line)
+		u.quadlet("Service", "Type", "oneshot")
+		u.quadlet("Container", "GlobalArgs", podmanEventsToFile)
+		r.podmanArgs(u, []string{"--log-driver=none"})
+		r.add(RoleContainerFile(a.Name, t.Name), Quadlet, u.bytes())
+
+		tu := newUnit(r.ctx.ver, r.header())
+		tu.set("Unit", "Description", lineValue(fmt.Sprintf("%s timer %s: %s (quadlaunch, %s)", a.Name, t.Name, t.Schedule, a.ConfigPath)))
+		tu.set("Unit", "SourcePath", lineValue(a.ConfigPath))
+		tu.set("Unit", "PartOf", TargetUnit(a.Name))
+		tu.set("Timer", "OnCalendar", lineValue(t.Schedule))
+		tu.set("Timer", "Persistent", fmt.Sprint(t.Persistent))
+		tu.set("Timer", "Unit", RoleUnit(a.Name, t.Name))
+		r.add(TimerUnit(a.Name, t.Name), Plain, tu.bytes())
+	}
+}
+
+// CalendarChecker checks OnCalendar expressions as systemd reads them:
+// `systemd-analyze calendar` (bin) parses with systemd's own parser, so a
+// schedule the generator accepts is one systemd accepts. Nil when bin is
+// not there (a build host): systemd then logs a bad one at daemon-reload.
+func CalendarChecker(bin string) func(string) error {
+	if _, err := os.Stat(bin); err != nil {
+		return nil
+	}
+	return func(expr string) error {
+		out, err := exec.Command(bin, "calendar", "--iterations=1", "--", expr).CombinedOutput()
+		if err == nil {
+			return nil
+		}
+		msg := strings.TrimSpace(string(out))
+		if i := strings.LastIndex(msg, "\n"); i >= 0 {
+			msg = msg[i+1:]
+		}
+		return fmt.Errorf("not an OnCalendar expression (systemd-analyze calendar: %s)", msg)
+	}
+}
+
+// DefaultSystemdAnalyze is where systemd installs systemd-analyze.
+const DefaultSystemdAnalyze = "/usr/bin/systemd-analyze"

@@ -93,6 +93,9 @@ type Options struct {
 	// an app name owns its namespace (see checkNames) even while its config
 	// is broken, so which app gets a name does not change with that.
 	ConfigNames []string
+	// CheckCalendar checks a timer's OnCalendar expression (CalendarChecker);
+	// nil: not checked here.
+	CheckCalendar func(string) error
 	// UnitExists reports whether the host has a unit of this name outside
 	// the generator dirs (the generator's units would replace it); nil: no check.
 	UnitExists func(name string) bool

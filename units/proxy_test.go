@@ -191,3 +191,23 @@ func TestRolesArePartOfTheTarget(t *testing.T) {
 		}
 	}
 }
+
+// Maintenance: every location of the app answers the page (503,
+// Retry-After), the upstream and the status answer stay; the message cannot
+// break out of nginx's string or inject a variable.
+func TestNginxConfMaintenance(t *testing.T) {
+	s, err := ResolveProxy(proxyApp())
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := string(NginxConf{App: "shop", Setup: s, Upstream: 18091, Generation: "g", Maintenance: &Maintenance{Message: "back at 5 o'clock; $host {x} \\ <b>"}}.Render())
+	for _, want := range []string{"add_header Retry-After 60 always;", "return 503 '", "back at 5 o&#39;clock; &#36;host {x} &#92; &lt;b&gt;",
+		"upstream quadlaunch_live { server 127.0.0.1:18091;", `return 200 "g 127.0.0.1:18091\n";`} {
+		if !strings.Contains(conf, want) {
+			t.Errorf("maintenance config lacks %q:\n%s", want, conf)
+		}
+	}
+	if strings.Contains(conf, "proxy_pass http://quadlaunch_live;") {
+		t.Errorf("maintenance config still sends requests to the app:\n%s", conf)
+	}
+}

@@ -133,6 +133,8 @@ func run(normalDir string, user bool, log *logger) error {
 		PrivateDir:     filepath.Join(normalDir, "quadlaunch.private"),
 		ConfigNames:    units.ConfigNames(append(paths, diagnosticFiles(skipped)...)),
 		UnitExists:     unitExists,
+		// systemd's own parser judges timers: schedules (one process per timer).
+		CheckCalendar: units.CalendarChecker(units.DefaultSystemdAnalyze),
 	}
 	// The plan is made for planVersion and quadlet converts it while its
 	// version is still on the way; nothing is written before the version is

@@ -103,8 +103,18 @@ func (p *Control) Upstream() int { return p.upstream }
 // Switch sends new traffic to the slot port upstream; bridge (0 = none) is the
 // other slot, asked for assets under asset_path the upstream does not have.
 func (p *Control) Switch(ctx context.Context, upstream, bridge int) error {
+	m, err := p.MaintenanceState()
+	if err != nil {
+		return err
+	}
+	return p.apply(ctx, upstream, bridge, m)
+}
+
+// apply writes the live config and has nginx load it (graceful reload),
+// waiting until it answers with it.
+func (p *Control) apply(ctx context.Context, upstream, bridge int, m *units.Maintenance) error {
 	gen := strconv.FormatInt(time.Now().UnixNano(), 36)
-	conf := units.NginxConf{App: p.App, Setup: p.Setup, Upstream: upstream, Bridge: bridge, AssetPath: p.AssetPath, Generation: gen}
+	conf := units.NginxConf{App: p.App, Setup: p.Setup, Upstream: upstream, Bridge: bridge, AssetPath: p.AssetPath, Generation: gen, Maintenance: m}
 	if err := writeFileAtomic(p.LivePath(), conf.Render(), 0o644); err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/quadlaunch/quadlaunch/runtime/rollout"
 	"github.com/quadlaunch/quadlaunch/runtime/systemd"
 	"github.com/quadlaunch/quadlaunch/runtime/versions"
+	"github.com/quadlaunch/quadlaunch/units"
 )
 
 // The commands' rollouts: each picks its plan and runs it with the one
@@ -76,8 +77,32 @@ func (s Session) Deploy(ctx context.Context, noCache bool) error {
 	if mode != rollout.ModeStandalone {
 		s.noHealthcheckNote()
 	}
-	return rollout.Run(ctx, b, t, rollout.PlanDeploy(mode, len(t.Units.Others) > 0),
-		s.rolloutOptions(rollout.Options{NoCache: noCache, Previous: prev, Start: s.Start}))
+	if err := rollout.Run(ctx, b, t, rollout.PlanDeploy(mode, len(t.Units.Others) > 0),
+		s.rolloutOptions(rollout.Options{NoCache: noCache, Previous: prev, Start: s.Start})); err != nil {
+		return err
+	}
+	return s.startTimers(ctx)
+}
+
+// startTimers starts the app's timers (timers:) after a deploy: a timer the
+// deploy's daemon-reload brought has nothing else to start it before the
+// next boot; a running one stays as it is. Timers the config no longer has
+// are stopped.
+func (s Session) startTimers(ctx context.Context) error {
+	// One removed from the config keeps firing until stopped.
+	if gone, err := s.Systemd.Orphans(ctx, s.App.Name+"-*.timer"); err == nil && len(gone) > 0 {
+		if err := s.Systemd.JobsTogether(ctx, "stop", gone); err != nil {
+			return fmt.Errorf("stop the removed timers: %w", err)
+		}
+	}
+	timers := units.AppUnits(s.App).Timers
+	if len(timers) == 0 {
+		return nil
+	}
+	if err := s.Systemd.JobsTogether(ctx, "start", timers); err != nil {
+		return fmt.Errorf("start the timers: %w", err)
+	}
+	return nil
 }
 
 // Rollback makes version want (default: previous) current again: behind the

@@ -18,6 +18,8 @@ type StatusReport struct {
 	Current string              `json:"current_version"`
 	Units   []systemd.UnitState `json:"units"`
 	Roles   []RoleStatus        `json:"roles"`
+	// Maintenance: the proxy answers the maintenance page (quadlaunch maintenance).
+	Maintenance bool `json:"maintenance"`
 }
 
 // RoleStatus is one role container's state and health, and the version it runs.
@@ -36,7 +38,7 @@ func (s *Session) Status(ctx context.Context) (*StatusReport, error) {
 		return nil, err
 	}
 	app := s.App.Name
-	rep := &StatusReport{App: app}
+	rep := &StatusReport{App: app, Maintenance: s.MaintenanceOn()}
 	vs, err := s.Engine.ListVersions(s.Podman, app)
 	if err != nil {
 		return nil, err
@@ -82,6 +84,9 @@ func (r *StatusReport) WriteText(w io.Writer) error {
 		cur = "(none)"
 	}
 	fmt.Fprintf(w, "%s: current version %s\n", r.App, cur)
+	if r.Maintenance {
+		fmt.Fprintf(w, "%s: MAINTENANCE: the proxy answers every request with the maintenance page (quadlaunch maintenance %s off)\n", r.App, r.App)
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "UNIT\tLOAD\tACTIVE\tSUB\tRESULT")
 	for _, u := range r.Units {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"strings"
 	"syscall"
 	"time"
 
@@ -33,6 +34,16 @@ func (s *Manager) SignalMain(ctx context.Context, unit string, sig syscall.Signa
 // role restart must not pull them in (Requires=) again. It waits for the job;
 // when ctx ends first (the health deadline), the unit is stopped.
 func (s *Manager) JobAlone(ctx context.Context, op, unit string) error {
+	if op != "stop" {
+		// Its other requirements (the volumes, the link networks of the apps
+		// linking to it) must be there all the same: started first, as a
+		// plain start would.
+		if deps := s.requiresBesidesPasses(ctx, unit); len(deps) > 0 {
+			if err := s.JobsTogether(ctx, "start", deps); err != nil {
+				return err
+			}
+		}
+	}
 	ch := make(chan string, 1)
 	if err := s.queueJob(ctx, op, unit, "ignore-dependencies", ch); err != nil {
 		return err
@@ -46,6 +57,23 @@ func (s *Manager) JobAlone(ctx context.Context, op, unit string) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// requiresBesidesPasses is unit's Requires= without the app's migrate and
+// configure (what a deploy has just run itself).
+func (s *Manager) requiresBesidesPasses(ctx context.Context, unit string) []string {
+	p, err := s.conn.GetUnitPropertyContext(ctx, unit, "Requires")
+	if err != nil {
+		return nil
+	}
+	all, _ := p.Value.Value().([]string)
+	var out []string
+	for _, d := range all {
+		if !strings.HasSuffix(d, "-migrate.service") && !strings.HasSuffix(d, "-configure.service") {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // ControlGroup is the unit's cgroup path below /sys/fs/cgroup.

@@ -61,3 +61,19 @@ func (s *Manager) Active(ctx context.Context, unit string) bool {
 	st, err := s.State(ctx, unit)
 	return err == nil && (st.ActiveState == "active" || st.ActiveState == "activating" || st.ActiveState == "reloading")
 }
+
+// Orphans are the loaded units matching pattern whose unit file is gone
+// (a timer removed from the config keeps firing until stopped).
+func (s *Manager) Orphans(ctx context.Context, pattern string) ([]string, error) {
+	list, err := s.conn.ListUnitsByPatternsContext(ctx, nil, []string{pattern})
+	if err != nil {
+		return nil, fmt.Errorf("list units %s: %w", pattern, err)
+	}
+	var out []string
+	for _, u := range list {
+		if u.LoadState == "not-found" && u.ActiveState != "inactive" {
+			out = append(out, u.Name)
+		}
+	}
+	return out, nil
+}

@@ -4,7 +4,8 @@
 //
 //	deploy-load: N requests, F failed, p99 X ms
 //
-// Any transport error or status other than 200 counts as failed. With -assets
+// Any transport error or status other than 200 counts as failed (with
+// -maintenance, the maintenance page is counted apart). With -assets
 // it also polls two asset URLs together and prints in how many rounds both
 // answered 200 (asset bridging during a swap).
 package main
@@ -38,11 +39,12 @@ func main() {
 	resolve := flag.String("resolve", "", "HOST:PORT:ADDR: connect to ADDR for HOST:PORT (like curl --resolve)")
 	issuer := flag.String("expect-issuer", "", "count a response as failed unless its certificate's issuer contains this")
 	http1 := flag.Bool("http1", false, "speak HTTP/1.1 over TLS too (no HTTP/2)")
+	maintenance := flag.String("maintenance", "", "count a 503 with Retry-After whose page holds this text as the maintenance page, not as failed")
 	flag.Parse()
 
 	var mu sync.Mutex
 	var lat []time.Duration
-	var failed, offline int
+	var failed, offline, inMaintenance int
 	var failures []string
 	deadline := time.Now().Add(*maxTime)
 	done := func() bool {
@@ -102,7 +104,7 @@ func main() {
 				t := time.Now()
 				resp, err := client.Get(*url)
 				status := 0
-				isOffline := false
+				isOffline, isMaintenance := false, false
 				if err == nil && *issuer != "" && (resp.TLS == nil || len(resp.TLS.PeerCertificates) == 0 ||
 					!strings.Contains(resp.TLS.PeerCertificates[0].Issuer.String(), *issuer)) {
 					resp.Body.Close()
@@ -113,6 +115,8 @@ func main() {
 					body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 					resp.Body.Close()
 					isOffline = status == http.StatusServiceUnavailable && strings.Contains(string(body), "Back in a moment")
+					isMaintenance = *maintenance != "" && status == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "" &&
+						strings.Contains(string(body), *maintenance)
 				}
 				d := time.Since(t)
 				mu.Lock()
@@ -120,7 +124,9 @@ func main() {
 				if isOffline {
 					offline++
 				}
-				if err != nil || status != http.StatusOK {
+				if isMaintenance {
+					inMaintenance++
+				} else if err != nil || status != http.StatusOK {
 					failed++
 					if len(failures) < 5 {
 						failures = append(failures, fmt.Sprintf("%s: status %d err %v", t.Format("15:04:05.000"), status, err))
@@ -170,6 +176,9 @@ func main() {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "deploy-load: %d requests, %d failed, p99 %.1f ms\n", len(lat), failed, float64(p99.Microseconds())/1000)
+	if *maintenance != "" {
+		fmt.Fprintf(&b, "deploy-maintenance: %d requests got the maintenance page, %d the app\n", inMaintenance, len(lat)-inMaintenance-failed)
+	}
 	if offline > 0 {
 		fmt.Fprintf(&b, "deploy-offline: %d of the failed requests got the proxy's offline page\n", offline)
 	}
