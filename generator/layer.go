@@ -73,10 +73,11 @@ type hookEntry struct {
 }
 
 type roleEntry struct {
-	name string
-	pos  Pos
-	null bool // `web:` with no command: the default (boot_command for web)
-	args []string
+	name   string
+	pos    Pos
+	null   bool // `web:` with no command: the default (boot_command for web)
+	args   []string
+	health *healthLayer // the long form's own health check
 }
 
 type healthLayer struct {

@@ -140,6 +140,8 @@ func merge(app *App, layers []*layer) error {
 				roleOrder = append(roleOrder, r.name)
 			} else if !r.null {
 				*cur = r
+			} else if r.health != nil {
+				cur.health = r.health
 			}
 		}
 		for _, s := range l.secrets {
@@ -263,7 +265,14 @@ func merge(app *App, layers []*layer) error {
 		if pos.File == "" {
 			pos = app.PosOf("roles")
 		}
-		app.Roles = append(app.Roles, Role{Pos: pos, Name: n, Command: cmd, Primary: primary})
+		role := Role{Pos: pos, Name: n, Command: cmd, Primary: primary}
+		if h := r.health; h != nil {
+			role.Healthcheck = &Healthcheck{Cmd: h.cmd, Interval: h.interval.v, Timeout: h.timeout.v, StartPeriod: h.startPeriod.v, Pos: h.pos}
+			if h.retries != nil {
+				role.Healthcheck.Retries = *h.retries
+			}
+		}
+		app.Roles = append(app.Roles, role)
 	}
 	app.Healthcheck = hc
 	if hc != nil && len(hc.Cmd) == 0 {

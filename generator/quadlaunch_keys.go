@@ -6,6 +6,7 @@ package generator
 
 import (
 	"fmt"
+	"gopkg.in/yaml.v3"
 	"strings"
 )
 
@@ -23,7 +24,30 @@ func decodeRoles(d *doc, l *layer, p pair) error {
 			return errAt(d.file, q.keyN, key, "%v", err)
 		}
 		r := roleEntry{name: q.key, pos: posOf(d.file, q.keyN), null: isNull(q.value)}
-		if !r.null {
+		switch {
+		case r.null:
+		case q.value.Kind == yaml.MappingNode:
+			// The long form: {command: ..., healthcheck: {...}}.
+			f, err := d.strictFields(q.value, key, "command", "healthcheck")
+			if err != nil {
+				return err
+			}
+			if c := f["command"]; c != nil {
+				if r.args, err = d.command(c, key+".command"); err != nil {
+					return err
+				}
+			} else {
+				r.null = true
+			}
+			if h := f["healthcheck"]; h != nil {
+				if r.health, err = d.healthLayer(l, h, h, key+".healthcheck"); err != nil {
+					return err
+				}
+				if len(r.health.cmd) == 0 {
+					return errAt(d.file, h, key+".healthcheck.cmd", "a role's healthcheck needs cmd")
+				}
+			}
+		default:
 			if r.args, err = d.command(q.value, key); err != nil {
 				return err
 			}
@@ -33,18 +57,39 @@ func decodeRoles(d *doc, l *layer, p pair) error {
 	return nil
 }
 
+// Healthcheck maps to Podman health checks.
+type Healthcheck struct {
+	Cmd         []string
+	Interval    string // Go/systemd duration strings, e.g. "2s"
+	Timeout     string
+	Retries     int
+	StartPeriod string
+	Pos         Pos
+}
+
 func decodeHealthcheck(d *doc, l *layer, p pair) error {
 	if isNull(p.value) {
 		return nil
 	}
-	f, err := d.fields(l, p.value, p.key, "cmd", "interval", "timeout", "retries", "start_period")
+	h, err := d.healthLayer(l, p.value, p.keyN, p.key)
 	if err != nil {
 		return err
 	}
-	h := &healthLayer{pos: posOf(d.file, p.keyN)}
+	l.healthcheck = h
+	return nil
+}
+
+// healthLayer decodes a health check mapping (the app's healthcheck:, or a
+// role's) at key.
+func (d *doc) healthLayer(l *layer, n, keyN *yaml.Node, key string) (*healthLayer, error) {
+	f, err := d.fields(l, n, key, "cmd", "interval", "timeout", "retries", "start_period")
+	if err != nil {
+		return nil, err
+	}
+	h := &healthLayer{pos: posOf(d.file, keyN)}
 	if n := f["cmd"]; n != nil {
-		if h.cmd, err = d.command(n, "healthcheck.cmd"); err != nil {
-			return err
+		if h.cmd, err = d.command(n, key+".cmd"); err != nil {
+			return nil, err
 		}
 	}
 	for _, fd := range []struct {
@@ -56,28 +101,27 @@ func decodeHealthcheck(d *doc, l *layer, p pair) error {
 		if n == nil {
 			continue
 		}
-		s, err := d.scalar(n, "healthcheck."+name)
+		s, err := d.scalar(n, key+"."+name)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !durationRe.MatchString(s) {
-			return errAt(d.file, n, "healthcheck."+name, "%q is not a duration like 30s, 1m30s or 500ms", s)
+			return nil, errAt(d.file, n, key+"."+name, "%q is not a duration like 30s, 1m30s or 500ms", s)
 		}
 		*dst = optString{set: true, v: s}
 	}
 	if n := f["retries"]; n != nil {
-		s, err := d.scalar(n, "healthcheck.retries")
+		s, err := d.scalar(n, key+".retries")
 		if err != nil {
-			return err
+			return nil, err
 		}
 		var r int
 		if _, err := fmt.Sscanf(s, "%d", &r); err != nil || fmt.Sprint(r) != s || r < 0 {
-			return errAt(d.file, n, "healthcheck.retries", "must be a whole number >= 0")
+			return nil, errAt(d.file, n, key+".retries", "must be a whole number >= 0")
 		}
 		h.retries = &r
 	}
-	l.healthcheck = h
-	return nil
+	return h, nil
 }
 
 func decodeReadOnly(d *doc, l *layer, p pair) error {

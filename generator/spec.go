@@ -90,8 +90,8 @@ type App struct {
 	AssetPath     string                 // URL prefix of fingerprinted assets ("/assets/"), bridged during a deploy
 	DeployTimeout string                 // how long a new web may take to become healthy ("" = 10m)
 	DeployHooks   map[string]*DeployHook // by name: pre-build, pre-deploy, post-deploy, post-rollback
-	Notify        *Notify                // notify: (operator_keys.go); nil: none
-	Timers        []Timer                // timers:, in config order
+	Notify        *Notify                // notify: and timers: (operator_keys.go)
+	Timers        []Timer
 
 	// ParamOrder lists Params' names in pups order (first appearance across
 	// the merged documents); pups substitutes params in this order.
@@ -166,26 +166,17 @@ type Link struct {
 
 // Role is one long-running container of the app (web, worker, ...).
 type Role struct {
-	Pos     Pos // where the role was named; the roles key or the file for the default web
-	Name    string
-	Command []string // nil = the image's default command
-	Primary bool     // the role a deploy gates on (web)
+	Pos         Pos // where the role was named; the roles key or the file for the default web
+	Name        string
+	Command     []string     // nil = the image's default command
+	Primary     bool         // the role a deploy gates on (web)
+	Healthcheck *Healthcheck `json:",omitempty"` // its own (long form); nil: web has the app's, others none
 }
 
 // Command is a command run in a one-off container of the app's image.
 type Command struct {
 	Args []string
 	Pos  Pos
-}
-
-// Healthcheck maps to Podman health checks.
-type Healthcheck struct {
-	Cmd         []string
-	Interval    string // Go/systemd duration strings, e.g. "2s"
-	Timeout     string
-	Retries     int
-	StartPeriod string
-	Pos         Pos
 }
 
 // StepKind is what a pups run step does.

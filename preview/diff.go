@@ -106,7 +106,11 @@ func compareFile(dir string, f RenderedFile) (*FileChange, error) {
 	if string(old) == string(f.Content) {
 		return nil, nil
 	}
-	return &FileChange{Name: f.Name, Status: "changed", Keys: unitKeys(old, f.Content),
+	keys := unitKeys(old, f.Content)
+	if len(keys) == 0 {
+		return nil, nil // the same unit, quadlet's option order aside
+	}
+	return &FileChange{Name: f.Name, Status: "changed", Keys: keys,
 		Diff: udiff.Unified("a/"+f.Name, "b/"+f.Name, string(old), string(f.Content))}, nil
 }
 
@@ -178,7 +182,11 @@ func unitValues(content []byte) map[string][]string {
 		default:
 			k, v, _ := strings.Cut(t, "=")
 			key := section + " " + strings.TrimSpace(k)
-			out[key] = append(out[key], strings.TrimSpace(v))
+			v = strings.TrimSpace(v)
+			if strings.HasPrefix(k, "Exec") {
+				v = commandOrder(v)
+			}
+			out[key] = append(out[key], v)
 		}
 	}
 	return out
@@ -239,4 +247,36 @@ func envValues(content []byte) map[string]string {
 func digest(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// commandOrder puts a command line's runs of long options in one order.
+// quadlet writes some of podman's options from a map, in no fixed order
+// (--stop-timeout 600 --pull never, or --pull never --stop-timeout 600),
+// so two conversions of the same file differ in their text. Each "--flag"
+// with the word after it (when that is no option) is one item; a run of
+// items is sorted; every other word keeps its place, so positional words
+// (the image, the command) stay in order.
+func commandOrder(line string) string {
+	words := strings.Fields(line)
+	var out, run []string
+	flush := func() {
+		slices.Sort(run)
+		out = append(out, run...)
+		run = run[:0]
+	}
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		if !strings.HasPrefix(w, "--") {
+			flush()
+			out = append(out, w)
+			continue
+		}
+		if !strings.Contains(w, "=") && i+1 < len(words) && !strings.HasPrefix(words[i+1], "-") {
+			w += " " + words[i+1]
+			i++
+		}
+		run = append(run, w)
+	}
+	flush()
+	return strings.Join(out, " ")
 }

@@ -97,3 +97,21 @@ func TestUnitKeysReadsSectionsAndRepeatedKeys(t *testing.T) {
 		t.Errorf("unitKeys = %q, want %q", got, want)
 	}
 }
+
+// quadlet's option order varies between two conversions of the same file:
+// not a change. A changed value or positional word is one.
+func TestUnitKeysIgnoresQuadletsOptionOrder(t *testing.T) {
+	a := []byte("[Service]\nExecStart=/usr/bin/podman run --name x --cgroups=split --stop-timeout 600 --pull never --sdnotify=conmon -d localhost/x:current /bin/x a b\n")
+	b := []byte("[Service]\nExecStart=/usr/bin/podman run --name x --cgroups=split --pull never --stop-timeout 600 --sdnotify=conmon -d localhost/x:current /bin/x a b\n")
+	if keys := unitKeys(a, b); len(keys) != 0 {
+		t.Errorf("reordered options count as changed: %q", keys)
+	}
+	for _, c := range [][]byte{
+		[]byte("[Service]\nExecStart=/usr/bin/podman run --name x --cgroups=split --pull never --stop-timeout 60 --sdnotify=conmon -d localhost/x:current /bin/x a b\n"),
+		[]byte("[Service]\nExecStart=/usr/bin/podman run --name x --cgroups=split --pull never --stop-timeout 600 --sdnotify=conmon -d localhost/x:current /bin/x b a\n"),
+	} {
+		if keys := unitKeys(a, c); !slices.Equal(keys, []string{"[Service] ExecStart"}) {
+			t.Errorf("a real change is not seen: %q\n%s", keys, c)
+		}
+	}
+}

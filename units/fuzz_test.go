@@ -24,7 +24,8 @@ var knownKeys = map[string]map[string]bool{
 	"Install": set("WantedBy"),
 	"Container": set("ContainerName", "Environment", "Exec", "ExposeHostPort", "Image", "Label", "Network", "Notify", "PodmanArgs",
 		"GlobalArgs", "PublishPort", "Pull", "ReadOnly", "Secret", "StopTimeout", "Volume",
-		"HealthCmd", "HealthInterval", "HealthTimeout", "HealthRetries", "HealthStartPeriod"),
+		"HealthCmd", "HealthInterval", "HealthTimeout", "HealthRetries", "HealthStartPeriod", "HealthOnFailure"),
+	"Timer":   set("OnCalendar", "Persistent", "Unit"),
 	"Volume":  set("VolumeName", "Label"),
 	"Network": set("NetworkName", "Label"),
 }

@@ -92,10 +92,8 @@ type Options struct {
 	// ConfigNames are the app names of every config found, loaded or not:
 	// an app name owns its namespace (see checkNames) even while its config
 	// is broken, so which app gets a name does not change with that.
-	ConfigNames []string
-	// CheckCalendar checks a timer's OnCalendar expression (CalendarChecker);
-	// nil: not checked here.
-	CheckCalendar func(string) error
+	ConfigNames   []string
+	CheckCalendar func(string) error // checks a timer's OnCalendar= (CalendarChecker); nil: not here
 	// UnitExists reports whether the host has a unit of this name outside
 	// the generator dirs (the generator's units would replace it); nil: no check.
 	UnitExists func(name string) bool

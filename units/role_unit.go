@@ -45,8 +45,8 @@ func (r *appRender) roleFile(role generator.Role) {
 			}
 			u.quadlet("Container", "Network", j.network+":"+strings.Join(opts, ","))
 		}
-		r.health(u)
 	}
+	r.roleHealth(u, role)
 	if !u.quadlet("Container", "StopTimeout", fmt.Sprint(launcherStopTimeout)) {
 		r.podmanArgs(u, []string{"--stop-timeout", fmt.Sprint(launcherStopTimeout)})
 	}
@@ -107,7 +107,26 @@ func (r *appRender) ports(u *unitBuilder) {
 // Quadlet strips quotes around a plain value, and Podman runs a JSON list of
 // two or more words directly and ["CMD-SHELL", s] through a shell.
 func (r *appRender) health(u *unitBuilder) {
-	h := r.app.Healthcheck
+	r.healthOf(u, r.app.Healthcheck, "healthcheck", r.primaryRole().Name)
+}
+
+// roleHealth is a role's own health check (roles: {NAME: {healthcheck}}),
+// else for the primary role the app's.
+func (r *appRender) roleHealth(u *unitBuilder, role generator.Role) {
+	if role.Healthcheck != nil {
+		r.healthOf(u, role.Healthcheck, "roles."+role.Name+".healthcheck", role.Name)
+		return
+	}
+	if role.Primary {
+		r.health(u)
+	}
+}
+
+// healthOf maps health check h (at key) onto role's unit: the HealthCmd and
+// its timings, Notify=healthy (the start job ends once healthy: what a
+// deploy gates on), and HealthOnFailure=kill: a container that turns
+// unhealthy is killed, and Restart=on-failure starts it again.
+func (r *appRender) healthOf(u *unitBuilder, h *generator.Healthcheck, key, role string) {
 	if h == nil || len(h.Cmd) == 0 || strings.EqualFold(h.Cmd[0], "NONE") {
 		return
 	}
@@ -126,18 +145,18 @@ func (r *appRender) health(u *unitBuilder) {
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(cmd) // []string always encodes
-	set := func(key, value string) {
+	set := func(k, value string) {
 		if value == "" {
 			return
 		}
 		v, err := rawValue(value)
 		if err != nil {
-			r.errorf(h.Pos, "healthcheck", "%s: %v", key, err)
+			r.errorf(h.Pos, key, "%s: %v", k, err)
 			return
 		}
-		if !u.quadlet("Container", key, v) {
+		if !u.quadlet("Container", k, v) {
 			flag := "--health-" + map[string]string{"HealthCmd": "cmd", "HealthInterval": "interval",
-				"HealthTimeout": "timeout", "HealthRetries": "retries", "HealthStartPeriod": "start-period"}[key]
+				"HealthTimeout": "timeout", "HealthRetries": "retries", "HealthStartPeriod": "start-period"}[k]
 			r.podmanArgs(u, []string{flag, value})
 		}
 	}
@@ -148,10 +167,13 @@ func (r *appRender) health(u *unitBuilder) {
 		set("HealthRetries", fmt.Sprint(h.Retries))
 	}
 	set("HealthStartPeriod", h.StartPeriod)
+	if !u.quadlet("Container", "HealthOnFailure", "kill") {
+		r.podmanArgs(u, []string{"--health-on-failure=kill"})
+	}
 	if u.quadlet("Container", "Notify", "healthy") {
 		u.set("Service", "TimeoutStartSec", healthyStartTimeout)
 	} else {
-		r.warnf(h.Pos, "healthcheck", "quadlet %s has no Notify=healthy (Podman 5.0+): %s counts as started before it is healthy",
-			r.ctx.ver, RoleUnit(r.app.Name, r.primaryRole().Name))
+		r.warnf(h.Pos, key, "quadlet %s has no Notify=healthy (Podman 5.0+): %s counts as started before it is healthy",
+			r.ctx.ver, RoleUnit(r.app.Name, role))
 	}
 }

@@ -34,6 +34,7 @@ var quadletKeys = map[string]string{
 	"Container.GlobalArgs":        "4.8.0",
 	"Container.StopTimeout":       "5.0.0",
 	"Container.Notify=healthy":    "5.0.0",
+	"Container.HealthOnFailure":   "4.6.0",
 	"Container.NetworkAlias":      "5.2.0",
 	"Volume.Label":                "4.4.0",
 	"Volume.VolumeName":           "4.7.0",

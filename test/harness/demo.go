@@ -90,6 +90,15 @@ func runDemo(env *runEnv) error {
 	if werr != nil {
 		return fail(fmt.Errorf("the demo did not serve: %w", werr))
 	}
+	// An operator's next look: what a deploy would change now (nothing: exit
+	// 0), and what was done to the apps (the audit trail in the journal).
+	out, err = tb.Run("quadlaunch", "diff", "web")
+	show("quadlaunch diff web", lastLines(out, 30), err)
+	out, err = tb.Run("quadlaunch", "history", "data")
+	show("quadlaunch history data", out, err)
+	out, err = tb.Run("quadlaunch", "history", "web")
+	show("quadlaunch history web", out, err)
+	fmt.Println()
 	logf("demo: done in %.0fs, shutting down", time.Since(t0).Seconds())
 	return nil
 }

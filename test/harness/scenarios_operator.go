@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -30,8 +31,18 @@ func opConfig(version, healthy, extra string) string {
   - link: {name: depdb, alias: database}
 notify: 'mkdir -p `+opNotifyDir+` && env | grep ^QUADLAUNCH_ | sort > `+opNotifyDir+`/$QUADLAUNCH_EVENT-$(date +%s%N)'
 `+extra)
-	return strings.Replace(cfg, "cmd: echo dep migration for $version",
+	cfg = strings.Replace(cfg, "cmd: echo dep migration for $version",
 		"cmd: wget -q -O /dev/null http://database:"+fmt.Sprint(opDBPort)+"/healthz && echo dep migration for $version", 1)
+	// The worker has a health check of its own (roles' long form): broken in
+	// version 7's image, and while /shared/worker-sick exists.
+	cfg = strings.Replace(cfg, `  worker: ["/usr/bin/dep-worker", "worker"]`, `  worker:
+    command: ["/usr/bin/dep-worker", "worker"]
+    healthcheck:
+      cmd: ["CMD-SHELL", "test ! -e /etc/worker-broken && test ! -e /shared/worker-sick"]
+      interval: 1s
+      timeout: 2s
+      retries: 2`, 1)
+	return strings.Replace(cfg, "run:\n", "run:\n  - exec: if [ \"$version\" = 7 ]; then touch /etc/worker-broken; fi\n", 1)
 }
 
 const opDBConfig = `base_image: localhost/quadlaunch/demo:current
@@ -105,7 +116,8 @@ func operatorGroup() Group {
 				return fmt.Errorf("deploy depdb: %v: %s", err, out)
 			}
 			if out, err := opDep.quadlaunch(tb, "deploy", "dep"); err != nil {
-				return fmt.Errorf("first deploy: %v: %s", err, out)
+				gen, _ := tb.Exec("sh", "-c", "journalctl -b --no-pager -o cat | grep -i 'quadlaunch.*generator\\|dep:' | tail -20; ls /run/systemd/generator/")
+				return fmt.Errorf("first deploy: %v: %s\n%s", err, out, gen)
 			}
 			return opDep.serves(tb, "build-1", 30*time.Second)
 		},
@@ -114,6 +126,7 @@ func operatorGroup() Group {
 			{Name: "history after a deploy, a failed deploy and a rollback: user, versions, result; notify heard each", Run: opHistoryAndNotify},
 			{Name: "a timer runs on schedule in a one-off container with the app's env and volumes, logged, listed by status", Run: opTimer},
 			{Name: "maintenance on and off under load: every request gets the app or the 503 page, 0 failed", Run: opMaintenance},
+			{Name: "a worker whose health check fails is never promoted; one that turns unhealthy is restarted", Run: opWorkerHealth},
 			{Name: "database down, web killed, database back: web serves again by itself, bounded retries in the journal", Run: opRecovery},
 			{Name: "boot with the database down: notify hears the failed migrate, web comes back once the database does", Run: opBootFailure},
 		},
@@ -162,9 +175,10 @@ func opDiff(tb *Testbed) error {
 	}
 	// Exactly: the label reaches every container's podman run line, the env
 	// value the env file; nothing else changed.
+	// (quadlet keeps the Quadlet file's keys in the service as [X-Container].)
 	for _, unit := range []string{"dep-web.service", "dep-web-next.service", "dep-worker.service"} {
-		if !slices.Equal(keys[unit], []string{"[Service] ExecStart"}) {
-			return fmt.Errorf("%s: changed keys %q, want [Service] ExecStart\n%s", unit, keys[unit], out)
+		if !slices.Equal(keys[unit], []string{"[Service] ExecStart", "[X-Container] Label"}) {
+			return fmt.Errorf("%s: changed keys %q, want [Service] ExecStart and [X-Container] Label\n%s", unit, keys[unit], out)
 		}
 	}
 	if !slices.Equal(keys["quadlaunch.private/dep.env"], []string{"env DEMO_HEARTBEAT"}) {
@@ -172,7 +186,7 @@ func opDiff(tb *Testbed) error {
 	}
 	for name, k := range keys {
 		for _, key := range k {
-			if key != "[Service] ExecStart" && key != "env DEMO_HEARTBEAT" {
+			if key != "[Service] ExecStart" && key != "[X-Container] Label" && key != "env DEMO_HEARTBEAT" {
 				return fmt.Errorf("%s: unexpected changed key %q\n%s", name, key, out)
 			}
 		}
@@ -211,7 +225,10 @@ func opDiff(tb *Testbed) error {
 }
 
 func opHistoryAndNotify(tb *Testbed) error {
-	t0 := time.Now()
+	before, err := opHistory(tb)
+	if err != nil {
+		return err
+	}
 	if err := opWrite(tb, opConfig("3", "yes", ""), true); err != nil {
 		return err
 	}
@@ -231,12 +248,10 @@ func opHistoryAndNotify(tb *Testbed) error {
 	if err != nil {
 		return err
 	}
-	var recent []map[string]any
-	for _, r := range records {
-		if ts, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(r["time"])); !ts.Before(t0.Add(-time.Second)) {
-			recent = append(recent, r)
-		}
+	if len(records) < len(before) {
+		return fmt.Errorf("history lost records: %d before, %d after", len(before), len(records))
 	}
+	recent := records[len(before):]
 	if len(recent) != 3 {
 		return fmt.Errorf("history since the scenario began: %d records, want 3 (deploy, deploy, rollback): %v", len(recent), recent)
 	}
@@ -361,6 +376,62 @@ func opMaintenance(tb *Testbed) error {
 	return opDep.serves(tb, "build-", 5*time.Second)
 }
 
+func opWorkerHealth(tb *Testbed) error {
+	if st, _ := opDep.podman(tb, "inspect", "--format", "{{.State.Health.Status}}", "dep-worker"); strings.TrimSpace(st) != "healthy" {
+		return fmt.Errorf("dep-worker health %q before, want healthy", st)
+	}
+	current, worker := opDep.currentID(tb), opDep.started(tb, "dep-worker")
+	if err := opWrite(tb, opConfig("7", "yes", ""), true); err != nil {
+		return err
+	}
+	out, err := opDep.quadlaunch(tb, "deploy", "dep")
+	if err == nil {
+		return fmt.Errorf("a deploy whose worker never turns healthy succeeded:\n%s", out)
+	}
+	if !strings.Contains(out, "dep-worker.service") || !strings.Contains(out, "rolled back") {
+		return fmt.Errorf("the failure does not name the worker and the rollback:\n%s", out)
+	}
+	printReason(out)
+	if after := opDep.currentID(tb); after != current {
+		return fmt.Errorf("current moved from %s to %s", current, after)
+	}
+	if err := tb.WaitFor(60*time.Second, "the old worker back and healthy", func() error {
+		st, _ := opDep.podman(tb, "inspect", "--format", "{{.State.Health.Status}} {{.Image}}", "dep-worker")
+		if f := strings.Fields(st); len(f) != 2 || f[0] != "healthy" || !strings.HasPrefix(current, f[1]) && !strings.HasPrefix(f[1], current) {
+			return fmt.Errorf("dep-worker %q, want healthy on %s", st, current)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	// Turning unhealthy: HealthOnFailure=kill, Restart=on-failure.
+	worker = opDep.started(tb, "dep-worker")
+	if _, err := tb.Exec("touch", opDep.sharedDir()+"/worker-sick"); err != nil {
+		return err
+	}
+	err = tb.WaitFor(60*time.Second, "dep-worker restarted", func() error {
+		if now := opDep.started(tb, "dep-worker"); now == worker || now == "absent" {
+			return fmt.Errorf("not restarted yet (%s)", now)
+		}
+		return nil
+	})
+	tb.Exec("rm", "-f", opDep.sharedDir()+"/worker-sick")
+	if err != nil {
+		return err
+	}
+	if err := tb.WaitFor(60*time.Second, "dep-worker healthy again", func() error {
+		st, _ := opDep.podman(tb, "inspect", "--format", "{{.State.Health.Status}}", "dep-worker")
+		if strings.TrimSpace(st) != "healthy" {
+			return fmt.Errorf("health %q", st)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	// Back to a deployable config for the next scenarios.
+	return opWrite(tb, opConfig("5", "yes", ""), true)
+}
+
 // opDatabaseDown stops depdb so that it cannot start again until opDatabaseUp.
 func opDatabaseDown(tb *Testbed) error {
 	if _, err := tb.Exec("touch", opDBFlags+"/db-down"); err != nil {
@@ -370,37 +441,59 @@ func opDatabaseDown(tb *Testbed) error {
 	return err
 }
 
+// opDatabaseUp is the operator bringing the database back: its restarts
+// while it could not start hit systemd's start limit, hence reset-failed.
 func opDatabaseUp(tb *Testbed) error {
 	if _, err := tb.Exec("rm", "-f", opDBFlags+"/db-down"); err != nil {
 		return err
 	}
-	_, err := tb.Systemctl("start", "depdb.target")
-	return err
+	tb.Systemctl("reset-failed", "depdb-web.service", "depdb-migrate.service", "depdb-configure.service")
+	if _, err := tb.Systemctl("start", "depdb.target"); err != nil {
+		return err
+	}
+	return tb.WaitFor(30*time.Second, "the database serves", func() error {
+		_, err := tb.HTTPGet(opDBPort, "/healthz")
+		return err
+	})
+}
+
+func opRecoveryJournal(tb *Testbed) string {
+	j, _ := tb.Exec("sh", "-c", "systemctl --failed --no-pager; journalctl -b --no-pager -n 60 -o short-precise -u dep-recover.service -u dep-migrate.service -u depdb-web.service -u depdb-migrate.service -u dep-web.service -u dep-web-next.service")
+	return j
 }
 
 // opRecovered waits for dep to serve again and checks the journal's
 // recovery lines: attempts counted against the bound, at least one.
 func opRecovered(tb *Testbed, t0 time.Time, within time.Duration) error {
 	if err := opDep.serves(tb, "build-", within); err != nil {
-		return fmt.Errorf("web did not come back by itself: %v", err)
+		return fmt.Errorf("web did not come back by itself: %v\n%s", err, opRecoveryJournal(tb))
 	}
-	entries, err := tb.JournalSince(t0, false, "dep-recover.service")
-	if err != nil {
-		return err
-	}
-	var lines []string
+	took := time.Since(t0)
 	attempts := regexp.MustCompile(`recovery attempt (\d+)/(\d+): starting`)
-	n := 0
-	for _, e := range entries {
-		lines = append(lines, e.Message)
-		if attempts.MatchString(e.Message) {
-			n++
+	var lines []string
+	last := 0
+	err := tb.WaitFor(30*time.Second, "dep-recover's recovered line", func() error {
+		entries, err := tb.JournalSince(t0, false, "dep-recover.service")
+		if err != nil {
+			return err
 		}
+		lines, last = nil, 0
+		for _, e := range entries {
+			lines = append(lines, e.Message)
+			if m := attempts.FindStringSubmatch(e.Message); m != nil {
+				n, _ := strconv.Atoi(m[1])
+				last = max(last, n)
+			}
+		}
+		if !strings.Contains(strings.Join(lines, "\n"), "recovered: ") {
+			return fmt.Errorf("no recovered line yet")
+		}
+		return nil
+	})
+	if err != nil || last == 0 || last > 8 {
+		return fmt.Errorf("dep-recover's journal: last attempt %d (want 1..8), a recovered line: %v\n%s", last, err, strings.Join(lines, "\n"))
 	}
-	if n == 0 || n > 8 || !strings.Contains(strings.Join(lines, "\n"), "recovered: ") {
-		return fmt.Errorf("dep-recover's journal: %d attempts (want 1..8) and a recovered line:\n%s", n, strings.Join(lines, "\n"))
-	}
-	fmt.Printf("  web back after %.0f s, %d recovery attempt(s)\n", time.Since(t0).Seconds(), n)
+	fmt.Printf("  web back after %.0f s, after recovery attempt %d of at most 8\n", took.Seconds(), last)
 	return nil
 }
 
