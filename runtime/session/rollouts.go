@@ -94,6 +94,9 @@ func (s Session) startTimers(ctx context.Context) error {
 		if err := s.Systemd.JobsTogether(ctx, "stop", gone); err != nil {
 			return fmt.Errorf("stop the removed timers: %w", err)
 		}
+		for _, u := range gone {
+			s.Systemd.ResetFailed(ctx, u) // one that fired into its removed service
+		}
 	}
 	timers := units.AppUnits(s.App).Timers
 	if len(timers) == 0 {

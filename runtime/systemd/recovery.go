@@ -56,10 +56,13 @@ func (s *Manager) WaitingToStart(ctx context.Context, units []string) ([]string,
 	return out, nil
 }
 
-// Active reports whether unit is active (or activating, or reloading).
+// Active reports whether unit runs (active or reloading). A unit whose
+// restart failed by dependency can stay "activating" (auto-restart) with
+// nothing left to start it: that is not running; a start job for a unit
+// really starting just joins the one in progress.
 func (s *Manager) Active(ctx context.Context, unit string) bool {
 	st, err := s.State(ctx, unit)
-	return err == nil && (st.ActiveState == "active" || st.ActiveState == "activating" || st.ActiveState == "reloading")
+	return err == nil && (st.ActiveState == "active" || st.ActiveState == "reloading")
 }
 
 // Orphans are the loaded units matching pattern whose unit file is gone

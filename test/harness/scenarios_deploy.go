@@ -7,6 +7,7 @@ package main
 // generator (test/loadgen, built on the host) runs through each deploy.
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -771,6 +772,32 @@ func depScenarios(d depSetup) []Scenario {
 				return fmt.Errorf("no offline page seen while the standalone app restarted: %s", summary)
 			}
 			return d.serves(tb, "build-6", 5*time.Second)
+		}},
+		{Name: "history holds every deploy and rollback of the group, run as this manager's user", Run: func(tb *Testbed) error {
+			out, err := d.quadlaunch(tb, "history", "dep", "--json")
+			if err != nil {
+				return fmt.Errorf("history: %v: %s", err, out)
+			}
+			var records []struct{ Command, User, Result string }
+			if err := json.Unmarshal([]byte(out), &records); err != nil {
+				return fmt.Errorf("history --json: %v\n%s", err, out)
+			}
+			user := "root"
+			if d.rootless {
+				user = testUser
+			}
+			n := map[string]int{}
+			for _, r := range records {
+				if r.User != user {
+					return fmt.Errorf("a record by %q, want %q: %+v", r.User, user, r)
+				}
+				n[r.Command+" "+r.Result]++
+			}
+			if n["deploy ok"] < 2 || n["deploy rolled back"] < 1 || n["rollback ok"] < 1 {
+				return fmt.Errorf("history %v: want ok deploys, a rolled back one and a rollback", n)
+			}
+			fmt.Printf("  history: %v\n", n)
+			return nil
 		}},
 		{Name: "reboot with dep-web-next live: it boots (dep-web's wants link masked), dep-web does not, the proxy sends to it", Run: func(tb *Testbed) error {
 			if err := d.write(tb, "7", "yes"); err != nil {

@@ -48,6 +48,8 @@ notify: 'mkdir -p `+opNotifyDir+` && env | grep ^QUADLAUNCH_ | sort > `+opNotify
 const opDBConfig = `base_image: localhost/quadlaunch/demo:current
 env:
   DEMO_PORT: "8098"
+expose:
+  - "127.0.0.1:8098:8098"
 volumes:
   - volume: {host: ` + opDBFlags + `, guest: /flags}
 roles:
@@ -204,8 +206,12 @@ func opDiff(tb *Testbed) error {
 	if len(p.Steps) == 0 || cached != 0 {
 		return fmt.Errorf("build steps %+v: want every step to run (the first one changed)", p.Steps)
 	}
+	_, idle, err := opDep.liveSlot(tb)
+	if err != nil {
+		return err
+	}
 	order := strings.Join(p.Order, "\n")
-	iNext, iWorker := strings.Index(order, "restart dep-web-next.service until healthy"), strings.Index(order, "restart dep-worker.service")
+	iNext, iWorker := strings.Index(order, "restart "+idle+".service until healthy"), strings.Index(order, "restart dep-worker.service")
 	if iNext < 0 || iWorker < iNext || !strings.Contains(order, "run dep-migrate.service") {
 		return fmt.Errorf("order does not restart the idle slot, then the worker:\n%s", order)
 	}
@@ -388,6 +394,7 @@ func opWorkerHealth(tb *Testbed) error {
 	if err == nil {
 		return fmt.Errorf("a deploy whose worker never turns healthy succeeded:\n%s", out)
 	}
+	out += err.Error()
 	if !strings.Contains(out, "dep-worker.service") || !strings.Contains(out, "rolled back") {
 		return fmt.Errorf("the failure does not name the worker and the rollback:\n%s", out)
 	}
