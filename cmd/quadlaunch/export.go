@@ -1,0 +1,31 @@
+package main
+
+import (
+	"github.com/urfave/cli/v3"
+)
+
+func init() { commands = append(commands, exportCommand()) }
+
+func exportCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "export",
+		Usage: "Kubernetes manifests (kube) or a compose file (compose) for APP, to move beyond one host",
+		Description: "kube: a Deployment per role (probes from healthcheck), migrate and configure as Jobs that the roles'\n" +
+			"init containers wait for, a ConfigMap for plain env, a Secret for secret env (its own file, 0600), Services\n" +
+			"for exposed ports, PersistentVolumeClaims for named volumes. compose: a service per role, migrate and\n" +
+			"configure as services the roles depend on (service_completed_successfully), secret env in an env_file\n" +
+			"(0600). What has no equivalent (bind mounts, links, podman_args, the proxy) is a warning naming file:line\n" +
+			"and key. Without --out only the main file is printed, never the secrets.",
+		ArgsUsage: "kube|compose APP",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "write the files into this directory"},
+			&cli.StringFlag{Name: "image", Usage: "the image every container runs (default: this host's localhost/quadlaunch/APP:current)"},
+			&cli.StringFlag{Name: "namespace", Usage: "kube: the namespace of every object (default: default)"},
+			&cli.IntFlag{Name: "replicas", Usage: "kube: replicas of each role (default 1)"},
+		},
+		// k8s.io/api costs every start of the binary that links it (its
+		// package initialisation): only quadlaunch-podman does
+		// (export_remote.go); the quadlaunch on PATH goes on there.
+		Action: exportAction,
+	}
+}
