@@ -17,6 +17,8 @@ type layer struct {
 	bootCommand optString
 	dockerArgs  optString
 	readOnly    *bool
+	// baseImagePull: base_image_pull (nil: not given)
+	baseImagePull *bool
 	// noBootCommand: launcher's no_boot_command (nil: not given)
 	noBootCommand *bool
 
@@ -114,6 +116,7 @@ func init() {
 		"configure":       commandKey(func(l *layer) **Command { return &l.configure }),
 		"healthcheck":     decodeHealthcheck,
 		"read_only":       decodeReadOnly,
+		"base_image_pull": decodeBaseImagePull,
 		"podman_args":     decodePodmanArgs,
 		"secrets":         decodeSecrets,
 		"proxy":           decodeProxy,

@@ -466,3 +466,20 @@ func TestLoadTimers(t *testing.T) {
 		t.Errorf("timers %+v", a.Timers)
 	}
 }
+
+func TestLoadBaseImagePull(t *testing.T) {
+	root := writeRoot(t, map[string]string{
+		"containers/a.yml": "base_image: x\nbase_image_pull: true\n",
+		"containers/b.yml": "base_image: x\n",
+		"containers/c.yml": "base_image: x\nbase_image_pull: sometimes\n",
+	})
+	for name, want := range map[string]bool{"a": true, "b": false} {
+		a, err := LoadApp(root, filepath.Join(root, "containers", name+".yml"))
+		if err != nil || a.BaseImagePull != want {
+			t.Errorf("%s: BaseImagePull %v, %v; want %v", name, a != nil && a.BaseImagePull, err, want)
+		}
+	}
+	if _, err := LoadApp(root, filepath.Join(root, "containers", "c.yml")); err == nil || !strings.Contains(err.Error(), "c.yml:2: base_image_pull") {
+		t.Errorf("c: %v, want an error naming c.yml:2 and the key", err)
+	}
+}

@@ -115,6 +115,9 @@ func merge(app *App, layers []*layer) error {
 		if l.readOnly != nil {
 			app.ReadOnly = *l.readOnly
 		}
+		if l.baseImagePull != nil {
+			app.BaseImagePull = *l.baseImagePull
+		}
 		if l.noBootCommand != nil {
 			app.NoBootCommand = *l.noBootCommand
 		}
@@ -150,12 +153,7 @@ func merge(app *App, layers []*layer) error {
 			}
 		}
 		mergeDeploy(app, l)
-		if l.notifySet {
-			app.Notify = l.notify
-		}
-		if l.timersSet {
-			app.Timers = l.timers
-		}
+		mergeOperator(app, l)
 		if l.migrate != nil {
 			app.Migrate = l.migrate
 		}

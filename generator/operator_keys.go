@@ -23,6 +23,17 @@ type Notify struct {
 	Pos     Pos
 }
 
+// mergeOperator applies one layer's operator keys: the later layer's
+// notify: and timers: replace a template's (null turns them off).
+func mergeOperator(app *App, l *layer) {
+	if l.notifySet {
+		app.Notify = l.notify
+	}
+	if l.timersSet {
+		app.Timers = l.timers
+	}
+}
+
 // Wants reports whether n is subscribed to event.
 func (n *Notify) Wants(event string) bool { return n != nil && slices.Contains(n.Events, event) }
 

@@ -124,7 +124,13 @@ func (d *doc) healthLayer(l *layer, n, keyN *yaml.Node, key string) (*healthLaye
 	return h, nil
 }
 
-func decodeReadOnly(d *doc, l *layer, p pair) error {
+func decodeReadOnly(d *doc, l *layer, p pair) error { return boolKey(d, p, &l.readOnly) }
+
+// decodeBaseImagePull is base_image_pull: true: every build pulls a newer
+// base_image first (build --pull), as launcher's bootstrap does.
+func decodeBaseImagePull(d *doc, l *layer, p pair) error { return boolKey(d, p, &l.baseImagePull) }
+
+func boolKey(d *doc, p pair, dst **bool) error {
 	if isNull(p.value) {
 		return nil
 	}
@@ -132,7 +138,7 @@ func decodeReadOnly(d *doc, l *layer, p pair) error {
 	if err != nil {
 		return err
 	}
-	l.readOnly = &b
+	*dst = &b
 	return nil
 }
 

@@ -59,16 +59,17 @@ type App struct {
 	ConfigPath string   // absolute path of the app file
 	Templates  []string // absolute paths of the templates, in merge order
 
-	BaseImage   string
-	BootCommand string            // launcher's boot_command ("" = not set)
-	Params      map[string]string // merged params, values as strings
-	Env         []EnvVar          // merged env, sorted by name, {{config}} expanded
-	Labels      []Label           // merged labels, sorted by name, {{config}} expanded
-	Expose      []Port
-	Volumes     []Volume
-	Links       []Link
-	DockerArgs  string   // launcher's docker_args, verbatim
-	PodmanArgs  []string // our podman_args, one argument per element
+	BaseImage     string
+	BaseImagePull bool              // base_image_pull: every build pulls a newer base_image first
+	BootCommand   string            // launcher's boot_command ("" = not set)
+	Params        map[string]string // merged params, values as strings
+	Env           []EnvVar          // merged env, sorted by name, {{config}} expanded
+	Labels        []Label           // merged labels, sorted by name, {{config}} expanded
+	Expose        []Port
+	Volumes       []Volume
+	Links         []Link
+	DockerArgs    string   // launcher's docker_args, verbatim
+	PodmanArgs    []string // our podman_args, one argument per element
 
 	// NoBootCommand is launcher's no_boot_command: without boot_command the
 	// web role runs the image's CMD instead of launcher's /sbin/boot.

@@ -16,6 +16,7 @@ func bootstrapCommand() *cli.Command {
 		ArgsUsage: "APP",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "no-cache", Usage: "ignore the layer cache and run every build step"},
+			pullFlag(),
 			lockTimeoutFlag(),
 		},
 		Action: withSession(session.Options{Podman: true, Lock: true, Build: true, Systemd: true}, func(ctx context.Context, cmd *cli.Command, s *session.Session) error {

@@ -17,6 +17,7 @@ func buildCommand() *cli.Command {
 		ArgsUsage: "APP",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "no-cache", Usage: "ignore the layer cache and run every step"},
+			pullFlag(),
 			lockTimeoutFlag(),
 		},
 		Action: withSession(session.Options{Podman: true, Lock: true, Build: true}, func(ctx context.Context, cmd *cli.Command, s *session.Session) error {

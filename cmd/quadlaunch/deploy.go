@@ -23,6 +23,7 @@ func deployCommand() *cli.Command {
 		ArgsUsage: "APP",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "no-cache", Usage: "ignore the layer cache and run every build step"},
+			pullFlag(),
 			&cli.BoolFlag{Name: "dry-run", Usage: "change nothing: show what the deploy would change (quadlaunch diff), exit 0 none, 2 changes"},
 			&cli.BoolFlag{Name: "json", Usage: "with --dry-run: print the preview as JSON"},
 			lockTimeoutFlag(),

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+
 	"github.com/urfave/cli/v3"
 )
 
@@ -23,9 +25,14 @@ func exportCommand() *cli.Command {
 			&cli.StringFlag{Name: "namespace", Usage: "kube: the namespace of every object (default: default)"},
 			&cli.IntFlag{Name: "replicas", Usage: "kube: replicas of each role (default 1)"},
 		},
-		// k8s.io/api costs every start of the binary that links it (its
-		// package initialisation): only quadlaunch-podman does
-		// (export_remote.go); the quadlaunch on PATH goes on there.
-		Action: exportAction,
+		// k8s.io/api costs every start of the binary that links it (package
+		// initialisation): only quadlaunch-podman does (podman.go); the
+		// quadlaunch on PATH goes on there (podman_exec.go).
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.Args().Len() != 2 {
+				return cli.Exit("usage: quadlaunch export kube|compose APP [--out DIR]", 2)
+			}
+			return exportAction(ctx, cmd)
+		},
 	}
 }

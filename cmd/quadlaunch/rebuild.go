@@ -34,6 +34,7 @@ func rebuildCommand() *cli.Command {
 		ArgsUsage: "APP",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "no-cache", Usage: "ignore the layer cache and run every build step"},
+			pullFlag(),
 			&cli.BoolFlag{Name: "full-build", Usage: "run the migrate and configure passes even when MIGRATE_ON_BOOT / PRECOMPILE_ON_BOOT in the config defer them to the container's boot"},
 			lockTimeoutFlag(),
 		},

@@ -15,6 +15,11 @@ func lockTimeoutFlag() cli.Flag {
 	return &cli.DurationFlag{Name: "lock-timeout", Usage: "give up when another command holds the app's lock this long (0: wait forever)"}
 }
 
+// pullFlag is accepted by every command that builds.
+func pullFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "pull", Usage: "pull a newer base_image first (also base_image_pull: true in the config); a failed pull builds nothing"}
+}
+
 // appArg returns the single APP argument.
 func appArg(cmd *cli.Command) (string, error) {
 	if cmd.Args().Len() < 1 {
@@ -31,7 +36,7 @@ func openSession(ctx context.Context, cmd *cli.Command, o session.Options) (*ses
 		return nil, err
 	}
 	o.Root, o.App, o.User, o.Engine, o.ToolVersion = rootDir(cmd), name, userMode(cmd), engine, version
-	o.LockTimeout = cmd.Duration("lock-timeout")
+	o.LockTimeout, o.PullBase = cmd.Duration("lock-timeout"), cmd.Bool("pull")
 	o.LockHolder = fmt.Sprintf("pid %d: quadlaunch %s %s", os.Getpid(), cmd.Name, name)
 	return session.Open(ctx, o)
 }

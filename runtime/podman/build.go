@@ -34,6 +34,14 @@ func (Bindings) Build(ctx context.Context, p *pass.Plan, opt BuildOptions) (res 
 	if p.Refused() != nil {
 		return nil, p.Refused()
 	}
+	if opt.Pull {
+		// A newer base (security updates) is a new parent: every step runs again.
+		fmt.Fprintf(out, "pulling %s (--pull)\n", p.BaseImage)
+		quiet, policy := true, "newer"
+		if _, err := images.Pull(ctx, p.BaseImage, &images.PullOptions{Quiet: &quiet, Policy: &policy}); err != nil {
+			return nil, fmt.Errorf("pull base_image %s: %w (nothing was built; current is unchanged)", p.BaseImage, err)
+		}
+	}
 	baseID, err := ensureImage(ctx, p.BaseImage)
 	if err != nil {
 		return nil, err
@@ -41,6 +49,10 @@ func (Bindings) Build(ctx context.Context, p *pass.Plan, opt BuildOptions) (res 
 	base, err := images.GetImage(ctx, baseID, nil)
 	if err != nil {
 		return nil, fmt.Errorf("inspect base image %s: %w", p.BaseImage, err)
+	}
+	baseDigest := base.Digest.String()
+	if baseDigest == "" {
+		baseDigest = base.ID
 	}
 	var baseEntrypoint, baseCmd []string
 	if base.Config != nil {
@@ -137,6 +149,7 @@ func (Bindings) Build(ctx context.Context, p *pass.Plan, opt BuildOptions) (res 
 		"LABEL "+versions.LabelConfigDigest+"="+p.ConfigDigest,
 		"LABEL "+versions.LabelTool+"="+opt.ToolVersion,
 		"LABEL "+versions.LabelFinalKey+"="+final,
+		"LABEL "+versions.LabelBaseDigest+"="+baseDigest,
 	)
 	if err := ctx.Err(); err != nil {
 		return nil, err

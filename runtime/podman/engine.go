@@ -74,6 +74,7 @@ type Engine interface {
 type BuildOptions struct {
 	Out         io.Writer
 	NoCache     bool             // --no-cache: run every step again
+	Pull        bool             // --pull, base_image_pull: pull a newer base_image first
 	ToolVersion string           // quadlaunch's version, for the label
 	Now         func() time.Time // for tests; time.Now when nil
 }

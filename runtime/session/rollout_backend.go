@@ -292,7 +292,8 @@ type podmanImages struct{ s Session }
 
 func (i podmanImages) Build(ctx context.Context, noCache bool) (rollout.Built, error) {
 	plan := pass.PlanPhase(i.s.App, pass.PhaseBuild)
-	res, err := i.s.Engine.Build(i.s.Podman, plan, podman.BuildOptions{Out: i.s.Out, NoCache: noCache, ToolVersion: i.s.ToolVersion})
+	res, err := i.s.Engine.Build(i.s.Podman, plan, podman.BuildOptions{Out: i.s.Out, NoCache: noCache, ToolVersion: i.s.ToolVersion,
+		Pull: i.s.PullBase || i.s.App.BaseImagePull})
 	if err != nil {
 		return rollout.Built{}, fmt.Errorf("build %s: %w", i.s.App.Name, err)
 	}

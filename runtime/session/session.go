@@ -31,6 +31,7 @@ type Session struct {
 	Out         io.Writer // progress lines and followed journals
 	ToolVersion string    // labels of built images
 	Start       time.Time // when the command started: journal excerpts begin here
+	PullBase    bool      // --pull: builds pull a newer base_image first (also base_image_pull:)
 
 	lock  *versions.Lock
 	audit *audit // the open audit record (BeginAudit), shared by the copies rollouts make
@@ -49,6 +50,7 @@ type Options struct {
 	Systemd bool // drives units: connect to the manager before anything changes
 
 	LockTimeout time.Duration // 0: wait forever
+	PullBase    bool          // builds pull a newer base_image first
 	LockHolder  string        // who holds the lock, for the message of a command that waits for it
 	ToolVersion string
 	Out, Err    io.Writer // nil: os.Stdout, os.Stderr
@@ -77,7 +79,7 @@ func Open(ctx context.Context, o Options) (*Session, error) {
 		errOut = os.Stderr
 	}
 	s := &Session{App: app, Root: o.Root, User: o.User, Engine: o.Engine, Log: systemd.NewLogger(app.Name, errOut), Out: out,
-		ToolVersion: o.ToolVersion, Start: time.Now()}
+		ToolVersion: o.ToolVersion, Start: time.Now(), PullBase: o.PullBase}
 	if o.Podman {
 		c, err := o.Engine.Connect(ctx, s.User)
 		if err != nil {

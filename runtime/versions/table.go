@@ -10,7 +10,7 @@ import (
 // short image IDs and config digests, and the tags that hold a version.
 func WriteTable(w io.Writer, vs []Version) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "VERSION\tIMAGE\tCREATED\tCONFIG\tTAGS")
+	fmt.Fprintln(tw, "VERSION\tIMAGE\tCREATED\tCONFIG\tBASE\tTAGS")
 	for _, v := range vs {
 		tags := ""
 		if v.Current {
@@ -26,11 +26,21 @@ func WriteTable(w io.Writer, vs []Version) error {
 		if len(digest) > 19 {
 			digest = digest[:19]
 		}
+		if digest == "" {
+			digest = "-"
+		}
 		id := v.ImageID
 		if len(id) > 12 {
 			id = id[:12]
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", v.Version, id, v.Created, digest, tags)
+		base := v.BaseDigest
+		if len(base) > 19 {
+			base = base[:19]
+		}
+		if base == "" {
+			base = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", v.Version, id, v.Created, digest, base, tags)
 	}
 	return tw.Flush()
 }

@@ -15,6 +15,7 @@ type Version struct {
 	ImageID      string `json:"image_id"`
 	Created      string `json:"created"`
 	ConfigDigest string `json:"config_digest"`
+	BaseDigest   string `json:"base_digest,omitempty"` // of the base_image it was built from
 	Current      bool   `json:"current"`
 	Previous     bool   `json:"previous"`
 	InUse        bool   `json:"in_use"`
@@ -43,7 +44,7 @@ func FromImages(app string, list []Image, inUse map[string]bool) []Version {
 		}
 		for _, tag := range tags {
 			out = append(out, Version{Version: tag, ImageID: im.ID, Created: im.Labels[LabelCreated],
-				ConfigDigest: im.Labels[LabelConfigDigest], Current: cur, Previous: prev, InUse: inUse[im.ID]})
+				ConfigDigest: im.Labels[LabelConfigDigest], BaseDigest: im.Labels[LabelBaseDigest], Current: cur, Previous: prev, InUse: inUse[im.ID]})
 		}
 	}
 	SortVersions(out)

@@ -130,6 +130,7 @@ func operatorGroup() Group {
 			{Name: "maintenance on and off under load: every request gets the app or the 503 page, 0 failed", Run: opMaintenance},
 			{Name: "a worker whose health check fails is never promoted; one that turns unhealthy is restarted", Run: opWorkerHealth},
 			{Name: "database down, web killed, database back: web serves again by itself, bounded retries in the journal", Run: opRecovery},
+			{Name: "build --pull from a registry that does not answer: a clear error, nothing built, current unmoved; versions show the base digest", Run: opPullBase},
 			{Name: "boot with the database down: notify hears the failed migrate, web comes back once the database does", Run: opBootFailure},
 		},
 	}
@@ -437,6 +438,32 @@ func opWorkerHealth(tb *Testbed) error {
 	}
 	// Back to a deployable config for the next scenarios.
 	return opWrite(tb, opConfig("5", "yes", ""), true)
+}
+
+// opPullBase: dep's base_image (localhost/quadlaunch/demo:current) is in no
+// registry: --pull must fail before anything is built.
+func opPullBase(tb *Testbed) error {
+	current := opDep.currentID(tb)
+	before, _ := opDep.quadlaunch(tb, "versions", "dep", "--json")
+	out, err := opDep.quadlaunch(tb, "build", "dep", "--pull")
+	if err == nil {
+		return fmt.Errorf("build --pull of a base in no registry succeeded:\n%s", out)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "pull base_image localhost/quadlaunch/demo:current") || !strings.Contains(msg, "current is unchanged") {
+		return fmt.Errorf("the error does not name the pull: %v", err)
+	}
+	if after := opDep.currentID(tb); after != current {
+		return fmt.Errorf("current moved from %s to %s", current, after)
+	}
+	after, _ := opDep.quadlaunch(tb, "versions", "dep", "--json")
+	if after != before {
+		return fmt.Errorf("a version appeared:\n%s\nbefore:\n%s", after, before)
+	}
+	table, err := opDep.quadlaunch(tb, "versions", "dep")
+	if err != nil || !strings.Contains(table, "BASE") || !regexp.MustCompile(`sha256:[0-9a-f]{12}\s.*current`).MatchString(table) {
+		return fmt.Errorf("versions does not show the base digest of current: %v\n%s", err, table)
+	}
+	return nil
 }
 
 // opDatabaseDown stops depdb so that it cannot start again until opDatabaseUp.

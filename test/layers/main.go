@@ -42,10 +42,10 @@ var floors = []floor{
 	{1, []string{"generator"}},       // config files -> typed apps
 	{2, []string{"units", "pups"}},   // typed apps -> unit files; pups step semantics
 	{3, []string{"export", "preview", "runtime/systemd", "runtime/versions", "runtime/certificates", "runtime/pass", "runtime/rollout"}},
-	{4, []string{"runtime/podman", "runtime/proxy"}}, // over pass+versions; over systemd+certificates
-	{5, []string{"runtime/session"}},                 // a command's hold on an app, the rollouts wired to the host
-	{6, []string{"cmd/..."}},                         // flags, one call per command
-	{7, []string{"test/...", "packaging"}},           // testbeds and package checks: anything
+	{4, []string{"runtime/podman", "runtime/proxy", "runtime/exportfiles"}}, // over pass+versions; over systemd+certificates; over export
+	{5, []string{"runtime/session"}},       // a command's hold on an app, the rollouts wired to the host
+	{6, []string{"cmd/..."}},               // flags, one call per command
+	{7, []string{"test/...", "packaging"}}, // testbeds and package checks: anything
 }
 
 // onlyBelow are binaries whose whole dependency tree must stay on the

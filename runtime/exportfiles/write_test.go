@@ -1,6 +1,4 @@
-//go:build remote
-
-package session
+package exportfiles
 
 import (
 	"bytes"
