@@ -42,6 +42,8 @@ type layer struct {
 	notify      *Notify
 	notifySet   bool // notify: given (null turns off a template's)
 	timers      []Timer
+	image       *ImageSource
+	imageSet    bool
 	timersSet   bool // timers: given: the later layer's replace a template's
 
 	warnings []Diagnostic
@@ -125,6 +127,7 @@ func init() {
 		"deploy_hooks":    decodeDeployHooks,
 		"notify":          decodeNotify,
 		"timers":          decodeTimers,
+		"image":           decodeImage,
 	}
 }
 

@@ -258,6 +258,12 @@ func TestLoadErrors(t *testing.T) {
 			"containers/app.yml", 4, "timers.cleanup.schedule", "required"},
 		{"timer named like a reserved unit", map[string]string{"containers/app.yml": "base_image: x\ntimers:\n  migrate:\n    schedule: daily\n    command: [rake, x]\n"},
 			"containers/app.yml", 3, "timers.migrate", "reserved"},
+		{"image without a tag", map[string]string{"containers/app.yml": "image: registry.example/shop\n"},
+			"containers/app.yml", 1, "image", "no tag or digest"},
+		{"image with an unknown pull policy", map[string]string{"containers/app.yml": "image:\n  ref: registry.example/shop:1\n  pull: sometimes\n"},
+			"containers/app.yml", 3, "image.pull", "use one of always, missing, newer"},
+		{"image with an unknown key", map[string]string{"containers/app.yml": "image:\n  ref: registry.example/shop:1\n  auth: hunter2\n"},
+			"containers/app.yml", 3, "image.auth", "unknown key"},
 		{"notify without a command", map[string]string{"containers/app.yml": "base_image: x\nnotify:\n  on: [deploy-failed]\n"},
 			"containers/app.yml", 3, "notify.command", "required"},
 	}
@@ -481,5 +487,25 @@ func TestLoadBaseImagePull(t *testing.T) {
 	}
 	if _, err := LoadApp(root, filepath.Join(root, "containers", "c.yml")); err == nil || !strings.Contains(err.Error(), "c.yml:2: base_image_pull") {
 		t.Errorf("c: %v, want an error naming c.yml:2 and the key", err)
+	}
+}
+
+func TestLoadImage(t *testing.T) {
+	root := writeRoot(t, map[string]string{
+		"containers/a.yml": "image: 127.0.0.1:5000/shop:v1\n",
+		"containers/b.yml": "image: {ref: 'registry.example:5000/team/shop@sha256:0123', pull: missing, tls_verify: false}\n",
+	})
+	a, err := LoadApp(root, filepath.Join(root, "containers", "a.yml"))
+	if err != nil || a.Image == nil || a.Image.Ref != "127.0.0.1:5000/shop:v1" || a.Image.Pull != "always" || !a.Image.TLSVerify {
+		t.Errorf("a: %+v %v", a, err)
+	}
+	for _, w := range a.Warnings {
+		if w.Key == "base_image" {
+			t.Errorf("an app with image: is warned it has no base_image: %s", w)
+		}
+	}
+	b, err := LoadApp(root, filepath.Join(root, "containers", "b.yml"))
+	if err != nil || b.Image.Pull != "missing" || b.Image.TLSVerify || !strings.HasSuffix(b.Image.Ref, "@sha256:0123") {
+		t.Errorf("b: %+v %v", b.Image, err)
 	}
 }

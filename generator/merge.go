@@ -296,7 +296,7 @@ func merge(app *App, layers []*layer) error {
 	// launcher2 refuses a config without base_image. Here only the image build
 	// needs one: units run localhost/quadlaunch/<app>:current, which may be
 	// provided another way, so the generator must still make the units.
-	if app.BaseImage == "" {
+	if app.BaseImage == "" && app.Image == nil {
 		app.Warnings = append(app.Warnings, Diagnostic{Pos: Pos{File: appFile}, Key: "base_image",
 			Msg: "no base image: `quadlaunch build` cannot build this app (set base_image: here or in a template)"})
 	}

@@ -32,6 +32,9 @@ func mergeOperator(app *App, l *layer) {
 	if l.timersSet {
 		app.Timers = l.timers
 	}
+	if l.imageSet {
+		app.Image = l.image
+	}
 }
 
 // Wants reports whether n is subscribed to event.

@@ -24,6 +24,7 @@ func deployCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "no-cache", Usage: "ignore the layer cache and run every build step"},
 			pullFlag(),
+			&cli.StringFlag{Name: "image", Usage: "deploy this prebuilt image (registry.example/app:tag) instead of image:'s or a build"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "change nothing: show what the deploy would change (quadlaunch diff), exit 0 none, 2 changes"},
 			&cli.BoolFlag{Name: "json", Usage: "with --dry-run: print the preview as JSON"},
 			lockTimeoutFlag(),
@@ -33,6 +34,7 @@ func deployCommand() *cli.Command {
 				return withSession(session.Options{Podman: true}, previewDeploy)(ctx, cmd)
 			}
 			return withSession(session.Options{Podman: true, Lock: true, Systemd: true}, func(ctx context.Context, cmd *cli.Command, s *session.Session) error {
+				s.Image = cmd.String("image")
 				return s.Deploy(ctx, cmd.Bool("no-cache"))
 			})(ctx, cmd)
 		},

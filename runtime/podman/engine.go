@@ -30,6 +30,12 @@ type Engine interface {
 	// PreviewBuild is what Build would do with p, without doing any of it
 	// (nothing runs, nothing is pulled, the cache is not touched).
 	PreviewBuild(ctx context.Context, p *pass.Plan) (*BuildPreview, error)
+	// ImportImage pulls ref and makes it a version of app (image: in the
+	// config, deploy --image) without moving current.
+	ImportImage(ctx context.Context, app, ref string, o RegistryOptions, b BuildOptions) (*BuildResult, error)
+	// Push pushes a version of app (current when "") to dest, returning the
+	// pushed digest.
+	Push(ctx context.Context, app, version, dest string, o RegistryOptions) (string, error)
 	// ListVersions is the app's versions (versions.FromImages of its images).
 	ListVersions(ctx context.Context, app string) ([]versions.Version, error)
 	// Promote makes id current; the old current becomes previous. It returns
@@ -72,11 +78,28 @@ type Engine interface {
 
 // BuildOptions tune a build.
 type BuildOptions struct {
-	Out         io.Writer
-	NoCache     bool             // --no-cache: run every step again
-	Pull        bool             // --pull, base_image_pull: pull a newer base_image first
-	ToolVersion string           // quadlaunch's version, for the label
-	Now         func() time.Time // for tests; time.Now when nil
+	Out          io.Writer
+	NoCache      bool             // --no-cache: run every step again
+	Pull         bool             // --pull, base_image_pull: pull a newer base_image first
+	ConfigDigest string           // ImportImage: the config's digest, for the version's label
+	ToolVersion  string           // quadlaunch's version, for the label
+	Now          func() time.Time // for tests; time.Now when nil
+}
+
+// RegistryOptions say how to reach a registry. Credentials come from
+// Podman's auth file (Authfile, or its default), never from quadlaunch.
+type RegistryOptions struct {
+	TLSVerify bool
+	Authfile  string
+	Policy    string // pull policy: always, missing, newer ("" = Podman's default, always)
+}
+
+// outOf is b's progress writer.
+func outOf(b BuildOptions) io.Writer {
+	if b.Out == nil {
+		return io.Discard
+	}
+	return b.Out
 }
 
 // BuildPreview is what a build would do: Cached[i] says whether step i

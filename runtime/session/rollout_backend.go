@@ -291,6 +291,15 @@ func healthGated(ctx context.Context, sd unitJobs, eng containerHealth, podman c
 type podmanImages struct{ s Session }
 
 func (i podmanImages) Build(ctx context.Context, noCache bool) (rollout.Built, error) {
+	if ref, o := i.s.imageSource(); ref != "" {
+		// image: (or deploy --image): the version is pulled, not built.
+		res, err := i.s.Engine.ImportImage(i.s.Podman, i.s.App.Name, ref, o, podman.BuildOptions{Out: i.s.Out, ToolVersion: i.s.ToolVersion,
+			ConfigDigest: pass.ConfigDigest(i.s.App)})
+		if err != nil {
+			return rollout.Built{}, fmt.Errorf("%s: %w", i.s.App.Name, err)
+		}
+		return rollout.Built{Version: res.Version, ImageID: res.ImageID}, nil
+	}
 	plan := pass.PlanPhase(i.s.App, pass.PhaseBuild)
 	res, err := i.s.Engine.Build(i.s.Podman, plan, podman.BuildOptions{Out: i.s.Out, NoCache: noCache, ToolVersion: i.s.ToolVersion,
 		Pull: i.s.PullBase || i.s.App.BaseImagePull})

@@ -32,6 +32,7 @@ type Session struct {
 	ToolVersion string    // labels of built images
 	Start       time.Time // when the command started: journal excerpts begin here
 	PullBase    bool      // --pull: builds pull a newer base_image first (also base_image_pull:)
+	Image       string    // deploy --image REF: this prebuilt image instead of image:'s or a build
 
 	lock  *versions.Lock
 	audit *audit // the open audit record (BeginAudit), shared by the copies rollouts make
@@ -104,6 +105,21 @@ func Open(ctx context.Context, o Options) (*Session, error) {
 	return s, nil
 }
 
+// imageSource is the prebuilt image a build takes instead ("" = build), and
+// how to reach its registry (image:'s settings; --image alone: verified TLS,
+// always pulled).
+func (s *Session) imageSource() (string, podman.RegistryOptions) {
+	o := podman.RegistryOptions{TLSVerify: true, Policy: "always"}
+	ref := s.Image
+	if src := s.App.Image; src != nil {
+		o.TLSVerify, o.Policy = src.TLSVerify, src.Pull
+		if ref == "" {
+			ref = src.Ref
+		}
+	}
+	return ref, o
+}
+
 // Manager is the session's systemd manager, connected on first use.
 func (s *Session) Manager(ctx context.Context) (*systemd.Manager, error) {
 	if s.Systemd == nil {
@@ -139,7 +155,7 @@ func LoadApp(root, name string) (*generator.App, error) {
 // config file and the key. The loader only warns (units need no build); a
 // build cannot go on, and a pull of "" would say nothing useful.
 func RequireBaseImage(app *generator.App) error {
-	if app.BaseImage != "" {
+	if app.BaseImage != "" || app.Image != nil {
 		return nil
 	}
 	return fmt.Errorf("%s: base_image: not set, in the app file or any of its templates: `quadlaunch build %s` has no image to build from", app.ConfigPath, app.Name)

@@ -18,5 +18,6 @@ const (
 	LabelCacheKey     = "io.quadlaunch.cache-key"     // on every step layer
 	LabelFinalKey     = "io.quadlaunch.final-key"     // on a version image: what it was built from
 	LabelConfigureKey = "io.quadlaunch.configure-key" // on a configured image
-	LabelBaseDigest   = "io.quadlaunch.base-digest"   // the base_image a version was built from
+	LabelBaseDigest   = "io.quadlaunch.base-digest"   // the base_image a version was built from (or the pulled image)
+	LabelSource       = "io.quadlaunch.source"        // an imported version: the reference it was pulled from
 )

@@ -28,6 +28,7 @@ var rootfsPackages = []string{
 	"busybox-static", "curl", "ca-certificates", "iproute2", "procps", "util-linux",
 	"nginx",               // the deploy proxy (issue #6)
 	"libnginx-mod-stream", // its TCP passthrough of published ports other than HTTP, and the front's SNI routing
+	"docker-registry",     // a real registry on loopback for push and image: (issue #19)
 }
 
 // rootfsRecipe runs in a chroot of the fresh rootfs. Each line exists because
