@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/quadlaunch/quadlaunch/generator"
 	"github.com/quadlaunch/quadlaunch/preview"
 )
 
@@ -33,5 +34,26 @@ func TestDeployPreviewChanged(t *testing.T) {
 		if strings.HasPrefix(last, "shop: none") == c.want {
 			t.Errorf("%s: last line %q does not say what Changed says", c.name, last)
 		}
+	}
+}
+
+// image: and deploy --image pick the image a build takes instead, with
+// image:'s registry settings; without either, the app builds.
+func TestImageSource(t *testing.T) {
+	s := &Session{App: &generator.App{Name: "shop"}}
+	if ref, _ := s.imageSource(); ref != "" {
+		t.Errorf("an app without image: imports %q", ref)
+	}
+	s.Image = "registry.example/shop:2"
+	if ref, o := s.imageSource(); ref != "registry.example/shop:2" || !o.TLSVerify || o.Policy != "always" {
+		t.Errorf("--image alone: %q %+v", ref, o)
+	}
+	s.App.Image = &generator.ImageSource{Ref: "127.0.0.1:5000/shop:1", Pull: "missing", TLSVerify: false}
+	if ref, o := s.imageSource(); ref != "registry.example/shop:2" || o.TLSVerify || o.Policy != "missing" {
+		t.Errorf("--image over image:: %q %+v", ref, o)
+	}
+	s.Image = ""
+	if ref, _ := s.imageSource(); ref != "127.0.0.1:5000/shop:1" {
+		t.Errorf("image: alone: %q", ref)
 	}
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // Images through a registry (issue #19): Debian's docker-registry on
-// loopback in the testbed (plain HTTP, hence tls_verify: false). App shop is
+// loopback in the testbed (plain HTTP, hence tls_verify: false; no auth). App shop is
 // built here and pushed; app shoprun runs the pushed tags by image:.
 
 const (
@@ -43,10 +43,10 @@ run:
 func regRunConfig(tag string) string {
 	return `image: {ref: "` + regAddr + `/shop:` + tag + `", tls_verify: false}
 env:
-  DEMO_PORT: "8100"
+  DEMO_PORT: "8200"
   SHOP_TOKEN: ` + regCanary + `
 secrets: [SHOP_TOKEN]
-expose: ["8100:8100"]
+expose: ["8200:8200"]
 proxy: {drain_timeout: 5s}
 deploy_timeout: 25s
 healthcheck: {cmd: ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1:$DEMO_PORT/healthz"], interval: 1s, timeout: 2s, retries: 2}
@@ -125,8 +125,17 @@ func registryGroup() Group {
 			if err := installLoadgen(tb); err != nil {
 				return err
 			}
-			if out, err := tb.Systemctl("start", "docker-registry.service"); err != nil {
-				return fmt.Errorf("start docker-registry: %v: %s", err, out)
+			// Debian's own unit (started at boot, on :5000) asks for htpasswd
+			// auth: stopped; this one is open, on loopback only.
+			if out, err := tb.Systemctl("stop", "docker-registry.service"); err != nil {
+				return fmt.Errorf("stop docker-registry: %v: %s", err, out)
+			}
+			conf := "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /var/lib/quadlaunch-test-registry\nhttp:\n  addr: " + regAddr + "\n"
+			if err := tb.WriteFile("/etc/quadlaunch-test-registry.yml", conf, 0o644); err != nil {
+				return err
+			}
+			if out, err := tb.Exec("systemd-run", "--unit", "quadlaunch-test-registry", "--collect", "/usr/bin/docker-registry", "serve", "/etc/quadlaunch-test-registry.yml"); err != nil {
+				return fmt.Errorf("start the registry: %v: %s", err, out)
 			}
 			if err := tb.WaitFor(30*time.Second, "the registry answers", func() error {
 				_, err := tb.Exec("curl", "-sS", "--fail", "http://"+regAddr+"/v2/")
@@ -167,7 +176,7 @@ func registryGroup() Group {
 				if out, err := tb.Run("quadlaunch", "deploy", "shoprun"); err != nil {
 					return fmt.Errorf("deploy shoprun (v1): %v: %s", err, out)
 				}
-				if err := regServes(tb, 8100, "build-1", 30*time.Second); err != nil {
+				if err := regServes(tb, 8200, "build-1", 30*time.Second); err != nil {
 					return err
 				}
 				// A new version built on the first host, pushed, deployed by tag.
@@ -180,7 +189,7 @@ func registryGroup() Group {
 				if out, err := regPush(tb, "v2"); err != nil {
 					return fmt.Errorf("push v2: %v: %s", err, out)
 				}
-				l, err := startLoad(tb, depSetup{port: 8100}, "registry")
+				l, err := startLoad(tb, depSetup{port: 8200}, "registry")
 				if err != nil {
 					return err
 				}
@@ -193,7 +202,7 @@ func registryGroup() Group {
 					return fmt.Errorf("%v\n%s", lerr, out)
 				}
 				_ = summary
-				if err := regServes(tb, 8100, "build-2", 5*time.Second); err != nil {
+				if err := regServes(tb, 8200, "build-2", 5*time.Second); err != nil {
 					return err
 				}
 				vs, err := tb.Run("quadlaunch", "versions", "shoprun", "--json")
@@ -217,7 +226,7 @@ func registryGroup() Group {
 						return fmt.Errorf("current moved after the failed pull of %s", ref)
 					}
 				}
-				return regServes(tb, 8100, "build-2", 5*time.Second)
+				return regServes(tb, 8200, "build-2", 5*time.Second)
 			}},
 		},
 	}
