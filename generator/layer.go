@@ -33,18 +33,20 @@ type layer struct {
 	run     []Step
 	hooks   []hookEntry
 
-	roles       []roleEntry
-	migrate     *Command
-	configure   *Command
-	healthcheck *healthLayer
-	podmanArgs  []string
-	deploy      *deployLayer
-	notify      *Notify
-	notifySet   bool // notify: given (null turns off a template's)
-	timers      []Timer
-	image       *ImageSource
-	imageSet    bool
-	timersSet   bool // timers: given: the later layer's replace a template's
+	roles         []roleEntry
+	migrate       *Command
+	configure     *Command
+	healthcheck   *healthLayer
+	podmanArgs    []string
+	deploy        *deployLayer
+	notify        *Notify
+	notifySet     bool // notify: given (null turns off a template's)
+	timers        []Timer
+	image         *ImageSource
+	imageSet      bool
+	autoUpdate    *AutoUpdate
+	autoUpdateSet bool
+	timersSet     bool // timers: given: the later layer's replace a template's
 
 	warnings []Diagnostic
 	keyPos   map[string]Pos // top-level keys this document sets
@@ -128,6 +130,7 @@ func init() {
 		"notify":          decodeNotify,
 		"timers":          decodeTimers,
 		"image":           decodeImage,
+		"auto_update":     decodeAutoUpdate,
 	}
 }
 

@@ -35,6 +35,9 @@ func mergeOperator(app *App, l *layer) {
 	if l.imageSet {
 		app.Image = l.image
 	}
+	if l.autoUpdateSet {
+		app.AutoUpdate = l.autoUpdate
+	}
 }
 
 // Wants reports whether n is subscribed to event.

@@ -84,3 +84,41 @@ func checkImageRef(ref string) error {
 	}
 	return nil
 }
+
+// AutoUpdate is the app's auto_update:: a timer that looks for a new image
+// behind image:'s reference and deploys it health-gated (rolled back on
+// failure), on schedule (an OnCalendar= expression, as timers: take).
+type AutoUpdate struct {
+	Schedule    string
+	SchedulePos Pos
+	Pos         Pos
+}
+
+// decodeAutoUpdate reads `auto_update: {schedule: ...}` (or `auto_update:
+// SCHEDULE`).
+func decodeAutoUpdate(d *doc, l *layer, p pair) error {
+	l.autoUpdateSet = true
+	if isNull(p.value) {
+		l.autoUpdate = nil
+		return nil
+	}
+	n := p.value
+	if p.value.Kind == yaml.MappingNode {
+		f, err := d.strictFields(p.value, p.key, "schedule")
+		if err != nil {
+			return err
+		}
+		if n = f["schedule"]; n == nil {
+			return errAt(d.file, p.value, p.key+".schedule", "required: an OnCalendar expression, e.g. hourly")
+		}
+	}
+	s, err := d.scalar(n, p.key+".schedule")
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(s) == "" || strings.ContainsAny(s, "\n%") {
+		return errAt(d.file, n, p.key+".schedule", "not an OnCalendar expression: %q", s)
+	}
+	l.autoUpdate = &AutoUpdate{Schedule: s, SchedulePos: posOf(d.file, n), Pos: posOf(d.file, p.keyN)}
+	return nil
+}

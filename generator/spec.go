@@ -62,6 +62,7 @@ type App struct {
 	BaseImage     string
 	BaseImagePull bool              // base_image_pull: every build pulls a newer base_image first
 	Image         *ImageSource      // image: a prebuilt image instead of a build (registry_keys.go)
+	AutoUpdate    *AutoUpdate       // auto_update: a timer deploys a new image behind image: (registry_keys.go)
 	BootCommand   string            // launcher's boot_command ("" = not set)
 	Params        map[string]string // merged params, values as strings
 	Env           []EnvVar          // merged env, sorted by name, {{config}} expanded

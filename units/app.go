@@ -112,6 +112,7 @@ func renderApp(app *generator.App, ctx *planContext) *appRender {
 	r.certificateFiles() // proxy.tls.acme: units/certificates.go
 	r.notifyTemplateFile()
 	r.timerFiles()
+	r.autoUpdateFiles()
 	r.targetFile()
 	size := 0
 	for _, f := range r.files {
@@ -186,6 +187,9 @@ func (r *appRender) targetFile() {
 	}
 	for _, t := range a.Timers {
 		u.set("Unit", "Wants", TimerUnit(a.Name, t.Name))
+	}
+	if a.AutoUpdate != nil && a.Image != nil {
+		u.set("Unit", "Wants", AutoUpdateTimer(a.Name))
 	}
 	for _, w := range r.certificateWants() {
 		u.set("Unit", "Wants", w)

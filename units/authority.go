@@ -110,6 +110,10 @@ func appClaims(a *generator.App) []nameClaim {
 		add(claimFile, RoleContainerFile(a.Name, t.Name), key, t.Pos)
 		add(claimContainer, ContainerName(a.Name, t.Name), key, t.Pos)
 	}
+	if a.AutoUpdate != nil {
+		add(claimUnit, AutoUpdateUnit(a.Name), "auto_update", a.AutoUpdate.Pos)
+		add(claimUnit, AutoUpdateTimer(a.Name), "auto_update", a.AutoUpdate.Pos)
+	}
 	seen := map[string]bool{}
 	for i, v := range a.Volumes {
 		if !v.Named() || seen[v.Host] || !unitName(v.Host) {

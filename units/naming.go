@@ -128,6 +128,9 @@ func AppUnits(app *generator.App) AppUnitNames {
 	for _, t := range app.Timers {
 		n.Timers = append(n.Timers, TimerUnit(app.Name, t.Name))
 	}
+	if app.AutoUpdate != nil && app.Image != nil {
+		n.Timers = append(n.Timers, AutoUpdateTimer(app.Name))
+	}
 	if app.Proxy != nil {
 		n.Proxy = ProxyUnit(app.Name)
 		n.NextSlot = RoleUnit(app.Name, NextSlotRole(primary))

@@ -120,3 +120,53 @@ func CalendarChecker(bin string) func(string) error {
 
 // DefaultSystemdAnalyze is where systemd installs systemd-analyze.
 const DefaultSystemdAnalyze = "/usr/bin/systemd-analyze"
+
+// AutoUpdateUnit is app's auto-update service (auto_update:).
+func AutoUpdateUnit(app string) string { return app + "-auto-update.service" }
+
+// AutoUpdateTimer starts AutoUpdateUnit on auto_update:'s schedule.
+func AutoUpdateTimer(app string) string { return app + "-auto-update.timer" }
+
+// autoUpdateFiles writes auto_update:'s timer and the oneshot it starts:
+// `quadlaunch auto-update A` looks for a new image behind image: and
+// deploys it as `quadlaunch deploy` does, health-gated, rolled back on
+// failure, in the audit trail.
+func (r *appRender) autoUpdateFiles() {
+	a := r.app
+	au := a.AutoUpdate
+	if au == nil {
+		return
+	}
+	if a.Image == nil {
+		r.errorf(au.Pos, "auto_update", "needs image: (the reference to watch); a built app gets a new base with build --pull")
+		return
+	}
+	if check := r.ctx.opts.CheckCalendar; check != nil {
+		if err := check(au.Schedule); err != nil {
+			r.errorf(au.SchedulePos, "auto_update.schedule", "%v", err)
+			return
+		}
+	}
+	argv := []string{r.ctx.opts.QuadlaunchBin}
+	if r.ctx.opts.User {
+		argv = append(argv, "--user")
+	}
+	line, err := commandLine(append(argv, "auto-update", a.Name))
+	if err != nil {
+		r.errorf(au.Pos, "auto_update", "%v", err)
+		return
+	}
+	u := newUnit(r.ctx.ver, r.header())
+	u.set("Unit", "Description", lineValue(fmt.Sprintf("%s: deploy a new %s (quadlaunch, %s)", a.Name, a.Image.Ref, a.ConfigPath)))
+	u.set("Unit", "SourcePath", lineValue(a.ConfigPath))
+	u.set("Service", "Type", "oneshot")
+	u.set("Service", "ExecStart", line)
+	r.add(AutoUpdateUnit(a.Name), Plain, u.bytes())
+	t := newUnit(r.ctx.ver, r.header())
+	t.set("Unit", "Description", lineValue(fmt.Sprintf("%s: look for a new %s: %s (quadlaunch, %s)", a.Name, a.Image.Ref, au.Schedule, a.ConfigPath)))
+	t.set("Unit", "SourcePath", lineValue(a.ConfigPath))
+	t.set("Unit", "PartOf", TargetUnit(a.Name))
+	t.set("Timer", "OnCalendar", lineValue(au.Schedule))
+	t.set("Timer", "Unit", AutoUpdateUnit(a.Name))
+	r.add(AutoUpdateTimer(a.Name), Plain, t.bytes())
+}

@@ -27,3 +27,18 @@ func pushCommand() *cli.Command {
 		}),
 	}
 }
+
+func init() { commands = append(commands, autoUpdateCommand()) }
+
+// autoUpdateCommand is what A-auto-update.service runs (auto_update:).
+func autoUpdateCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "auto-update",
+		Usage:     "deploy a new image behind image: health-gated, rolled back on failure (what APP-auto-update.timer runs)",
+		ArgsUsage: "APP",
+		Flags:     []cli.Flag{lockTimeoutFlag()},
+		Action: withSession(session.Options{Podman: true, Lock: true, Systemd: true}, func(ctx context.Context, cmd *cli.Command, s *session.Session) error {
+			return s.AutoUpdate(ctx)
+		}),
+	}
+}

@@ -33,6 +33,8 @@ type Engine interface {
 	// ImportImage pulls ref and makes it a version of app (image: in the
 	// config, deploy --image) without moving current.
 	ImportImage(ctx context.Context, app, ref string, o RegistryOptions, b BuildOptions) (*BuildResult, error)
+	// PullDigest pulls ref and returns the digest it now names.
+	PullDigest(ctx context.Context, ref string, o RegistryOptions) (string, error)
 	// Push pushes a version of app (current when "") to dest, returning the
 	// pushed digest.
 	Push(ctx context.Context, app, version, dest string, o RegistryOptions) (string, error)

@@ -27,20 +27,8 @@ import (
 // pull that fails (unknown registry or tag, refused auth, a digest that does
 // not match) changes nothing.
 func (Bindings) ImportImage(ctx context.Context, app, ref string, o RegistryOptions, b BuildOptions) (*BuildResult, error) {
-	quiet := true
-	opts := &images.PullOptions{Quiet: &quiet, Policy: &o.Policy}
-	if o.Policy == "" {
-		opts.Policy = nil
-	}
-	if !o.TLSVerify {
-		skip := true
-		opts.SkipTLSVerify = &skip
-	}
-	if o.Authfile != "" {
-		opts.Authfile = &o.Authfile
-	}
-	if _, err := images.Pull(ctx, ref, opts); err != nil {
-		return nil, fmt.Errorf("pull %s: %w (nothing changed; current is unchanged)", ref, err)
+	if err := pull(ctx, ref, o); err != nil {
+		return nil, err
 	}
 	img, err := images.GetImage(ctx, ref, nil)
 	if err != nil {
@@ -90,6 +78,37 @@ func (Bindings) ImportImage(ctx context.Context, app, ref string, o RegistryOpti
 	}
 	fmt.Fprintf(outOf(b), "imported %s (%s) as %s (%s)\n", ref, shortDigest(digest), units.ImageRef(app, version), shortID(resp.ID))
 	return &BuildResult{Version: version, ImageID: resp.ID}, nil
+}
+
+// PullDigest pulls ref and returns the digest it names now.
+func (Bindings) PullDigest(ctx context.Context, ref string, o RegistryOptions) (string, error) {
+	if err := pull(ctx, ref, o); err != nil {
+		return "", err
+	}
+	img, err := images.GetImage(ctx, ref, nil)
+	if err != nil {
+		return "", fmt.Errorf("inspect %s: %w", ref, err)
+	}
+	return img.Digest.String(), nil
+}
+
+func pull(ctx context.Context, ref string, o RegistryOptions) error {
+	quiet := true
+	opts := &images.PullOptions{Quiet: &quiet, Policy: &o.Policy}
+	if o.Policy == "" {
+		opts.Policy = nil
+	}
+	if !o.TLSVerify {
+		skip := true
+		opts.SkipTLSVerify = &skip
+	}
+	if o.Authfile != "" {
+		opts.Authfile = &o.Authfile
+	}
+	if _, err := images.Pull(ctx, ref, opts); err != nil {
+		return fmt.Errorf("pull %s: %w (nothing changed; current is unchanged)", ref, err)
+	}
+	return nil
 }
 
 // findImportedVersion is the version already imported from the image with

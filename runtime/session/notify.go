@@ -35,9 +35,9 @@ type NotifyInfo struct {
 // nothing of it.
 func notifyEventOf(r AuditRecord) string {
 	switch {
-	case r.Command == "deploy" && r.Result == "ok":
+	case (r.Command == "deploy" || r.Command == "auto-update") && r.Result == "ok":
 		return "deploy-succeeded"
-	case r.Command == "deploy" && r.Result != "interrupted":
+	case (r.Command == "deploy" || r.Command == "auto-update") && r.Result != "interrupted":
 		return "deploy-failed"
 	case r.Command == "rollback" && r.Result == "ok":
 		return "rollback"

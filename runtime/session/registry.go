@@ -23,3 +23,55 @@ func (s *Session) Push(ctx context.Context, version, dest string, o podman.Regis
 	s.Log.Infof("%s: pushed %s to %s (%s)", s.App.Name, version, dest, digest)
 	return nil
 }
+
+// AutoUpdate is `quadlaunch auto-update APP`, what A-auto-update.service
+// runs on auto_update:'s schedule: it pulls image:'s reference and, when it
+// names an image that no version of the app came from, deploys it exactly
+// as `quadlaunch deploy` does (health-gated, rolled back on any failure, in
+// the audit trail as auto-update). An image that was deployed and rolled
+// back is not tried again until the reference names another one; nothing
+// new leaves no audit record (the journal has the line).
+func (s *Session) AutoUpdate(ctx context.Context) error {
+	ref, o := s.imageSource()
+	if ref == "" || s.App.AutoUpdate == nil {
+		s.audit = nil
+		return fmt.Errorf("%s: auto-update needs image: and auto_update: in the config", s.App.ConfigPath)
+	}
+	digest, err := s.Engine.PullDigest(s.Podman, ref, o)
+	if err != nil {
+		s.Log.Errorf("%s: auto-update: %v", s.App.Name, err)
+		return err
+	}
+	vs, err := s.Engine.ListVersions(s.Podman, s.App.Name)
+	if err != nil {
+		return err
+	}
+	for _, v := range vs {
+		switch {
+		case v.BaseDigest != digest:
+		case v.Current:
+			s.audit = nil
+			s.Log.Infof("%s: auto-update: %s is %s, what version %s runs: nothing to do", s.App.Name, ref, shortDigestOf(digest), v.Version)
+			fmt.Fprintf(s.Out, "%s: up to date (%s)\n", s.App.Name, shortDigestOf(digest))
+			return nil
+		default:
+			s.audit = nil
+			s.Log.Infof("%s: auto-update: %s is %s, deployed before as version %s and not current (rolled back): not again until %s names another image",
+				s.App.Name, ref, shortDigestOf(digest), v.Version, ref)
+			return nil
+		}
+	}
+	s.Log.Infof("%s: auto-update: %s is a new image (%s): deploying it", s.App.Name, ref, shortDigestOf(digest))
+	if err := s.Deploy(ctx, false); err != nil {
+		s.Log.Errorf("%s: auto-update of %s (%s) failed: %v", s.App.Name, ref, shortDigestOf(digest), firstLine(err.Error()))
+		return err
+	}
+	return nil
+}
+
+func shortDigestOf(d string) string {
+	if len(d) > 19 {
+		return d[:19]
+	}
+	return d
+}

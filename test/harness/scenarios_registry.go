@@ -37,11 +37,17 @@ run:
   - exec: echo build-$version > /etc/shop-version
   # the secret reaches a build step (its exec session), never a layer
   - exec: test "$$ENV_SHOP_TOKEN" = ` + regCanary + `
+  # version 4 is a broken release: its health check never passes
+  - exec: if [ "$version" = 4 ]; then touch /etc/broken; fi
 `
 }
 
 func regRunConfig(tag string) string {
-	return `image: {ref: "` + regAddr + `/shop:` + tag + `", tls_verify: false}
+	return regRunConfigWith(tag, "")
+}
+
+func regRunConfigWith(tag, extra string) string {
+	return extra + `image: {ref: "` + regAddr + `/shop:` + tag + `", tls_verify: false}
 env:
   DEMO_PORT: "8200"
   SHOP_TOKEN: ` + regCanary + `
@@ -49,7 +55,7 @@ secrets: [SHOP_TOKEN]
 expose: ["8200:8200"]
 proxy: {drain_timeout: 5s}
 deploy_timeout: 25s
-healthcheck: {cmd: ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1:$DEMO_PORT/healthz"], interval: 1s, timeout: 2s, retries: 2}
+healthcheck: {cmd: ["CMD-SHELL", "test ! -e /etc/broken && wget -q -O /dev/null http://127.0.0.1:$DEMO_PORT/healthz"], interval: 1s, timeout: 2s, retries: 2}
 roles:
   web: ["/bin/sh", "-c", "DEMO_GREETING=$(cat /etc/shop-version) exec /usr/bin/demo serve"]
 `
@@ -112,6 +118,91 @@ func regBlobs(tb *Testbed, tag string) (map[string][]byte, error) {
 		blobs[d] = data
 	}
 	return blobs, nil
+}
+
+// regBuildPush builds shop at version and pushes it as tag.
+func regBuildPush(tb *Testbed, version, tag string) error {
+	if err := regWrite(tb, "shop", regBuiltConfig(version)); err != nil {
+		return err
+	}
+	if out, err := tb.Run("quadlaunch", "build", "shop"); err != nil {
+		return fmt.Errorf("build shop %s: %v: %s", version, err, out)
+	}
+	if out, err := regPush(tb, tag); err != nil {
+		return fmt.Errorf("push %s: %v: %s", tag, err, out)
+	}
+	return nil
+}
+
+func regAutoUpdate(tb *Testbed) error {
+	if err := regBuildPush(tb, "3", "stable"); err != nil {
+		return err
+	}
+	cfg := regRunConfigWith("stable", "auto_update: {schedule: \"*:*:0/10\"}\n")
+	if err := regWrite(tb, "shoprun", cfg); err != nil {
+		return err
+	}
+	if out, err := tb.Run("quadlaunch", "deploy", "shoprun"); err != nil {
+		return fmt.Errorf("deploy shoprun on stable: %v: %s", err, out)
+	}
+	if err := regServes(tb, 8200, "build-3", 10*time.Second); err != nil {
+		return err
+	}
+	l, err := startLoad(tb, depSetup{port: 8200}, "autoupdate")
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	if err := regBuildPush(tb, "5", "stable"); err != nil {
+		return err
+	}
+	if err := regServes(tb, 8200, "build-5", 90*time.Second); err != nil {
+		return fmt.Errorf("the new stable was not deployed by itself: %v", err)
+	}
+	fmt.Printf("  stable moved to build-5: serving it %.0f s after the push\n", time.Since(t0).Seconds())
+	// A broken release behind the same tag: tried once, rolled back, not again.
+	t1 := time.Now()
+	if err := regBuildPush(tb, "4", "stable"); err != nil {
+		return err
+	}
+	var lines []string
+	err = tb.WaitFor(120*time.Second, "the broken image rolled back and not tried again", func() error {
+		entries, err := tb.JournalSince(t1, false, "shoprun-auto-update.service")
+		if err != nil {
+			return err
+		}
+		lines = lines[:0]
+		for _, e := range entries {
+			lines = append(lines, e.Message)
+		}
+		all := strings.Join(lines, "\n")
+		if !strings.Contains(all, "auto-update of "+regAddr+"/shop:stable") || !strings.Contains(all, "not again until") {
+			return fmt.Errorf("not yet")
+		}
+		return nil
+	})
+	summary, lerr := l.finish(tb)
+	if err != nil {
+		return fmt.Errorf("%v\n%s", err, strings.Join(lines, "\n"))
+	}
+	if lerr != nil {
+		return lerr
+	}
+	_ = summary
+	if err := regServes(tb, 8200, "build-5", 5*time.Second); err != nil {
+		return err
+	}
+	for _, line := range lines {
+		if strings.Contains(line, "failed") || strings.Contains(line, "not again") {
+			fmt.Println("  journal: " + line)
+		}
+	}
+	out, err := tb.Run("quadlaunch", "history", "shoprun", "--json")
+	if err != nil || !strings.Contains(out, `"command": "auto-update"`) || !strings.Contains(out, `"result": "rolled back"`) {
+		return fmt.Errorf("history lacks the auto-updates: %v\n%s", err, out)
+	}
+	// Back to the pinned tags of the scenarios after this one.
+	return regWrite(tb, "shoprun", regRunConfig("v2"))
 }
 
 func registryGroup() Group {
@@ -228,6 +319,7 @@ func registryGroup() Group {
 				}
 				return regServes(tb, 8200, "build-2", 5*time.Second)
 			}},
+			{Name: "auto-update: a pushed tag is deployed by itself within a timer period, a broken one rolled back by itself, 0 failed, the journal says why", Run: regAutoUpdate},
 		},
 	}
 }
