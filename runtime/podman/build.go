@@ -37,7 +37,9 @@ func (Bindings) Build(ctx context.Context, p *pass.Plan, opt BuildOptions) (res 
 	if opt.Pull {
 		// A newer base (security updates) is a new parent: every step runs again.
 		fmt.Fprintf(out, "pulling %s (--pull)\n", p.BaseImage)
-		quiet, policy := true, "newer"
+		// "always": "newer" quietly keeps the local image when the registry
+		// cannot be asked, and a --pull that did not pull must say so.
+		quiet, policy := true, "always"
 		if _, err := images.Pull(ctx, p.BaseImage, &images.PullOptions{Quiet: &quiet, Policy: &policy}); err != nil {
 			return nil, fmt.Errorf("pull base_image %s: %w (nothing was built; current is unchanged)", p.BaseImage, err)
 		}
