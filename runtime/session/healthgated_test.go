@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/quadlaunch/quadlaunch/runtime/systemd"
 )
 
 // fakeJobs: JobAlone ends with result after delay (0: never, until its ctx ends).
@@ -72,6 +74,15 @@ func TestHealthGated(t *testing.T) {
 		}
 		if want := []string{"reset-failed " + unit, "restart " + unit}; strings.Join(jobs.calls, ",") != strings.Join(want, ",") {
 			t.Errorf("calls %q, want %q", jobs.calls, want)
+		}
+	})
+	t.Run("killed by HealthOnFailure", func(t *testing.T) {
+		// Podman kills the container when its check fails, before the poll
+		// sees "unhealthy": the job fails with status 137 of a checked container.
+		jobs := &fakeJobs{delay: 600 * time.Millisecond, result: &systemd.JobError{Unit: unit, Op: "restart", Result: "failed", Detail: "result exit-code, exit status 137"}}
+		health, err := healthGated(context.Background(), jobs, &fakeHealth{now: "starting"}, context.Background(), "restart", unit, time.Minute, nil)
+		if err == nil || !strings.Contains(err.Error(), "became unhealthy") || !strings.Contains(health, "health of app-web") {
+			t.Fatalf("health %q err %v, want became unhealthy with the report", health, err)
 		}
 	})
 	t.Run("job fails", func(t *testing.T) {

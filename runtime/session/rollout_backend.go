@@ -2,11 +2,13 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/quadlaunch/quadlaunch/generator"
@@ -255,14 +257,19 @@ func healthGated(ctx context.Context, sd unitJobs, eng containerHealth, podman c
 	hctx, cancel := context.WithCancelCause(tctx)
 	defer cancel(nil)
 	errUnhealthy := fmt.Errorf("%s became unhealthy (its health check failed healthcheck.retries times in a row)", unit)
+	var checked atomic.Bool // the new container has a health check
 	go func() {
 		for {
 			select {
 			case <-hctx.Done():
 				return
-			case <-time.After(500 * time.Millisecond):
+			case <-time.After(250 * time.Millisecond):
 			}
-			if id, health := eng.HealthOf(pc, container); id != "" && id != before && health == "unhealthy" {
+			id, health := eng.HealthOf(pc, container)
+			if id != "" && id != before && health != "" {
+				checked.Store(true)
+			}
+			if id != "" && id != before && health == "unhealthy" {
 				cancel(errUnhealthy)
 				return
 			}
@@ -274,6 +281,12 @@ func healthGated(ctx context.Context, sd unitJobs, eng containerHealth, podman c
 	case err = <-jobc:
 	case <-healthy:
 		return "", nil
+	}
+	var je *systemd.JobError
+	if err != nil && ctx.Err() == nil && checked.Load() && errors.As(err, &je) && strings.Contains(je.Detail, "exit status 137") {
+		// HealthOnFailure=kill: Podman killed the container the moment its
+		// check failed, often before the poll above saw "unhealthy".
+		return eng.HealthReport(pc, container), fmt.Errorf("%s became unhealthy (its health check failed healthcheck.retries times in a row; HealthOnFailure=kill stopped it)", unit)
 	}
 	if err != nil && hctx.Err() != nil && ctx.Err() == nil {
 		// The health check's own results say why; read them before the stop removes the container.

@@ -507,10 +507,37 @@ func depScenarios(d depSetup) []Scenario {
 		}
 		return d.unchanged(tb, before, worker, live, web)
 	}}
+	history := Scenario{Name: "history holds every deploy and rollback of the group, run as this manager's user", Run: func(tb *Testbed) error {
+		out, err := d.quadlaunch(tb, "history", "dep", "--json")
+		if err != nil {
+			return fmt.Errorf("history: %v: %s", err, out)
+		}
+		var records []struct{ Command, User, Result string }
+		if err := json.Unmarshal([]byte(out), &records); err != nil {
+			return fmt.Errorf("history --json: %v\n%s", err, out)
+		}
+		user := "root"
+		if d.rootless {
+			user = testUser
+		}
+		n := map[string]int{}
+		for _, r := range records {
+			if r.User != user {
+				return fmt.Errorf("a record by %q, want %q: %+v", r.User, user, r)
+			}
+			n[r.Command+" "+r.Result]++
+		}
+		if n["deploy ok"] < 2 || n["deploy rolled back"] < 1 || !d.rootless && n["rollback ok"] < 1 {
+			return fmt.Errorf("history %v: want ok deploys, a rolled back one and a rollback", n)
+		}
+		fmt.Printf("  history: %v\n", n)
+		return nil
+	}}
 	if d.rootless {
 		zero.Name = "rootless (systemctl --user): " + zero.Name
 		never.Name = "rootless (systemctl --user): " + never.Name
-		return []Scenario{zero, never}
+		history.Name = "rootless (systemctl --user): " + history.Name
+		return []Scenario{zero, never, history}
 	}
 	return []Scenario{
 		speedScenario(d),
@@ -773,32 +800,7 @@ func depScenarios(d depSetup) []Scenario {
 			}
 			return d.serves(tb, "build-6", 5*time.Second)
 		}},
-		{Name: "history holds every deploy and rollback of the group, run as this manager's user", Run: func(tb *Testbed) error {
-			out, err := d.quadlaunch(tb, "history", "dep", "--json")
-			if err != nil {
-				return fmt.Errorf("history: %v: %s", err, out)
-			}
-			var records []struct{ Command, User, Result string }
-			if err := json.Unmarshal([]byte(out), &records); err != nil {
-				return fmt.Errorf("history --json: %v\n%s", err, out)
-			}
-			user := "root"
-			if d.rootless {
-				user = testUser
-			}
-			n := map[string]int{}
-			for _, r := range records {
-				if r.User != user {
-					return fmt.Errorf("a record by %q, want %q: %+v", r.User, user, r)
-				}
-				n[r.Command+" "+r.Result]++
-			}
-			if n["deploy ok"] < 2 || n["deploy rolled back"] < 1 || n["rollback ok"] < 1 {
-				return fmt.Errorf("history %v: want ok deploys, a rolled back one and a rollback", n)
-			}
-			fmt.Printf("  history: %v\n", n)
-			return nil
-		}},
+		history,
 		{Name: "reboot with dep-web-next live: it boots (dep-web's wants link masked), dep-web does not, the proxy sends to it", Run: func(tb *Testbed) error {
 			if err := d.write(tb, "7", "yes"); err != nil {
 				return err
