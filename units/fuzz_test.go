@@ -117,7 +117,7 @@ func FuzzPlan(f *testing.F) {
 			if f.Kind != Private && bytes.Contains(f.Content, []byte(fuzzCanary)) {
 				t.Errorf("%s (%s) holds the secret canary", f.Name, f.Kind)
 			}
-			if f.App == "fuzz" && !inNamespace(f.Name, "fuzz", names) {
+			if f.App == "fuzz" && !OwnsFile(f.Name, "fuzz", names) {
 				t.Errorf("fuzz's file %s is outside its namespace", f.Name)
 			}
 			if f.Kind == Private || f.Kind == Symlink || strings.HasPrefix(f.Name, ProxyConfDir+"/") {
@@ -126,24 +126,6 @@ func FuzzPlan(f *testing.F) {
 			checkUnit(t, f)
 		}
 	})
-}
-
-// inNamespace reports whether a planned file name belongs to app: its name,
-// A.*, A-* (not a longer app's), its env file, wants link or proxy config.
-func inNamespace(name, app string, apps []string) bool {
-	base := filepath.Base(name)
-	switch {
-	case strings.HasPrefix(base, app+"."):
-		return true
-	case !strings.HasPrefix(base, app+"-"):
-		return false
-	}
-	for _, other := range apps {
-		if len(other) > len(app) && (strings.HasPrefix(base, other+"-") || strings.HasPrefix(base, other+".")) {
-			return false
-		}
-	}
-	return true
 }
 
 func checkUnit(t *testing.T, f File) {

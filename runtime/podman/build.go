@@ -249,12 +249,18 @@ func (Bindings) PreviewBuild(ctx context.Context, p *pass.Plan) (*BuildPreview, 
 }
 
 func findVersion(ctx context.Context, app, final string) (string, string, error) {
+	return findVersionWhere(ctx, app, func(labels map[string]string) bool { return labels[versions.LabelFinalKey] == final })
+}
+
+// findVersionWhere is the version of app (and its image) whose labels
+// match, among the images that still carry their version tag.
+func findVersionWhere(ctx context.Context, app string, match func(labels map[string]string) bool) (string, string, error) {
 	list, err := listAppImages(ctx, app)
 	if err != nil {
 		return "", "", err
 	}
 	for _, im := range list {
-		if im.Labels[versions.LabelFinalKey] != final {
+		if !match(im.Labels) {
 			continue
 		}
 		v := im.Labels[versions.LabelVersion]

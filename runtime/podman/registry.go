@@ -38,7 +38,7 @@ func (Bindings) ImportImage(ctx context.Context, app, ref string, o RegistryOpti
 	if v, id, err := findImportedVersion(ctx, app, digest, b.ConfigDigest); err != nil {
 		return nil, err
 	} else if v != "" {
-		fmt.Fprintf(outOf(b), "%s (%s) is version %s already\n", ref, shortDigest(digest), v)
+		fmt.Fprintf(outOf(b), "%s (%s) is version %s already\n", ref, versions.ShortDigest(digest), v)
 		return &BuildResult{Version: v, ImageID: id, Reused: true}, nil
 	}
 	var entrypoint, cmd []string
@@ -76,7 +76,7 @@ func (Bindings) ImportImage(ctx context.Context, app, ref string, o RegistryOpti
 		_ = untagImage(context.WithoutCancel(ctx), app, version)
 		return nil, ctx.Err()
 	}
-	fmt.Fprintf(outOf(b), "imported %s (%s) as %s (%s)\n", ref, shortDigest(digest), units.ImageRef(app, version), shortID(resp.ID))
+	fmt.Fprintf(outOf(b), "imported %s (%s) as %s (%s)\n", ref, versions.ShortDigest(digest), units.ImageRef(app, version), shortID(resp.ID))
 	return &BuildResult{Version: version, ImageID: resp.ID}, nil
 }
 
@@ -114,22 +114,9 @@ func pull(ctx context.Context, ref string, o RegistryOptions) error {
 // findImportedVersion is the version already imported from the image with
 // this digest under this config, if any.
 func findImportedVersion(ctx context.Context, app, digest, configDigest string) (string, string, error) {
-	list, err := listAppImages(ctx, app)
-	if err != nil {
-		return "", "", err
-	}
-	for _, im := range list {
-		if im.Labels[versions.LabelSource] == "" || im.Labels[versions.LabelBaseDigest] != digest || im.Labels[versions.LabelConfigDigest] != configDigest {
-			continue
-		}
-		v := im.Labels[versions.LabelVersion]
-		for _, t := range im.RepoTags {
-			if t == units.ImageRef(app, v) {
-				return v, im.ID, nil
-			}
-		}
-	}
-	return "", "", nil
+	return findVersionWhere(ctx, app, func(l map[string]string) bool {
+		return l[versions.LabelSource] != "" && l[versions.LabelBaseDigest] == digest && l[versions.LabelConfigDigest] == configDigest
+	})
 }
 
 // Push pushes version of app (current when "") to dest and returns the
@@ -165,11 +152,4 @@ func (Bindings) Push(ctx context.Context, app, version, dest string, o RegistryO
 		return rd, nil
 	}
 	return img.Digest.String(), nil
-}
-
-func shortDigest(d string) string {
-	if len(d) > 19 {
-		return d[:19]
-	}
-	return d
 }

@@ -105,12 +105,8 @@ func Recover(ctx context.Context, app string, units []string, user bool, b syste
 func recoveryMessages(app string, units []string, user bool, format string) []systemd.JournalMessage {
 	var out []systemd.JournalMessage
 	for _, u := range units {
-		f := map[string]string{"QUADLAUNCH_APP": app, "QUADLAUNCH_RECOVERY": "1"}
-		if user {
-			f["USER_UNIT"], f["OBJECT_SYSTEMD_USER_UNIT"] = u, u
-		} else {
-			f["OBJECT_SYSTEMD_UNIT"] = u
-		}
+		f := systemd.UnitJournalFields(u, user)
+		f["QUADLAUNCH_APP"], f["QUADLAUNCH_RECOVERY"] = app, "1"
 		out = append(out, systemd.JournalMessage{Text: app + ": " + fmt.Sprintf(format, u), Fields: f})
 	}
 	return out
@@ -138,6 +134,5 @@ func DependencyFailed(ctx context.Context, failed string, dependents []string, u
 		return err
 	}
 	defer sd.Close()
-	app := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(failed, ".service"), "-migrate"), "-configure")
-	return ScheduleRecovery(ctx, sd, app, failed, dependents, bin, out)
+	return ScheduleRecovery(ctx, sd, systemd.AppOfPass(failed), failed, dependents, bin, out)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/quadlaunch/quadlaunch/runtime/podman"
+	"github.com/quadlaunch/quadlaunch/runtime/versions"
 )
 
 // Push shares a built version (current when "") with a registry: dest is
@@ -51,27 +52,20 @@ func (s *Session) AutoUpdate(ctx context.Context) error {
 		case v.BaseDigest != digest:
 		case v.Current:
 			s.audit = nil
-			s.Log.Infof("%s: auto-update: %s is %s, what version %s runs: nothing to do", s.App.Name, ref, shortDigestOf(digest), v.Version)
-			fmt.Fprintf(s.Out, "%s: up to date (%s)\n", s.App.Name, shortDigestOf(digest))
+			s.Log.Infof("%s: auto-update: %s is %s, what version %s runs: nothing to do", s.App.Name, ref, versions.ShortDigest(digest), v.Version)
+			fmt.Fprintf(s.Out, "%s: up to date (%s)\n", s.App.Name, versions.ShortDigest(digest))
 			return nil
 		default:
 			s.audit = nil
 			s.Log.Infof("%s: auto-update: %s is %s, deployed before as version %s and not current (rolled back): not again until %s names another image",
-				s.App.Name, ref, shortDigestOf(digest), v.Version, ref)
+				s.App.Name, ref, versions.ShortDigest(digest), v.Version, ref)
 			return nil
 		}
 	}
-	s.Log.Infof("%s: auto-update: %s is a new image (%s): deploying it", s.App.Name, ref, shortDigestOf(digest))
+	s.Log.Infof("%s: auto-update: %s is a new image (%s): deploying it", s.App.Name, ref, versions.ShortDigest(digest))
 	if err := s.Deploy(ctx, false); err != nil {
-		s.Log.Errorf("%s: auto-update of %s (%s) failed: %v", s.App.Name, ref, shortDigestOf(digest), firstLine(err.Error()))
+		s.Log.Errorf("%s: auto-update of %s (%s) failed: %v", s.App.Name, ref, versions.ShortDigest(digest), firstLine(err.Error()))
 		return err
 	}
 	return nil
-}
-
-func shortDigestOf(d string) string {
-	if len(d) > 19 {
-		return d[:19]
-	}
-	return d
 }

@@ -34,6 +34,22 @@ type JournalMessage struct {
 	Fields map[string]string
 }
 
+// AppOfPass is the app of its A-migrate.service or A-configure.service.
+func AppOfPass(unit string) string {
+	return strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(unit, ".service"), "-migrate"), "-configure")
+}
+
+// UnitJournalFields make a message the helper logs show in `journalctl
+// [--user] -u unit` (and systemctl status unit) too.
+func UnitJournalFields(unit string, user bool) map[string]string {
+	if user {
+		// journalctl --user -u matches these for the user's own processes.
+		return map[string]string{"USER_UNIT": unit, "OBJECT_SYSTEMD_USER_UNIT": unit}
+	}
+	// journalctl -u matches OBJECT_SYSTEMD_UNIT from root's processes.
+	return map[string]string{"OBJECT_SYSTEMD_UNIT": unit}
+}
+
 // DependencyFailedMessages is what to log for a finished run of failed (from
 // systemd's $SERVICE_RESULT, $EXIT_CODE, $EXIT_STATUS): nothing on success.
 func DependencyFailedMessages(result, exitCode, exitStatus, failed string, dependents []string, user bool) []JournalMessage {
@@ -44,22 +60,15 @@ func DependencyFailedMessages(result, exitCode, exitStatus, failed string, depen
 	if exitCode != "" {
 		why = fmt.Sprintf("%s, %s=%s", result, exitCode, exitStatus)
 	}
-	app := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(failed, ".service"), "-migrate"), "-configure")
+	app := AppOfPass(failed)
 	journalctl := "journalctl -u " + failed
 	if user {
 		journalctl = "journalctl --user -u " + failed
 	}
 	var out []JournalMessage
 	for _, dep := range dependents {
-		fields := map[string]string{"QUADLAUNCH_APP": app, "QUADLAUNCH_FAILED_UNIT": failed}
-		if user {
-			// journalctl --user -u matches these for the user's own processes.
-			fields["USER_UNIT"] = dep
-			fields["OBJECT_SYSTEMD_USER_UNIT"] = dep
-		} else {
-			// journalctl -u matches OBJECT_SYSTEMD_UNIT from root's processes.
-			fields["OBJECT_SYSTEMD_UNIT"] = dep
-		}
+		fields := UnitJournalFields(dep, user)
+		fields["QUADLAUNCH_APP"], fields["QUADLAUNCH_FAILED_UNIT"] = app, failed
 		out = append(out, JournalMessage{
 			Text:   fmt.Sprintf("%s not started: its dependency %s failed (%s); see %s", dep, failed, why, journalctl),
 			Fields: fields,

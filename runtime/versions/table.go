@@ -6,6 +6,15 @@ import (
 	"text/tabwriter"
 )
 
+// ShortDigest is a digest as tables and messages show it: the algorithm and
+// 12 hex digits.
+func ShortDigest(d string) string {
+	if len(d) > 19 {
+		return d[:19]
+	}
+	return d
+}
+
 // WriteTable writes vs as `quadlaunch versions` prints them: one line each,
 // short image IDs and config digests, and the tags that hold a version.
 func WriteTable(w io.Writer, vs []Version) error {
@@ -22,10 +31,7 @@ func WriteTable(w io.Writer, vs []Version) error {
 		if v.InUse {
 			tags += "in-use"
 		}
-		digest := v.ConfigDigest
-		if len(digest) > 19 {
-			digest = digest[:19]
-		}
+		digest := ShortDigest(v.ConfigDigest)
 		if digest == "" {
 			digest = "-"
 		}
@@ -33,10 +39,7 @@ func WriteTable(w io.Writer, vs []Version) error {
 		if len(id) > 12 {
 			id = id[:12]
 		}
-		base := v.BaseDigest
-		if len(base) > 19 {
-			base = base[:19]
-		}
+		base := ShortDigest(v.BaseDigest)
 		if base == "" {
 			base = "-"
 		}
