@@ -41,6 +41,7 @@ func init() {
 		Scenarios: []Scenario{
 			{Name: "corpus data.yml bootstraps: postgres 18 and redis run under runit", Run: scenarioDataBootstrap},
 			{Name: "web linked to data writes a row to postgres and a key to redis", Run: scenarioWebWritesData},
+			{Name: "corpus data.yml and web: diff says none after the bootstrap, history holds it", Run: scenarioDiscourseDiffHistory},
 			{Name: "a wrong database password is refused", Run: scenarioWrongPassword},
 			{Name: "rebuild data keeps every row, postgres shuts down cleanly after every pass", Run: scenarioDataRebuild},
 			{Name: "a build step gets a secret through its exec session only", Run: scenarioBuildSecret},
@@ -450,4 +451,21 @@ func errText(err error) string {
 		return err.Error()
 	}
 	return ""
+}
+
+// scenarioDiscourseDiffHistory: an operator's look at the real configs
+// (Discourse's data.yml as it is, and web): nothing for a deploy to change
+// right after the bootstrap, and the bootstrap in the audit trail.
+func scenarioDiscourseDiffHistory(tb *Testbed) error {
+	for _, app := range []string{"data", "web"} {
+		out, err := tb.RunTimeout(2*time.Minute, "quadlaunch", "diff", app)
+		if err != nil || !strings.Contains(out, app+": none:") {
+			return fmt.Errorf("diff %s after its bootstrap: %v\n%s", app, err, out)
+		}
+		hist, err := tb.Run("quadlaunch", "history", app, "--json")
+		if err != nil || !strings.Contains(hist, `"command": "bootstrap"`) || !strings.Contains(hist, `"result": "ok"`) {
+			return fmt.Errorf("history %s: %v\n%s", app, err, hist)
+		}
+	}
+	return nil
 }
