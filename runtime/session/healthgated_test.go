@@ -46,9 +46,10 @@ func (f *fakeJobs) JobAlone(ctx context.Context, op, unit string) error {
 // fakeHealth: the container before the job is old; after the first look it
 // is a new container with health now.
 type fakeHealth struct {
-	mu    sync.Mutex
-	looks int
-	now   string
+	mu      sync.Mutex
+	looks   int
+	now     string
+	removed time.Time // from then on the container is gone (zero: never)
 }
 
 func (f *fakeHealth) HealthOf(_ context.Context, name string) (string, string) {
@@ -61,7 +62,10 @@ func (f *fakeHealth) HealthOf(_ context.Context, name string) (string, string) {
 	return "new-" + name, f.now
 }
 func (f *fakeHealth) HealthReport(_ context.Context, name string) string {
-	return "health of " + name + ": " + f.now
+	if !f.removed.IsZero() && time.Now().After(f.removed) {
+		return ""
+	}
+	return "health of " + name + ": " + f.now + ", 1 failed checks in a row"
 }
 
 func TestHealthGated(t *testing.T) {
@@ -80,9 +84,13 @@ func TestHealthGated(t *testing.T) {
 		// Podman kills the container when its check fails, before the poll
 		// sees "unhealthy": the job fails with status 137 of a checked container.
 		jobs := &fakeJobs{delay: 600 * time.Millisecond, result: &systemd.JobError{Unit: unit, Op: "restart", Result: "failed", Detail: "result exit-code, exit status 137"}}
-		health, err := healthGated(context.Background(), jobs, &fakeHealth{now: "starting"}, context.Background(), "restart", unit, time.Minute, nil)
-		if err == nil || !strings.Contains(err.Error(), "became unhealthy") || !strings.Contains(health, "health of app-web") {
-			t.Fatalf("health %q err %v, want became unhealthy with the report", health, err)
+		// Podman also removes it before the job returns: the report is the
+		// one last polled.
+		h := &fakeHealth{now: "starting", removed: time.Now().Add(500 * time.Millisecond)}
+		health, err := healthGated(context.Background(), jobs, h, context.Background(), "restart", unit, time.Minute, nil)
+		if err == nil || !strings.Contains(err.Error(), "became unhealthy") ||
+			health != "health of app-web: unhealthy, killed (HealthOnFailure=kill) and removed by Podman; last seen: starting, 1 failed checks in a row" {
+			t.Fatalf("health %q err %v, want became unhealthy with the last report", health, err)
 		}
 	})
 	t.Run("job fails", func(t *testing.T) {
@@ -99,7 +107,7 @@ func TestHealthGated(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "app-web.service became unhealthy") {
 			t.Fatalf("err %v", err)
 		}
-		if health != "health of app-web: unhealthy" || !jobs.stopped || time.Since(t0) > 10*time.Second {
+		if health != "health of app-web: unhealthy, 1 failed checks in a row" || !jobs.stopped || time.Since(t0) > 10*time.Second {
 			t.Errorf("health %q stopped %v after %s", health, jobs.stopped, time.Since(t0))
 		}
 	})
@@ -109,7 +117,7 @@ func TestHealthGated(t *testing.T) {
 		if err == nil || err.Error() != "app-web.service did not become healthy within 50ms (deploy_timeout)" {
 			t.Fatalf("err %v", err)
 		}
-		if health != "health of app-web: starting" || !jobs.stopped {
+		if health != "health of app-web: starting, 1 failed checks in a row" || !jobs.stopped {
 			t.Errorf("health %q stopped %v", health, jobs.stopped)
 		}
 	})

@@ -257,7 +257,8 @@ func healthGated(ctx context.Context, sd unitJobs, eng containerHealth, podman c
 	hctx, cancel := context.WithCancelCause(tctx)
 	defer cancel(nil)
 	errUnhealthy := fmt.Errorf("%s became unhealthy (its health check failed healthcheck.retries times in a row)", unit)
-	var checked atomic.Bool // the new container has a health check
+	var checked atomic.Bool               // the new container has a health check
+	var lastReport atomic.Pointer[string] // its health as last polled
 	go func() {
 		for {
 			select {
@@ -268,6 +269,11 @@ func healthGated(ctx context.Context, sd unitJobs, eng containerHealth, podman c
 			id, health := eng.HealthOf(pc, container)
 			if id != "" && id != before && health != "" {
 				checked.Store(true)
+				// Kept for the report: a container that HealthOnFailure=kill
+				// stopped is removed before the failed job returns.
+				if r := eng.HealthReport(pc, container); r != "" {
+					lastReport.Store(&r)
+				}
 			}
 			if id != "" && id != before && health == "unhealthy" {
 				cancel(errUnhealthy)
@@ -286,7 +292,11 @@ func healthGated(ctx context.Context, sd unitJobs, eng containerHealth, podman c
 	if err != nil && ctx.Err() == nil && checked.Load() && errors.As(err, &je) && strings.Contains(je.Detail, "exit status 137") {
 		// HealthOnFailure=kill: Podman killed the container the moment its
 		// check failed, often before the poll above saw "unhealthy".
-		return eng.HealthReport(pc, container), fmt.Errorf("%s became unhealthy (its health check failed healthcheck.retries times in a row; HealthOnFailure=kill stopped it)", unit)
+		report := eng.HealthReport(pc, container)
+		if last := lastReport.Load(); report == "" && last != nil {
+			report = killedHealthReport(container, *last)
+		}
+		return report, fmt.Errorf("%s became unhealthy (its health check failed healthcheck.retries times in a row; HealthOnFailure=kill stopped it)", unit)
 	}
 	if err != nil && hctx.Err() != nil && ctx.Err() == nil {
 		// The health check's own results say why; read them before the stop removes the container.
@@ -298,6 +308,14 @@ func healthGated(ctx context.Context, sd unitJobs, eng containerHealth, podman c
 		return health, fmt.Errorf("%s did not become healthy within %s (deploy_timeout)", unit, deadline)
 	}
 	return "", err
+}
+
+// killedHealthReport is the report of a container Podman killed and removed
+// on turning unhealthy, from its last polled report ("health of C: STATUS,
+// ..." and the latest checks).
+func killedHealthReport(container, last string) string {
+	seen := strings.TrimPrefix(last, "health of "+container+": ")
+	return "health of " + container + ": unhealthy, killed (HealthOnFailure=kill) and removed by Podman; last seen: " + seen
 }
 
 // podmanImages builds version images and moves the tags through Podman.
