@@ -39,6 +39,10 @@ type KubeOptions struct {
 	// roles after the Jobs. Default: Kubernetes' own kubectl image of the
 	// API release the manifests are written against.
 	WaitImage string
+	// Target is KubeTargetCluster (default) or KubeTargetPodman: one Pod
+	// for `podman kube play` on one host (kube_podman.go says why it
+	// differs). Namespace, Replicas and WaitImage are the cluster's only.
+	Target string
 }
 
 // Defaults of KubeOptions.
@@ -90,10 +94,14 @@ func Kube(app *generator.App, o KubeOptions) (*Export, error) {
 	if err != nil {
 		return nil, fmt.Errorf("export %s to Kubernetes: %w", app.Name, err)
 	}
-	if err := k.build(); err != nil {
+	build, header := k.build, k.header
+	if k.o.Target == KubeTargetPodman {
+		build, header = k.buildPodman, k.podmanHeader
+	}
+	if err := build(); err != nil {
 		return nil, fmt.Errorf("export %s to Kubernetes: %w", app.Name, err)
 	}
-	main, err := documents(k.header(), k.objects)
+	main, err := documents(header(), k.objects)
 	if err != nil {
 		return nil, fmt.Errorf("export %s to Kubernetes: %w", app.Name, err)
 	}
@@ -111,6 +119,19 @@ func Kube(app *generator.App, o KubeOptions) (*Export, error) {
 }
 
 func newKubeExporter(x *exporter, o KubeOptions) (*kubeExporter, error) {
+	switch o.Target {
+	case "":
+		o.Target = KubeTargetCluster
+	case KubeTargetCluster:
+	case KubeTargetPodman:
+		// Podman has no namespaces and a pod no replicas: refused rather than
+		// dropped, so that nobody believes they were applied.
+		if o.Namespace != "" || o.Replicas > 1 || o.WaitImage != "" {
+			return nil, fmt.Errorf("namespace, replicas and the wait image are a cluster's: the podman target has one pod and no namespace")
+		}
+	default:
+		return nil, fmt.Errorf("target %q: want %s or %s", o.Target, KubeTargetCluster, KubeTargetPodman)
+	}
 	if o.Namespace == "" {
 		o.Namespace = DefaultNamespace
 	}
@@ -139,7 +160,12 @@ func newKubeExporter(x *exporter, o KubeOptions) (*kubeExporter, error) {
 	if k.base != x.app.Name {
 		x.warn(generator.Pos{File: x.app.ConfigPath}, "", "app name %q is not a DNS-1123 label: its Kubernetes objects are named after %q", x.app.Name, k.base)
 	}
-	k.image = x.image(o.Image, "cluster")
+	if o.Target == KubeTargetPodman {
+		k.o.Namespace = "" // kube play ignores it; the pod's objects are namespace-less
+		k.image = x.image(o.Image, "other host")
+	} else {
+		k.image = x.image(o.Image, "cluster")
+	}
 	return k, nil
 }
 

@@ -127,15 +127,19 @@ func (k *kubeExporter) envFrom() []corev1.EnvFromSource {
 // prepareVolumes turns volumes into claims and mounts. A named volume is a
 // PersistentVolumeClaim; a bind mount has no portable equivalent (a hostPath
 // ties every pod to one node and its files), so it becomes a claim too, with
-// a warning: the data has to be copied in.
+// a warning: the data has to be copied in. For the podman target (one host)
+// a bind mount stays a hostPath.
 func (k *kubeExporter) prepareVolumes() error {
 	byName := map[string]string{} // claim name -> the host part it stands for
 	for i, v := range k.app.Volumes {
 		key := fmt.Sprintf("volumes[%d]", i)
 		claim := k.name(k.base, v.Host)
+		hostPath := !v.Named() && k.o.Target == KubeTargetPodman
 		if !v.Named() {
 			claim = k.name(k.base, "host", v.Host)
-			k.warn(v.Pos, key, "bind mount %s:%s has no Kubernetes equivalent: exported as PersistentVolumeClaim %s, empty until the host directory's contents are copied in", v.Host, v.Guest, claim)
+			if !hostPath {
+				k.warn(v.Pos, key, "bind mount %s:%s has no Kubernetes equivalent: exported as PersistentVolumeClaim %s, empty until the host directory's contents are copied in", v.Host, v.Guest, claim)
+			}
 		}
 		if other, ok := byName[claim]; ok && other != v.Host {
 			return fmt.Errorf("%s: %s: volume %q becomes claim %q, as does %q", v.Pos, key, v.Host, claim, other)
@@ -155,6 +159,13 @@ func (k *kubeExporter) prepareVolumes() error {
 			continue
 		}
 		byName[claim] = v.Host
+		if hostPath {
+			// One host: the bind mount stays one (the same directory, its data
+			// kept), created when missing as docker -v and launcher do.
+			k.volumes = append(k.volumes, corev1.Volume{Name: claim, VolumeSource: corev1.VolumeSource{
+				HostPath: &corev1.HostPathVolumeSource{Path: v.Host, Type: ptrTo(corev1.HostPathDirectoryOrCreate)}}})
+			continue
+		}
 		k.volumes = append(k.volumes, corev1.Volume{Name: claim, VolumeSource: corev1.VolumeSource{
 			PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: claim}}})
 		pvc := &corev1.PersistentVolumeClaim{

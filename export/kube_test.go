@@ -23,6 +23,7 @@ var kubeKinds = map[string]struct {
 }{
 	"ServiceAccount":        {"v1", func() any { return &corev1.ServiceAccount{} }},
 	"ConfigMap":             {"v1", func() any { return &corev1.ConfigMap{} }},
+	"Pod":                   {"v1", func() any { return &corev1.Pod{} }},
 	"Secret":                {"v1", func() any { return &corev1.Secret{} }},
 	"PersistentVolumeClaim": {"v1", func() any { return &corev1.PersistentVolumeClaim{} }},
 	"Service":               {"v1", func() any { return &corev1.Service{} }},

@@ -17,13 +17,16 @@ func exportCommand() *cli.Command {
 			"for exposed ports, PersistentVolumeClaims for named volumes. compose: a service per role, migrate and\n" +
 			"configure as services the roles depend on (service_completed_successfully), secret env in an env_file\n" +
 			"(0600). What has no equivalent (bind mounts, links, podman_args, the proxy) is a warning naming file:line\n" +
-			"and key. Without --out only the main file is printed, never the secrets.",
+			"and key. Without --out only the main file is printed, never the secrets.\n" +
+			"kube --for podman: one Pod for podman kube play (or a Quadlet .kube unit) on one host, migrate then configure\n" +
+			"as its init containers at every start of the pod, the roles as its containers, published ports as hostPorts.",
 		ArgsUsage: "kube|compose APP",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "write the files into this directory"},
 			&cli.StringFlag{Name: "image", Usage: "the image every container runs (default: this host's localhost/quadlaunch/APP:current)"},
 			&cli.StringFlag{Name: "namespace", Usage: "kube: the namespace of every object (default: default)"},
 			&cli.IntFlag{Name: "replicas", Usage: "kube: replicas of each role (default 1)"},
+			&cli.StringFlag{Name: "for", Usage: "kube: cluster (default), or podman: one pod for podman kube play on one host, migrate and configure as its init containers"},
 		},
 		// k8s.io/api costs every start of the binary that links it (package
 		// initialisation): only quadlaunch-podman does (podman.go); the

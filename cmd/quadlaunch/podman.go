@@ -26,5 +26,5 @@ func exportAction(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 	return exportfiles.WriteExport(app, exportfiles.ExportRequest{Format: cmd.Args().Get(0), Out: cmd.String("out"), Image: cmd.String("image"),
-		Namespace: cmd.String("namespace"), Replicas: int(cmd.Int("replicas"))}, os.Stdout, os.Stderr)
+		Namespace: cmd.String("namespace"), Replicas: int(cmd.Int("replicas")), Target: cmd.String("for")}, os.Stdout, os.Stderr)
 }

@@ -17,10 +17,11 @@ type ExportRequest struct {
 	Image     string // the image every container runs (default: this host's current)
 	Namespace string // kube
 	Replicas  int    // kube
+	Target    string // kube: "cluster" (default) or "podman" (one Pod for podman kube play)
 }
 
 // WriteExport exports app (package export) and writes the result: to
-// r.Out as <app>.kube.yaml or compose.yaml, with the secret env in its own
+// r.Out as <app>.kube.yaml (<app>.pod.kube.yaml for podman) or compose.yaml, with the secret env in its own
 // file created 0600 (<app>.secrets.kube.yaml, <app>.secrets.env); without
 // r.Out the main file goes to stdout and the secrets are not written at all.
 // Each warning (what did not carry over, file:line: key) goes to stderr.
@@ -32,9 +33,15 @@ func WriteExport(app *generator.App, r ExportRequest, stdout, stderr io.Writer) 
 	)
 	switch r.Format {
 	case "kube":
-		ex, err = export.Kube(app, export.KubeOptions{Image: r.Image, Namespace: r.Namespace, Replicas: int32(r.Replicas)})
+		ex, err = export.Kube(app, export.KubeOptions{Image: r.Image, Namespace: r.Namespace, Replicas: int32(r.Replicas), Target: r.Target})
 		mainName, secretsAs = app.Name+".kube.yaml", app.Name+".secrets.kube.yaml"
+		if r.Target == export.KubeTargetPodman {
+			mainName = app.Name + ".pod.kube.yaml"
+		}
 	case "compose":
+		if r.Target != "" {
+			return fmt.Errorf("export compose: --for is kube's (cluster or podman)")
+		}
 		secretsAs = app.Name + ".secrets.env"
 		ex, err = export.Compose(app, export.ComposeOptions{Image: r.Image, SecretsFile: secretsAs})
 		mainName = "compose.yaml"
