@@ -52,10 +52,7 @@ func (Bindings) Build(ctx context.Context, p *pass.Plan, opt BuildOptions) (res 
 	if err != nil {
 		return nil, fmt.Errorf("inspect base image %s: %w", p.BaseImage, err)
 	}
-	baseDigest := base.Digest.String()
-	if baseDigest == "" {
-		baseDigest = base.ID
-	}
+	baseDigest := registryDigest(p.BaseImage, base)
 	var baseEntrypoint, baseCmd []string
 	if base.Config != nil {
 		baseEntrypoint, baseCmd = base.Config.Entrypoint, base.Config.Cmd
