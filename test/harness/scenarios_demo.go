@@ -17,7 +17,7 @@ func init() {
 		Name:  "system",
 		Order: 10,
 		Setup: func(tb *Testbed) error { return installDemo(tb, false) },
-		Scenarios: []Scenario{
+		Scenarios: append([]Scenario{
 			{Name: "1 daemon-reload creates the demo units", Run: scenarioUnits},
 			{Name: "2 start demo.target: migrate, configure, roles in order; web serves", Run: scenarioStart},
 			{Name: "3 restart demo-web re-runs migrate and configure first", Run: scenarioRestart},
@@ -26,7 +26,7 @@ func init() {
 			{Name: "7 secrets reach the container byte-exact and nowhere else", Run: scenarioSecrets},
 			{Name: "8 after a reboot the app comes back by itself", Run: scenarioReboot},
 			{Name: "9 a killed web is restarted by systemd, after migrate and configure", Run: scenarioCrashRestart},
-		},
+		}, exportScenarios()...),
 	})
 	register(Group{
 		Name:  "rootless",

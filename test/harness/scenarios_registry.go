@@ -12,7 +12,8 @@ import (
 
 // Images through a registry (issue #19): Debian's docker-registry on
 // loopback in the testbed (plain HTTP, hence tls_verify: false; no auth). App shop is
-// built here and pushed; app shoprun runs the pushed tags by image:.
+// built here and pushed; app shoprun runs the pushed tags by image:. A second
+// registry with TLS and basic auth follows (scenarios_registry_auth.go).
 
 const (
 	regAddr   = "127.0.0.1:5000"
@@ -242,7 +243,7 @@ func registryGroup() Group {
 			}
 			return regServes(tb, 8099, "build-1", 30*time.Second)
 		},
-		Scenarios: []Scenario{
+		Scenarios: append([]Scenario{
 			{Name: "push a built version: the registry has it, and no secret in its manifest, config or layers", Run: func(tb *Testbed) error {
 				out, err := regPush(tb, "v1")
 				if err != nil {
@@ -320,7 +321,7 @@ func registryGroup() Group {
 				return regServes(tb, 8200, "build-2", 5*time.Second)
 			}},
 			{Name: "auto-update: a pushed tag is deployed by itself within a timer period, a broken one rolled back by itself, 0 failed, the journal says why", Run: regAutoUpdate},
-		},
+		}, registryAuthScenarios()...),
 	}
 }
 
