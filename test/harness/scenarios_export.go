@@ -116,7 +116,7 @@ func scenarioKubePlay(tb *Testbed) error {
 	if err := kubeSchemaRuns(tb, 1); err != nil {
 		return err
 	}
-	token, err := tb.Run("podman", "exec", "kubedemo-web", "printenv", "DEMO_API_TOKEN")
+	token, err := tb.Run("podman", "exec", "kubedemo-web", "sh", "-c", `echo "$DEMO_API_TOKEN"`)
 	if err != nil || strings.TrimSpace(token) != kubeCanary {
 		return fmt.Errorf("secret env in the pod: %q (%v), want the Secret's value", strings.TrimSpace(token), err)
 	}
