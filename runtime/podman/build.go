@@ -11,6 +11,7 @@ import (
 
 	"github.com/containers/podman/v5/pkg/bindings/containers"
 	"github.com/containers/podman/v5/pkg/bindings/images"
+	"github.com/containers/podman/v5/pkg/domain/entities"
 
 	"github.com/quadlaunch/quadlaunch/pups"
 	"github.com/quadlaunch/quadlaunch/runtime/pass"
@@ -44,7 +45,7 @@ func (Bindings) Build(ctx context.Context, p *pass.Plan, opt BuildOptions) (res 
 			return nil, fmt.Errorf("pull base_image %s: %w (nothing was built; current is unchanged)", p.BaseImage, err)
 		}
 	}
-	baseID, err := ensureImage(ctx, p.BaseImage)
+	baseID, pulled, err := ensureImage(ctx, p.BaseImage)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +53,10 @@ func (Bindings) Build(ctx context.Context, p *pass.Plan, opt BuildOptions) (res 
 	if err != nil {
 		return nil, fmt.Errorf("inspect base image %s: %w", p.BaseImage, err)
 	}
-	baseDigest := registryDigest(p.BaseImage, base)
+	baseDigest, err := baseImageDigest(ctx, p, base, pulled || opt.Pull)
+	if err != nil {
+		return nil, err
+	}
 	var baseEntrypoint, baseCmd []string
 	if base.Config != nil {
 		baseEntrypoint, baseCmd = base.Config.Entrypoint, base.Config.Cmd
@@ -268,6 +272,20 @@ func findVersionWhere(ctx context.Context, app string, match func(labels map[str
 		}
 	}
 	return "", "", nil
+}
+
+// baseImageDigest is the digest versions record for the plan's base: the
+// registry's when this build pulled it, else the one an earlier version
+// recorded for the same image, else what Podman calls its digest.
+func baseImageDigest(ctx context.Context, p *pass.Plan, base *entities.ImageInspectReport, pulled bool) (string, error) {
+	if pulled {
+		return pulledDigest(ctx, p.BaseImage, RegistryOptions{TLSVerify: true}, base), nil
+	}
+	d, err := recordedBaseDigest(ctx, p.App, base)
+	if err != nil || d != "" {
+		return d, err
+	}
+	return registryDigest(p.BaseImage, base), nil
 }
 
 // newVersion picks a sortable version id from the time, unused for this app.

@@ -125,17 +125,19 @@ func untagImage(ctx context.Context, app, tag string) error {
 	return nil
 }
 
-// ensureImage makes ref available locally, pulling it when missing.
-func ensureImage(ctx context.Context, ref string) (string, error) {
-	id, err := imageID(ctx, ref)
+// ensureImage makes ref available locally, pulling it when missing, and
+// says whether it pulled.
+func ensureImage(ctx context.Context, ref string) (id string, pulled bool, err error) {
+	id, err = imageID(ctx, ref)
 	if err != nil || id != "" {
-		return id, err
+		return id, false, err
 	}
 	quiet := true
 	if _, err := images.Pull(ctx, ref, &images.PullOptions{Quiet: &quiet}); err != nil {
-		return "", fmt.Errorf("pull %s: %w", ref, err)
+		return "", false, fmt.Errorf("pull %s: %w", ref, err)
 	}
-	return imageID(ctx, ref)
+	id, err = imageID(ctx, ref)
+	return id, true, err
 }
 
 // keepAlive is the command of a work container: it idles until removed, so steps

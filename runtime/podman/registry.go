@@ -34,7 +34,7 @@ func (Bindings) ImportImage(ctx context.Context, app, ref string, o RegistryOpti
 	if err != nil {
 		return nil, fmt.Errorf("inspect %s: %w", ref, err)
 	}
-	digest := registryDigest(ref, img)
+	digest := pulledDigest(ctx, ref, o, img)
 	if v, id, err := findImportedVersion(ctx, app, digest, b.ConfigDigest); err != nil {
 		return nil, err
 	} else if v != "" {
@@ -89,7 +89,7 @@ func (Bindings) PullDigest(ctx context.Context, ref string, o RegistryOptions) (
 	if err != nil {
 		return "", fmt.Errorf("inspect %s: %w", ref, err)
 	}
-	return registryDigest(ref, img), nil
+	return pulledDigest(ctx, ref, o, img), nil
 }
 
 func pull(ctx context.Context, ref string, o RegistryOptions) error {
