@@ -1,17 +1,20 @@
+// Command quadlaunch is the helper CLI: what the systemd generator must not do
+// (build images, drive units, keep versions, roll back) happens here. Each
+// file holds the commands of one concern and registers them in commands; a
+// command keeps its flags and makes one call: the rollouts (deploy, rebuild,
+// bootstrap, rollback, build, migrate, configure) run in package
+// runtime/rollout, through runtime/session.
 package main
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"os/signal"
 	"sort"
-	"sync/atomic"
-	"syscall"
 
 	"github.com/urfave/cli/v3"
 
 	"github.com/quadlaunch/quadlaunch/generator"
+	"github.com/quadlaunch/quadlaunch/runtime/interrupt"
 )
 
 // version is set at build time (-X main.version=...).
@@ -36,8 +39,7 @@ func rootDir(cmd *cli.Command) string {
 	return generator.DefaultRoot(userMode(cmd))
 }
 
-// userMode reports whether --user was given; also true when run as a non-root user
-// without --root, since such a user cannot manage system units anyway.
+// userMode reports whether --user was given: the user's manager and Podman.
 func userMode(cmd *cli.Command) bool {
 	return cmd.Bool("user")
 }
@@ -53,64 +55,20 @@ func newApp() *cli.Command {
 		EnableShellCompletion: true,
 		// `quadlaunch completion bash|zsh|fish` is an operator-facing command: list it.
 		ConfigureShellCompletionCommand: func(c *cli.Command) { c.Hidden = false },
-		ExitErrHandler:                  exitErrHandler,
+		// An action's error is printed once and mapped to the exit code here.
+		ExitErrHandler: func(_ context.Context, _ *cli.Command, err error) {
+			if err != nil {
+				os.Exit(interrupt.Report(err, os.Stderr))
+			}
+		},
 	}
 }
 
-// exitErrHandler prints errors once and maps them to exit codes; cli.Exit codes are kept.
-func exitErrHandler(_ context.Context, _ *cli.Command, err error) {
-	if err == nil {
-		return
-	}
-	if sig := caughtSignal(); sig != 0 {
-		fmt.Fprintln(os.Stderr, "quadlaunch:", err)
-		os.Exit(128 + int(sig))
-	}
-	if ec, ok := err.(cli.ExitCoder); ok {
-		if msg := err.Error(); msg != "" {
-			fmt.Fprintln(os.Stderr, "quadlaunch:", msg)
-		}
-		os.Exit(ec.ExitCode())
-	}
-	fmt.Fprintln(os.Stderr, "quadlaunch:", err)
-	os.Exit(1)
-}
-
+// main: SIGINT/SIGTERM cancel the context, the command cleans up and returns,
+// and the exit code says which signal ended it (runtime/interrupt).
 func main() {
-	// SIGINT/SIGTERM cancel the context; commands clean up and return. The exit code
-	// follows the shell convention (130/143) when a signal ended the command.
-	ctx, stop := signalContext()
-	defer stop()
+	ctx, stop := interrupt.Context(os.Stderr)
 	err := newApp().Run(ctx, os.Args)
-	if sig := caughtSignal(); sig != 0 {
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "quadlaunch:", err)
-		}
-		os.Exit(128 + int(sig))
-	}
-	if err != nil {
-		exitErrHandler(ctx, nil, err)
-	}
-}
-
-var caught atomic.Int32
-
-func caughtSignal() syscall.Signal { return syscall.Signal(caught.Load()) }
-
-func signalContext() (context.Context, func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
-	go func() {
-		select {
-		case s := <-ch:
-			caught.Store(int32(s.(syscall.Signal)))
-			fmt.Fprintf(os.Stderr, "quadlaunch: %s received, cleaning up (again to force)\n", s)
-			cancel()
-			<-ch
-			os.Exit(128 + int(caughtSignal()))
-		case <-ctx.Done():
-		}
-	}()
-	return ctx, func() { signal.Stop(ch); cancel() }
+	stop()
+	os.Exit(interrupt.Report(err, os.Stderr))
 }

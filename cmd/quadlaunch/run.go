@@ -24,14 +24,7 @@ func runCommand() *cli.Command {
 				return err
 			}
 			defer s.Close()
-			code, err := s.RunOneOff(cmd.Args().Tail())
-			if err != nil {
-				return err
-			}
-			if code != 0 {
-				return cli.Exit("", code)
-			}
-			return nil
+			return exitCode(s.RunOneOff(cmd.Args().Tail()))
 		},
 	}
 }
@@ -43,14 +36,15 @@ func enterCommand() *cli.Command {
 		ArgsUsage: "APP [-- CMD...]",
 		Flags:     []cli.Flag{&cli.StringFlag{Name: "role", Value: "web", Usage: "role whose container to enter"}},
 		Action: withSession(session.Options{Podman: true}, func(ctx context.Context, cmd *cli.Command, s *session.Session) error {
-			code, err := s.Enter(cmd.String("role"), cmd.Args().Tail())
-			if err != nil {
-				return err
-			}
-			if code != 0 {
-				return cli.Exit("", code)
-			}
-			return nil
+			return exitCode(s.Enter(cmd.String("role"), cmd.Args().Tail()))
 		}),
 	}
+}
+
+// exitCode makes a command's exit code quadlaunch's own.
+func exitCode(code int, err error) error {
+	if err == nil && code != 0 {
+		return cli.Exit("", code)
+	}
+	return err
 }

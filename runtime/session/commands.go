@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"os/exec"
 	"strings"
+	"syscall"
 
 	"github.com/quadlaunch/quadlaunch/runtime/pass"
 	"github.com/quadlaunch/quadlaunch/runtime/proxy"
@@ -90,6 +93,17 @@ func (s *Session) JournalctlArgv(unit string, follow bool) []string {
 		args = append(args, "-f")
 	}
 	return args
+}
+
+// ExecJournal is `quadlaunch logs`: this process becomes journalctl with
+// JournalctlArgv (so a pager, colours and -f behave as journalctl's own);
+// it returns only when journalctl cannot run.
+func (s *Session) ExecJournal(unit string, follow bool) error {
+	bin, err := exec.LookPath("journalctl")
+	if err != nil {
+		return fmt.Errorf("journalctl: %w", err)
+	}
+	return fmt.Errorf("run %s: %w", bin, syscall.Exec(bin, s.JournalctlArgv(unit, follow), os.Environ()))
 }
 
 // logUnits are the units `logs --unit` names: every unit of the app that runs

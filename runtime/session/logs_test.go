@@ -2,6 +2,7 @@ package session
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/quadlaunch/quadlaunch/generator"
@@ -27,5 +28,14 @@ func TestJournalctlArgv(t *testing.T) {
 	s.User = false
 	if got := s.JournalctlArgv("worker", false); !slices.Equal(got, []string{"journalctl", "--no-pager", "-u", "shop-worker.service"}) {
 		t.Errorf("--unit worker: %v", got)
+	}
+}
+
+// Without journalctl, logs says so and runs nothing.
+func TestExecJournalWithoutJournalctl(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	s := &Session{App: &generator.App{Name: "shop", Roles: []generator.Role{{Name: "web"}}}}
+	if err := s.ExecJournal("", false); err == nil || !strings.Contains(err.Error(), "journalctl") {
+		t.Errorf("ExecJournal without journalctl = %v", err)
 	}
 }

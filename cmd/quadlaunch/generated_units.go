@@ -11,7 +11,11 @@ import (
 	"github.com/quadlaunch/quadlaunch/runtime/systemd"
 )
 
-func init() { commands = append(commands, dependencyFailedCommand(), recoverCommand()) }
+// Hidden commands that the generated units run (ExecStopPost=, OnFailure=,
+// A-recover.service); an operator never types them.
+func init() {
+	commands = append(commands, dependencyFailedCommand(), recoverCommand(), notifyCommand())
+}
 
 // dependencyFailedCommand is what A-migrate/A-configure run as ExecStopPost=
 // (runtime/systemd/dependency_failure.go says why); after a failed run it
@@ -54,5 +58,23 @@ func recoverCommand() *cli.Command {
 			}
 			return nil
 		},
+	}
+}
+
+// notifyCommand is what A-notify@.service runs (OnFailure= of the app's
+// units): the notify: command hears of a unit systemd saw fail.
+func notifyCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "notify",
+		Usage:     "(used by generated units) run APP's notify: command for an event",
+		ArgsUsage: "APP",
+		Hidden:    true,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "event", Value: "unit-failed"},
+			&cli.StringFlag{Name: "unit", Usage: "the failed unit"},
+		},
+		Action: withSession(session.Options{}, func(ctx context.Context, cmd *cli.Command, s *session.Session) error {
+			return s.NotifyUnitFailed(ctx, cmd.String("event"), cmd.String("unit"), os.Stdout)
+		}),
 	}
 }
