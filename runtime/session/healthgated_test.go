@@ -50,6 +50,8 @@ type fakeHealth struct {
 	looks   int
 	now     string
 	removed time.Time // from then on the container is gone (zero: never)
+	// goneAfter: after this many reports the container is gone (0: never).
+	reports, goneAfter int
 }
 
 func (f *fakeHealth) HealthOf(_ context.Context, name string) (string, string) {
@@ -62,7 +64,11 @@ func (f *fakeHealth) HealthOf(_ context.Context, name string) (string, string) {
 	return "new-" + name, f.now
 }
 func (f *fakeHealth) HealthReport(_ context.Context, name string) string {
-	if !f.removed.IsZero() && time.Now().After(f.removed) {
+	f.mu.Lock()
+	f.reports++
+	gone := f.goneAfter > 0 && f.reports > f.goneAfter
+	f.mu.Unlock()
+	if gone || !f.removed.IsZero() && time.Now().After(f.removed) {
 		return ""
 	}
 	return "health of " + name + ": " + f.now + ", 1 failed checks in a row"
@@ -109,6 +115,19 @@ func TestHealthGated(t *testing.T) {
 		}
 		if health != "health of app-web: unhealthy, 1 failed checks in a row" || !jobs.stopped || time.Since(t0) > 10*time.Second {
 			t.Errorf("health %q stopped %v after %s", health, jobs.stopped, time.Since(t0))
+		}
+	})
+	t.Run("unhealthy, then removed before the report", func(t *testing.T) {
+		// The poll saw "unhealthy"; HealthOnFailure=kill had Podman kill and
+		// remove the container before the report after the job: the report is
+		// the one the poll kept (CI's rootless never-healthy deploy had none).
+		jobs, h := &fakeJobs{}, &fakeHealth{now: "unhealthy", goneAfter: 1}
+		health, err := healthGated(context.Background(), jobs, h, context.Background(), "restart", unit, time.Minute, nil)
+		if err == nil || !strings.Contains(err.Error(), "app-web.service became unhealthy") {
+			t.Fatalf("err %v", err)
+		}
+		if health != "health of app-web: unhealthy, killed (HealthOnFailure=kill) and removed by Podman; last seen: unhealthy, 1 failed checks in a row" || !jobs.stopped {
+			t.Errorf("health %q stopped %v", health, jobs.stopped)
 		}
 	})
 	t.Run("deadline", func(t *testing.T) {

@@ -303,7 +303,15 @@ func healthGated(ctx context.Context, sd unitJobs, eng containerHealth, podman c
 		health = eng.HealthReport(pc, container)
 		_ = sd.Stop(context.WithoutCancel(ctx), unit)
 		if context.Cause(hctx) == errUnhealthy {
+			// HealthOnFailure=kill may have had Podman kill and remove it
+			// between the poll that saw "unhealthy" and this report.
+			if last := lastReport.Load(); health == "" && last != nil {
+				health = killedHealthReport(container, *last)
+			}
 			return health, errUnhealthy
+		}
+		if last := lastReport.Load(); health == "" && last != nil {
+			health = *last
 		}
 		return health, fmt.Errorf("%s did not become healthy within %s (deploy_timeout)", unit, deadline)
 	}
