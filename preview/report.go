@@ -18,7 +18,7 @@ func (e *NotRenderedError) Error() string {
 }
 
 // RenderApp is Render for the app `render` names: an app with errors is a
-// *NotRenderedError, as is a name no loaded config has.
+// *NotRenderedError, a name no loaded config has an error saying so.
 func (l *Loaded) RenderApp(name string) (files []RenderedFile, messages string, err error) {
 	if l.Failed[name] {
 		return nil, "", &NotRenderedError{App: name, Errors: l.Errors}
