@@ -140,8 +140,34 @@ func (p *Control) apply(ctx context.Context, upstream, bridge int, m *units.Main
 	if err != nil {
 		return fmt.Errorf("switch %s to 127.0.0.1:%d: %w", p.unit, upstream, err)
 	}
+	// nginx's master starts the new workers and tells the old ones to stop
+	// accepting only 100 ms later: until then a new connection may still get
+	// the old config (a request right after `maintenance on` got the app).
+	// Once every old worker is shutting down (it closes its listening
+	// sockets) or gone, every new connection gets the new config. A worker
+	// that never gets there is the drain's business, not a failed switch.
+	_ = waitFor(ctx, 5*time.Second, func() error {
+		if n := len(acceptingWorkers("/proc", p.old)); n > 0 {
+			return fmt.Errorf("%d nginx workers of the old config still accept connections", n)
+		}
+		return nil
+	})
 	p.upstream = upstream
 	return nil
+}
+
+// acceptingWorkers are the processes of pids (under procDir, /proc) that
+// are still nginx workers accepting connections: not gone, not "worker
+// process is shutting down" (nginx's title once it closed its listeners).
+func acceptingWorkers(procDir string, pids []int) []int {
+	var accepting []int
+	for _, pid := range pids {
+		cmd, err := os.ReadFile(filepath.Join(procDir, strconv.Itoa(pid), "cmdline"))
+		if err == nil && strings.Contains(string(cmd), "nginx: worker process") && !strings.Contains(string(cmd), "shutting down") {
+			accepting = append(accepting, pid)
+		}
+	}
+	return accepting
 }
 
 // SlotClient asks a web slot directly, never following a redirect: an app

@@ -6,6 +6,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -67,5 +70,30 @@ func TestWaitSlotTakesARedirectAsAnAnswer(t *testing.T) {
 	}))
 	if err := p.WaitSlot(context.Background(), port, 2*time.Second); err != nil || n.Load() != 1 {
 		t.Errorf("WaitSlot: %v after %d requests, want success after the first", err, n.Load())
+	}
+}
+
+// After a reload, an old worker counts as accepting until it is gone or
+// nginx titled it "is shutting down" (its listeners closed).
+func TestAcceptingWorkers(t *testing.T) {
+	proc := t.TempDir()
+	for pid, cmdline := range map[string]string{
+		"10": "nginx: worker process\x00",                  // still accepting
+		"11": "nginx: worker process is shutting down\x00", // draining
+		"12": "nginx: master process /usr/sbin/nginx\x00",  // not a worker
+	} {
+		if err := os.MkdirAll(filepath.Join(proc, pid), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(proc, pid, "cmdline"), []byte(cmdline), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 13 has exited: no /proc entry.
+	if got := acceptingWorkers(proc, []int{10, 11, 12, 13}); !slices.Equal(got, []int{10}) {
+		t.Errorf("acceptingWorkers = %v, want [10]", got)
+	}
+	if got := acceptingWorkers(proc, nil); len(got) != 0 {
+		t.Errorf("no old workers: %v", got)
 	}
 }

@@ -353,6 +353,17 @@ func opMaintenance(tb *Testbed) error {
 		"-stop-file", l.stop, "-out", l.out, "-maintenance", opMaintenanceText); err != nil {
 		return fmt.Errorf("start load: %v: %s", err, out)
 	}
+	// A failure half way leaves neither the page nor the load behind for the
+	// group's next scenarios.
+	on, loading := true, true
+	defer func() {
+		if loading {
+			tb.Exec("touch", l.stop)
+		}
+		if on {
+			opDep.quadlaunch(tb, "maintenance", "dep", "off")
+		}
+	}()
 	time.Sleep(time.Second)
 	web := opDep.started(tb, "dep-web") + opDep.started(tb, "dep-web-next")
 	if out, err := opDep.quadlaunch(tb, "maintenance", "dep", "on", "--message", opMaintenanceText); err != nil {
@@ -369,6 +380,7 @@ func opMaintenance(tb *Testbed) error {
 	if out, err := opDep.quadlaunch(tb, "maintenance", "dep", "off"); err != nil {
 		return fmt.Errorf("maintenance off: %v: %s", err, out)
 	}
+	on, loading = false, false
 	summary, err := l.finish(tb)
 	if err != nil {
 		return err
